@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install whatever this project needs on a Debian 12 machine and is missing.
+set -euo pipefail
+pkgs=(build-essential cmake catch2 liblmdb0 liblmdb-dev lmdb-utils)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

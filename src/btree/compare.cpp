@@ -1,0 +1,71 @@
+// Key and data orders: lexicographic bytes (default), reversed bytes, and
+// native unsigned integers.
+#include <cstring>
+
+#include "btree/cursor.h"
+
+namespace lmdb {
+
+int cmp_memn(const MDB_val *a, const MDB_val *b) {
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	int r = n ? std::memcmp(a->mv_data, b->mv_data, n) : 0;
+	if (r) return r;
+	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size ? 1 : 0;
+}
+
+int cmp_memnr(const MDB_val *a, const MDB_val *b) {
+	const unsigned char *pa = static_cast<const unsigned char *>(a->mv_data) + a->mv_size;
+	const unsigned char *pb = static_cast<const unsigned char *>(b->mv_data) + b->mv_size;
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	while (n--) {
+		int d = int(*--pa) - int(*--pb);
+		if (d) return d;
+	}
+	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size ? 1 : 0;
+}
+
+int cmp_int(const MDB_val *a, const MDB_val *b) {
+	unsigned x, y;
+	std::memcpy(&x, a->mv_data, sizeof x);
+	std::memcpy(&y, b->mv_data, sizeof y);
+	return x < y ? -1 : x > y;
+}
+
+int cmp_long(const MDB_val *a, const MDB_val *b) {
+	size_t x, y;
+	std::memcpy(&x, a->mv_data, sizeof x);
+	std::memcpy(&y, b->mv_data, sizeof y);
+	return x < y ? -1 : x > y;
+}
+
+// Integers of either native size: compared as 16-bit digits from the most
+// significant end (little-endian), over the size of the first operand.
+int cmp_cint(const MDB_val *a, const MDB_val *b) {
+	if (a->mv_size == sizeof(size_t) && b->mv_size == sizeof(size_t)) return cmp_long(a, b);
+	if (a->mv_size == sizeof(unsigned) && b->mv_size == sizeof(unsigned)) return cmp_int(a, b);
+	const unsigned char *pa = static_cast<const unsigned char *>(a->mv_data) + a->mv_size;
+	const unsigned char *pb = static_cast<const unsigned char *>(b->mv_data) + a->mv_size;
+	size_t words = a->mv_size / 2;
+	while (words--) {
+		pa -= 2;
+		pb -= 2;
+		unsigned x = unsigned(pa[0]) | unsigned(pa[1]) << 8;
+		unsigned y = unsigned(pb[0]) | unsigned(pb[1]) << 8;
+		if (x != y) return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+void set_default_cmp(MDB_txn *txn, MDB_dbi dbi) {
+	uint16_t f = txn->dbs[dbi].flags;
+	DbAux &x = txn->dbxs[dbi];
+	x.cmp = (f & MDB_REVERSEKEY) ? cmp_memnr : (f & MDB_INTEGERKEY) ? cmp_cint : cmp_memn;
+	if (!(f & MDB_DUPSORT))
+		x.dcmp = nullptr;
+	else if (f & MDB_INTEGERDUP)
+		x.dcmp = (f & MDB_DUPFIXED) ? cmp_int : cmp_cint;
+	else
+		x.dcmp = (f & MDB_REVERSEDUP) ? cmp_memnr : cmp_memn;
+}
+
+}  // namespace lmdb

@@ -1,0 +1,109 @@
+// B+tree cursors and the tree operations built on them.  A cursor holds the
+// path from the root to a leaf (page and index per level).  Every cursor of
+// a write transaction is linked into txn->cursors[dbi] so that structural
+// changes made through one cursor keep the others on the same item.
+#pragma once
+
+#include "btree/page_access.h"
+#include "txn/transaction.h"
+
+namespace lmdb {
+
+inline constexpr unsigned kCursorStack = 32;
+
+// MDB_cursor::flags
+inline constexpr unsigned kCursorInitialized = 0x01;
+inline constexpr unsigned kCursorEof = 0x02;
+inline constexpr unsigned kCursorSub = 0x04;       // cursor of a dup sub-tree
+inline constexpr unsigned kCursorDel = 0x08;       // last op deleted the current item
+inline constexpr unsigned kCursorUntrack = 0x40;   // temporary, unlink at end
+
+struct XCursor;  // the sub-cursor of DUPSORT databases
+
+}  // namespace lmdb
+
+struct MDB_cursor {
+	MDB_cursor *next = nullptr;     // in txn->cursors[dbi]
+	MDB_cursor *backup = nullptr;   // parent txn's copy (nested txns)
+	lmdb::XCursor *xcursor = nullptr;
+	MDB_txn *txn = nullptr;
+	MDB_dbi dbi = 0;
+	lmdb::DbRecord *db = nullptr;
+	lmdb::DbAux *dbx = nullptr;
+	uint8_t *dbflag = nullptr;
+	unsigned short snum = 0;        // pages on the stack
+	unsigned short top = 0;         // index of the top page
+	unsigned flags = 0;
+	lmdb::Page *pg[lmdb::kCursorStack];
+	lmdb::indx_t ki[lmdb::kCursorStack];
+};
+
+namespace lmdb {
+
+// ---- set-up ------------------------------------------------------------
+// mx: storage for the sub-cursor of a DUPSORT db (may be null otherwise).
+void cursor_init(MDB_cursor *mc, MDB_txn *txn, MDB_dbi dbi, XCursor *mx = nullptr);
+// Re-read a named db's record if the txn marked it stale.
+int refresh_db(MDB_txn *txn, MDB_dbi dbi);
+
+// ---- search and navigation (btree/navigate.cpp) -------------------------
+inline constexpr int kSearchModify = 1, kSearchRootOnly = 2, kSearchFirst = 4, kSearchLast = 8;
+int page_search(MDB_cursor *mc, const MDB_val *key, int flags);
+int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags);
+int page_search_lowest(MDB_cursor *mc);
+Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp);
+int cursor_push(MDB_cursor *mc, Page *mp);
+void cursor_pop(MDB_cursor *mc);
+int cursor_sibling(MDB_cursor *mc, bool right);
+int cursor_first(MDB_cursor *mc, MDB_val *key, MDB_val *data);
+int cursor_last(MDB_cursor *mc, MDB_val *key, MDB_val *data);
+int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
+int cursor_prev(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
+int cursor_set(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op, int *exactp);
+int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
+int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data);
+void cursor_copy(const MDB_cursor *src, MDB_cursor *dst);
+// Validity of node i of page p (bounds inside the page).
+bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
+
+// ---- modification (btree/insert.cpp, btree/remove.cpp) -------------------
+int page_touch(MDB_cursor *mc);
+int cursor_touch(MDB_cursor *mc);
+int page_new(MDB_cursor *mc, unsigned flags, unsigned num, Page **out);
+int node_add(MDB_cursor *mc, indx_t indx, const MDB_val *key, MDB_val *data, pgno_t pgno,
+             unsigned flags);
+void node_del(MDB_cursor *mc, int ksize);
+int update_key(MDB_cursor *mc, const MDB_val *key);
+int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t newpgno,
+               unsigned nflags);
+int cursor_put(MDB_cursor *mc, const MDB_val *key, MDB_val *data, unsigned flags);
+int cursor_del(MDB_cursor *mc, unsigned flags);
+int rebalance(MDB_cursor *mc);
+int drop_tree(MDB_cursor *mc, bool subs);
+size_t leaf_size(const MDB_env *env, const MDB_val *key, const MDB_val *data);
+size_t branch_size(const MDB_env *env, const MDB_val *key);
+
+// Flags passed through node_add / page_split besides node flags.
+inline constexpr unsigned kSplitReplace = MDB_APPENDDUP;  // newkey replaces an existing node
+inline constexpr unsigned kNodeAddFlags = format::F_DUPDATA | format::F_SUBDATA | MDB_RESERVE | MDB_APPEND;
+
+// Run `body` with a temporary cursor linked into the txn's cursor list so
+// that fix-ups made by nested operations adjust it too.
+template <class F> auto with_tracking(MDB_cursor *mn, F &&body) {
+	MDB_cursor **head = &mn->txn->cursors[mn->dbi];
+	mn->next = *head;
+	*head = mn;
+	auto rc = body();
+	*head = mn->next;
+	return rc;
+}
+
+// ---- comparison (btree/compare.cpp) -------------------------------------
+int cmp_memn(const MDB_val *a, const MDB_val *b);
+int cmp_memnr(const MDB_val *a, const MDB_val *b);
+int cmp_int(const MDB_val *a, const MDB_val *b);    // unsigned int
+int cmp_cint(const MDB_val *a, const MDB_val *b);   // unsigned int or size_t by size
+int cmp_long(const MDB_val *a, const MDB_val *b);   // size_t
+void set_default_cmp(MDB_txn *txn, MDB_dbi dbi);
+
+}  // namespace lmdb

@@ -1,0 +1,46 @@
+// Sorted duplicates (MDB_DUPSORT): a key's data items live in a sub-page
+// inside the leaf node while they fit, and in a sub-tree (whose keys are the
+// data items) once they outgrow it.  The sub-tree is walked by a second
+// cursor, the XCursor, attached to the main cursor.
+#pragma once
+
+#include "btree/cursor.h"
+
+namespace lmdb {
+
+struct XCursor {
+	MDB_cursor cursor;   // walks the duplicates of the current key
+	DbRecord db;         // the sub-tree's record (from the node or synthesised)
+	DbAux dbx;           // key order = the main db's duplicate order
+	uint8_t dbflag = 0;
+};
+
+inline MDB_cursor *xcursor_of(MDB_cursor *mc) { return &mc->xcursor->cursor; }
+inline bool xcursor_inited(const MDB_cursor *mc) {
+	return mc->xcursor && (mc->xcursor->cursor.flags & kCursorInitialized);
+}
+
+// Set up the sub-cursor fields that depend only on the main db.
+void xcursor_init0(MDB_cursor *mc, XCursor *mx);
+// Point the sub-cursor at the duplicates of `leaf` (a F_DUPDATA node).
+int xcursor_init1(MDB_cursor *mc, Node *leaf);
+// Copy the state of an up-to-date sub-cursor after an update.
+void xcursor_init2(MDB_cursor *mc, XCursor *src, bool new_dupdata);
+// After a page moved in memory, re-point the sub-cursor at its sub-page.
+inline void xcursor_refresh(MDB_cursor *m, unsigned top, Page *mp) {
+	if (!xcursor_inited(m) || m->ki[top] >= numkeys(mp)) return;
+	Node *n = node_at(mp, m->ki[top]);
+	if ((n->flags & (format::F_DUPDATA | format::F_SUBDATA)) == format::F_DUPDATA)
+		m->xcursor->cursor.pg[0] = reinterpret_cast<Page *>(node_data(n));
+}
+// Shrink a sub-page node to its used size after a duplicate was removed.
+void node_shrink(Page *mp, indx_t indx);
+
+// MDB_FIRST_DUP / MDB_LAST_DUP.
+int dup_first_last(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last);
+// MDB_GET_MULTIPLE / MDB_NEXT_MULTIPLE / MDB_PREV_MULTIPLE.
+int dup_multiple(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
+// mdb_cursor_count.
+int cursor_count(MDB_cursor *mc, size_t *countp);
+
+}  // namespace lmdb

@@ -1,0 +1,739 @@
+// Reading the tree: page lookup with validation, binary search inside a
+// page, descent from the root, and cursor movement.
+#include <cerrno>
+#include <cstring>
+
+#include "btree/cursor.h"
+#include "btree/dupsort.h"
+
+namespace lmdb {
+
+using namespace format;
+
+// ---- validation of pages read from the file ------------------------------
+
+static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
+	if (p->pgno != pg) return false;
+	unsigned f = p->flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META);
+	if (f == P_OVERFLOW) return p->overflow_pages >= 1;
+	if (f != P_BRANCH && f != P_LEAF) return false;
+	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > env->psize) return false;
+	if ((p->flags & P_LEAF2) && !(p->flags & P_LEAF)) return false;
+	return true;
+}
+
+bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
+	unsigned off = ptrs(p)[i];
+	unsigned end = is_subpage(p) ? unsigned(p->upper) + 0xffff : env->psize;
+	if (is_subpage(p)) return true;  // sub-pages live inside a validated node
+	if (off < p->upper || off + kNodeHdr > end) return false;
+	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+	size_t sz = size_t(off) + kNodeHdr + n->ksize;
+	if (is_leaf(p)) sz += (n->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
+	return sz <= end;
+}
+
+int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
+	if (!(txn->flags & (kTxnRdonly | kTxnWritemap))) {
+		for (MDB_txn *t = txn; t; t = t->parent) {
+			if (void *p = t->dirty.find(pg)) {
+				*out = static_cast<Page *>(p);
+				return MDB_SUCCESS;
+			}
+		}
+	}
+	if (pg >= txn->next_pgno || pg < kNumMetas) {
+		txn->flags |= kTxnError;
+		return MDB_PAGE_NOTFOUND;
+	}
+	MDB_env *env = txn->env;
+	Page *p = reinterpret_cast<Page *>(env->map + size_t(env->psize) * pg);
+	if (!page_header_sane(env, p, pg)) {
+		txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	*out = p;
+	return MDB_SUCCESS;
+}
+
+// ---- search inside a page -----------------------------------------------
+
+Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
+	Page *mp = mc->pg[mc->top];
+	unsigned nkeys = numkeys(mp);
+	int low = is_leaf(mp) ? 0 : 1;
+	int high = int(nkeys) - 1;
+	MDB_cmp_func *cmp = mc->dbx->cmp;
+	if (cmp == cmp_cint && is_branch(mp) && nkeys > 1) {
+		cmp = node_at(mp, 1)->ksize == sizeof(size_t) ? cmp_long : cmp_int;
+	}
+	int rc = 0;
+	unsigned i = 0;
+	Node *node = nullptr;
+	MDB_val nodekey;
+	if (is_leaf2(mp)) {
+		nodekey.mv_size = mc->db->pad;
+		while (low <= high) {
+			i = unsigned(low + high) >> 1;
+			nodekey.mv_data = leaf2_key(mp, i, nodekey.mv_size);
+			rc = cmp(key, &nodekey);
+			if (rc == 0) break;
+			if (rc > 0)
+				low = int(i) + 1;
+			else
+				high = int(i) - 1;
+		}
+		node = reinterpret_cast<Node *>(page_data(mp));  // placeholder, never dereferenced
+	} else {
+		while (low <= high) {
+			i = unsigned(low + high) >> 1;
+			if (!node_in_bounds(mc->txn->env, mp, i)) {
+				mc->txn->flags |= kTxnError;
+				mc->ki[mc->top] = uint16_t(i);
+				if (exactp) *exactp = 0;
+				return nullptr;
+			}
+			node = node_at(mp, i);
+			nodekey.mv_size = node->ksize;
+			nodekey.mv_data = node_key(node);
+			rc = cmp(key, &nodekey);
+			if (rc == 0) break;
+			if (rc > 0)
+				low = int(i) + 1;
+			else
+				high = int(i) - 1;
+		}
+	}
+	if (rc > 0) {
+		i++;
+		if (!is_leaf2(mp) && i < nkeys) node = node_at(mp, i);
+	}
+	if (exactp) *exactp = (rc == 0 && nkeys > 0);
+	mc->ki[mc->top] = indx_t(i);
+	if (i >= nkeys) return nullptr;
+	return node;
+}
+
+// ---- the cursor stack ---------------------------------------------------
+
+void cursor_pop(MDB_cursor *mc) {
+	if (mc->snum) {
+		mc->snum--;
+		if (mc->snum)
+			mc->top--;
+		else
+			mc->flags &= ~kCursorInitialized;
+	}
+}
+
+int cursor_push(MDB_cursor *mc, Page *mp) {
+	if (mc->snum >= kCursorStack) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CURSOR_FULL;
+	}
+	mc->top = mc->snum++;
+	mc->pg[mc->top] = mp;
+	mc->ki[mc->top] = 0;
+	return MDB_SUCCESS;
+}
+
+void cursor_copy(const MDB_cursor *src, MDB_cursor *dst) {
+	dst->txn = src->txn;
+	dst->dbi = src->dbi;
+	dst->db = src->db;
+	dst->dbx = src->dbx;
+	dst->dbflag = src->dbflag;
+	dst->snum = src->snum;
+	dst->top = src->top;
+	dst->flags = src->flags;
+	for (unsigned i = 0; i < src->snum; i++) {
+		dst->pg[i] = src->pg[i];
+		dst->ki[i] = src->ki[i];
+	}
+}
+
+// ---- descent ---------------------------------------------------------------
+
+int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
+	Page *mp = mc->pg[mc->top];
+	int rc;
+	while (is_branch(mp)) {
+		unsigned n = numkeys(mp);
+		if (n == 0 || (n < 2 && mc->dbi != kFreeDbi && !(mc->flags & kCursorSub) && false)) {
+			mc->txn->flags |= kTxnError;
+			return MDB_CORRUPTED;
+		}
+		unsigned i;
+		bool ready = false;
+		if (flags & (kSearchFirst | kSearchLast)) {
+			i = 0;
+			if (flags & kSearchLast) {
+				i = n - 1;
+				if ((mc->flags & kCursorInitialized) && mc->ki[mc->top] == i &&
+				    mc->top + 1 < mc->snum) {
+					mc->top = mc->snum++;
+					mp = mc->pg[mc->top];
+					ready = true;
+				}
+			}
+		} else {
+			int exact;
+			Node *node = node_search(mc, key, &exact);
+			if (mc->txn->flags & kTxnError && !node && mc->ki[mc->top] < n) return MDB_CORRUPTED;
+			if (node == nullptr) {
+				i = n - 1;
+			} else {
+				i = mc->ki[mc->top];
+				if (!exact) {
+					if (i == 0) {
+						mc->txn->flags |= kTxnError;
+						return MDB_CORRUPTED;
+					}
+					i--;
+				}
+			}
+		}
+		if (!ready) {
+			if (!node_in_bounds(mc->txn->env, mp, i)) {
+				mc->txn->flags |= kTxnError;
+				return MDB_CORRUPTED;
+			}
+			Node *node = node_at(mp, i);
+			if ((rc = page_get(mc->txn, node_pgno(node), &mp))) return rc;
+			mc->ki[mc->top] = indx_t(i);
+			if ((rc = cursor_push(mc, mp))) return rc;
+		}
+		if (flags & kSearchModify) {
+			if ((rc = page_touch(mc))) return rc;
+			mp = mc->pg[mc->top];
+		}
+	}
+	if (!is_leaf(mp)) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	mc->flags |= kCursorInitialized;
+	mc->flags &= ~kCursorEof;
+	return MDB_SUCCESS;
+}
+
+int page_search_lowest(MDB_cursor *mc) {
+	Page *mp = mc->pg[mc->top];
+	Node *node = node_at(mp, 0);
+	int rc;
+	if ((rc = page_get(mc->txn, node_pgno(node), &mp))) return rc;
+	mc->ki[mc->top] = 0;
+	if ((rc = cursor_push(mc, mp))) return rc;
+	return page_search_root(mc, nullptr, kSearchFirst);
+}
+
+int refresh_db(MDB_txn *txn, MDB_dbi dbi) {
+	if (!(txn->dbflags[dbi] & kDbStale)) return MDB_SUCCESS;
+	if (txn_dbi_changed(txn, dbi)) return MDB_BAD_DBI;
+	MDB_cursor mc2;
+	cursor_init(&mc2, txn, kMainDbi);
+	int rc = page_search(&mc2, &txn->dbxs[dbi].name, 0);
+	if (rc == MDB_NOTFOUND) return MDB_BAD_DBI;
+	if (rc) return rc;
+	int exact = 0;
+	Node *leaf = node_search(&mc2, &txn->dbxs[dbi].name, &exact);
+	if (!exact || !leaf) return (txn->flags & kTxnError) ? MDB_CORRUPTED : MDB_BAD_DBI;
+	if ((leaf->flags & (F_DUPDATA | F_SUBDATA)) != F_SUBDATA) return MDB_INCOMPATIBLE;
+	MDB_val data;
+	if ((rc = node_read(&mc2, leaf, &data))) return rc;
+	if (data.mv_size != sizeof(DbRecord)) return MDB_CORRUPTED;
+	uint16_t f;
+	std::memcpy(&f, static_cast<char *>(data.mv_data) + offsetof(DbRecord, flags), sizeof f);
+	if ((txn->dbs[dbi].flags & kPersistentDbFlags) != f) return MDB_INCOMPATIBLE;
+	std::memcpy(&txn->dbs[dbi], data.mv_data, sizeof(DbRecord));
+	txn->dbflags[dbi] &= uint8_t(~kDbStale);
+	return MDB_SUCCESS;
+}
+
+int page_search(MDB_cursor *mc, const MDB_val *key, int flags) {
+	MDB_txn *txn = mc->txn;
+	int rc;
+	if (txn->flags & kTxnBlocked) return MDB_BAD_TXN;
+	if (*mc->dbflag & kDbStale) {
+		if ((rc = refresh_db(txn, mc->dbi))) return rc;
+	}
+	pgno_t root = mc->db->root;
+	if (root == kInvalidPgno) return MDB_NOTFOUND;
+	if (!mc->pg[0] || mc->pg[0]->pgno != root) {
+		if ((rc = page_get(txn, root, &mc->pg[0]))) return rc;
+	}
+	mc->snum = 1;
+	mc->top = 0;
+	if (flags & kSearchModify) {
+		if ((rc = page_touch(mc))) return rc;
+	}
+	if (flags & kSearchRootOnly) return MDB_SUCCESS;
+	return page_search_root(mc, key, flags);
+}
+
+// ---- reading items --------------------------------------------------------
+
+int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data) {
+	if (!(leaf->flags & F_BIGDATA)) {
+		data->mv_size = node_dsize(leaf);
+		data->mv_data = const_cast<char *>(node_data(leaf));
+		return MDB_SUCCESS;
+	}
+	pgno_t pg;
+	std::memcpy(&pg, node_data(leaf), sizeof pg);
+	Page *omp;
+	int rc = page_get(mc->txn, pg, &omp);
+	if (rc) return rc;
+	size_t dsize = node_dsize(leaf);
+	if (!is_overflow(omp) ||
+	    (!is_dirty(omp) && (pg + omp->overflow_pages > mc->txn->next_pgno ||
+	                        size_t(omp->overflow_pages) * mc->txn->env->psize - kPageHdr < dsize))) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	data->mv_size = dsize;
+	data->mv_data = page_data(omp);
+	return MDB_SUCCESS;
+}
+
+static inline void get_key(const Node *n, MDB_val *key) {
+	if (key) {
+		key->mv_size = n->ksize;
+		key->mv_data = const_cast<char *>(node_key(n));
+	}
+}
+
+// Check node at the cursor position; MDB_CORRUPTED if out of bounds.
+static inline int current_node(MDB_cursor *mc, Node **out) {
+	Page *mp = mc->pg[mc->top];
+	if (!node_in_bounds(mc->txn->env, mp, mc->ki[mc->top])) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	*out = node_at(mp, mc->ki[mc->top]);
+	return MDB_SUCCESS;
+}
+
+// Deliver the item at the cursor (after a positioning move).  `last`
+// selects the last duplicate instead of the first.
+static int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
+	Page *mp = mc->pg[mc->top];
+	if (is_leaf2(mp)) {
+		if (key) {
+			key->mv_size = mc->db->pad;
+			key->mv_data = leaf2_key(mp, mc->ki[mc->top], key->mv_size);
+		}
+		return MDB_SUCCESS;
+	}
+	Node *leaf;
+	int rc = current_node(mc, &leaf);
+	if (rc) return rc;
+	if (leaf->flags & F_DUPDATA) {
+		if ((rc = xcursor_init1(mc, leaf))) return rc;
+		rc = last ? cursor_last(xcursor_of(mc), data, nullptr)
+		          : cursor_first(xcursor_of(mc), data, nullptr);
+		if (rc) return rc;
+	} else if (data) {
+		if ((rc = node_read(mc, leaf, data))) return rc;
+	}
+	get_key(leaf, key);
+	return MDB_SUCCESS;
+}
+
+int cursor_sibling(MDB_cursor *mc, bool right) {
+	int rc;
+	if (mc->snum < 2) return MDB_NOTFOUND;
+	cursor_pop(mc);
+	if (right ? (mc->ki[mc->top] + 1u >= numkeys(mc->pg[mc->top])) : (mc->ki[mc->top] == 0)) {
+		if ((rc = cursor_sibling(mc, right)) != MDB_SUCCESS) {
+			mc->top++;
+			mc->snum++;
+			return rc;
+		}
+	} else {
+		if (right)
+			mc->ki[mc->top]++;
+		else
+			mc->ki[mc->top]--;
+	}
+	Page *parent = mc->pg[mc->top];
+	if (!is_branch(parent) || !node_in_bounds(mc->txn->env, parent, mc->ki[mc->top])) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	Node *indx = node_at(parent, mc->ki[mc->top]);
+	Page *mp;
+	if ((rc = page_get(mc->txn, node_pgno(indx), &mp)) != 0) {
+		mc->flags &= ~(kCursorInitialized | kCursorEof);
+		return rc;
+	}
+	if ((rc = cursor_push(mc, mp))) return rc;
+	if (!right) mc->ki[mc->top] = indx_t(numkeys(mp) - 1);
+	return MDB_SUCCESS;
+}
+
+int cursor_first(MDB_cursor *mc, MDB_val *key, MDB_val *data) {
+	int rc;
+	if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+	if (!(mc->flags & kCursorInitialized) || mc->top) {
+		if ((rc = page_search(mc, nullptr, kSearchFirst))) return rc;
+	}
+	if (!is_leaf(mc->pg[mc->top])) return MDB_CORRUPTED;
+	mc->flags |= kCursorInitialized;
+	mc->flags &= ~kCursorEof;
+	mc->ki[mc->top] = 0;
+	if (numkeys(mc->pg[mc->top]) == 0) return MDB_NOTFOUND;
+	return fetch_current(mc, key, data, false);
+}
+
+int cursor_last(MDB_cursor *mc, MDB_val *key, MDB_val *data) {
+	int rc;
+	if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+	if (!(mc->flags & kCursorInitialized) || mc->top) {
+		if ((rc = page_search(mc, nullptr, kSearchLast))) return rc;
+	}
+	if (!is_leaf(mc->pg[mc->top])) return MDB_CORRUPTED;
+	unsigned n = numkeys(mc->pg[mc->top]);
+	if (n == 0) {
+		mc->ki[mc->top] = 0;
+		return MDB_NOTFOUND;
+	}
+	mc->ki[mc->top] = indx_t(n - 1);
+	mc->flags |= kCursorInitialized | kCursorEof;
+	return fetch_current(mc, key, data, true);
+}
+
+int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
+	int rc;
+	if ((mc->flags & kCursorDel) && op == MDB_NEXT_DUP) return MDB_NOTFOUND;
+	if (!(mc->flags & kCursorInitialized)) return cursor_first(mc, key, data);
+	Page *mp = mc->pg[mc->top];
+	if (mc->flags & kCursorEof) {
+		if (mc->ki[mc->top] + 1u >= numkeys(mp)) return MDB_NOTFOUND;
+		mc->flags ^= kCursorEof;
+	}
+	if (mc->db->flags & MDB_DUPSORT) {
+		Node *leaf;
+		if (mc->ki[mc->top] >= numkeys(mp)) return MDB_NOTFOUND;
+		if ((rc = current_node(mc, &leaf))) return rc;
+		if (leaf->flags & F_DUPDATA) {
+			if (op == MDB_NEXT || op == MDB_NEXT_DUP) {
+				rc = cursor_next(xcursor_of(mc), data, nullptr, MDB_NEXT);
+				if (op != MDB_NEXT || rc != MDB_NOTFOUND) {
+					if (rc == MDB_SUCCESS) get_key(leaf, key);
+					return rc;
+				}
+			}
+		} else {
+			xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+			if (op == MDB_NEXT_DUP) return MDB_NOTFOUND;
+		}
+	}
+	if (mc->flags & kCursorDel) {
+		mc->flags ^= kCursorDel;
+	} else if (mc->ki[mc->top] + 1u >= numkeys(mp)) {
+		if ((rc = cursor_sibling(mc, true)) != MDB_SUCCESS) {
+			mc->flags |= kCursorEof;
+			return rc;
+		}
+		mp = mc->pg[mc->top];
+	} else {
+		mc->ki[mc->top]++;
+	}
+	if (!is_leaf(mp)) return MDB_CORRUPTED;
+	if (mc->ki[mc->top] >= numkeys(mp)) {
+		mc->flags |= kCursorEof;
+		return MDB_NOTFOUND;
+	}
+	return fetch_current(mc, key, data, false);
+}
+
+int cursor_prev(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
+	int rc;
+	if (!(mc->flags & kCursorInitialized)) {
+		rc = cursor_last(mc, key, data);
+		if (rc) return rc;
+		mc->ki[mc->top]++;
+	}
+	Page *mp = mc->pg[mc->top];
+	if ((mc->db->flags & MDB_DUPSORT) && mc->ki[mc->top] < numkeys(mp)) {
+		Node *leaf;
+		if ((rc = current_node(mc, &leaf))) return rc;
+		if (leaf->flags & F_DUPDATA) {
+			if (op == MDB_PREV || op == MDB_PREV_DUP) {
+				rc = cursor_prev(xcursor_of(mc), data, nullptr, MDB_PREV);
+				if (op != MDB_PREV || rc != MDB_NOTFOUND) {
+					if (rc == MDB_SUCCESS) {
+						get_key(leaf, key);
+						mc->flags &= ~kCursorEof;
+					}
+					return rc;
+				}
+			}
+		} else {
+			xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+			if (op == MDB_PREV_DUP) return MDB_NOTFOUND;
+		}
+	}
+	mc->flags &= ~(kCursorEof | kCursorDel);
+	if (mc->ki[mc->top] == 0) {
+		if ((rc = cursor_sibling(mc, false)) != MDB_SUCCESS) return rc;
+		mp = mc->pg[mc->top];
+		mc->ki[mc->top] = indx_t(numkeys(mp) - 1);
+	} else {
+		mc->ki[mc->top]--;
+	}
+	if (!is_leaf(mp)) return MDB_CORRUPTED;
+	if (mc->ki[mc->top] >= numkeys(mp)) return MDB_NOTFOUND;
+	return fetch_current(mc, key, data, true);
+}
+
+int cursor_set(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op, int *exactp) {
+	int rc;
+	Page *mp;
+	Node *leaf = nullptr;
+	if (key->mv_size == 0) return MDB_BAD_VALSIZE;
+	if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+
+	if (mc->flags & kCursorInitialized) {
+		// See whether the key falls on the current page.
+		MDB_val nodekey;
+		mp = mc->pg[mc->top];
+		unsigned nkeys = numkeys(mp);
+		if (!nkeys) {
+			mc->ki[mc->top] = 0;
+			return MDB_NOTFOUND;
+		}
+		auto key_at = [&](unsigned i, MDB_val *out) -> int {
+			if (is_leaf2(mp)) {
+				out->mv_size = mc->db->pad;
+				out->mv_data = leaf2_key(mp, i, out->mv_size);
+				return 0;
+			}
+			if (!node_in_bounds(mc->txn->env, mp, i)) {
+				mc->txn->flags |= kTxnError;
+				return MDB_CORRUPTED;
+			}
+			leaf = node_at(mp, i);
+			*out = node_key_val(leaf);
+			return 0;
+		};
+		if ((rc = key_at(0, &nodekey))) return rc;
+		rc = mc->dbx->cmp(key, &nodekey);
+		if (rc == 0) {
+			mc->ki[mc->top] = 0;
+			if (exactp) *exactp = 1;
+			goto set1;
+		}
+		if (rc > 0) {
+			if (nkeys > 1) {
+				if ((rc = key_at(nkeys - 1, &nodekey))) return rc;
+				rc = mc->dbx->cmp(key, &nodekey);
+				if (rc == 0) {
+					mc->ki[mc->top] = indx_t(nkeys - 1);
+					if (exactp) *exactp = 1;
+					goto set1;
+				}
+				if (rc < 0) {
+					if (mc->ki[mc->top] < nkeys) {
+						if ((rc = key_at(mc->ki[mc->top], &nodekey))) return rc;
+						rc = mc->dbx->cmp(key, &nodekey);
+						if (rc == 0) {
+							if (exactp) *exactp = 1;
+							goto set1;
+						}
+					}
+					rc = 0;
+					mc->flags &= ~kCursorEof;
+					goto set2;
+				}
+			}
+			// Past this page: search unless no parent has a right sibling.
+			unsigned i;
+			for (i = 0; i < mc->top; i++)
+				if (mc->ki[i] < numkeys(mc->pg[i]) - 1) break;
+			if (i == mc->top) {
+				mc->ki[mc->top] = indx_t(nkeys);
+				return MDB_NOTFOUND;
+			}
+		}
+		if (!mc->top) {
+			mc->ki[mc->top] = 0;
+			if (op == MDB_SET_RANGE && !exactp) {
+				rc = 0;
+				if ((rc = key_at(0, &nodekey))) return rc;
+				goto set1;
+			}
+			return MDB_NOTFOUND;
+		}
+	} else {
+		mc->pg[0] = nullptr;
+	}
+
+	rc = page_search(mc, key, 0);
+	if (rc != MDB_SUCCESS) return rc;
+	mp = mc->pg[mc->top];
+
+set2:
+	leaf = node_search(mc, key, exactp);
+	if (mc->txn->flags & kTxnError) return MDB_CORRUPTED;
+	if (exactp != nullptr && !*exactp) return MDB_NOTFOUND;
+	if (leaf == nullptr) {
+		if ((rc = cursor_sibling(mc, true)) != MDB_SUCCESS) {
+			mc->flags |= kCursorEof;
+			return rc;
+		}
+		mp = mc->pg[mc->top];
+		if (!is_leaf(mp) || numkeys(mp) == 0) return MDB_CORRUPTED;
+		if (!is_leaf2(mp)) {
+			if (!node_in_bounds(mc->txn->env, mp, 0)) return MDB_CORRUPTED;
+			leaf = node_at(mp, 0);
+		}
+	}
+
+set1:
+	mc->flags |= kCursorInitialized;
+	mc->flags &= ~kCursorEof;
+	if (is_leaf2(mp)) {
+		if (op == MDB_SET_RANGE || op == MDB_SET_KEY) {
+			key->mv_size = mc->db->pad;
+			key->mv_data = leaf2_key(mp, mc->ki[mc->top], key->mv_size);
+		}
+		return MDB_SUCCESS;
+	}
+	if (leaf->flags & F_DUPDATA) {
+		if ((rc = xcursor_init1(mc, leaf))) return rc;
+		if (op == MDB_SET || op == MDB_SET_KEY || op == MDB_SET_RANGE) {
+			rc = cursor_first(xcursor_of(mc), data, nullptr);
+		} else {
+			int ex2 = 0;
+			rc = cursor_set(xcursor_of(mc), data, nullptr, MDB_SET_RANGE,
+			                op == MDB_GET_BOTH ? &ex2 : nullptr);
+			if (rc != MDB_SUCCESS) return rc;
+		}
+	} else if (data) {
+		if (op == MDB_GET_BOTH || op == MDB_GET_BOTH_RANGE) {
+			MDB_val olddata;
+			if ((rc = node_read(mc, leaf, &olddata))) return rc;
+			MDB_cmp_func *dcmp = mc->dbx->dcmp;
+			if (dcmp == cmp_int && olddata.mv_size == sizeof(size_t)) dcmp = cmp_long;
+			rc = dcmp(data, &olddata);
+			if (rc) {
+				if (op == MDB_GET_BOTH || rc > 0) return MDB_NOTFOUND;
+				rc = 0;
+			}
+			*data = olddata;
+		} else {
+			if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+			if ((rc = node_read(mc, leaf, data))) return rc;
+		}
+	}
+	if (op == MDB_SET_RANGE || op == MDB_SET_KEY) get_key(leaf, key);
+	return rc;
+}
+
+int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
+	int rc;
+	int exact = 0;
+	if (mc->txn->flags & kTxnBlocked) return MDB_BAD_TXN;
+	switch (op) {
+	case MDB_GET_CURRENT: {
+		if (!(mc->flags & kCursorInitialized)) {
+			rc = EINVAL;
+			break;
+		}
+		Page *mp = mc->pg[mc->top];
+		unsigned nkeys = numkeys(mp);
+		if (!nkeys || mc->ki[mc->top] >= nkeys) {
+			mc->ki[mc->top] = indx_t(nkeys);
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		rc = MDB_SUCCESS;
+		if (is_leaf2(mp)) {
+			key->mv_size = mc->db->pad;
+			key->mv_data = leaf2_key(mp, mc->ki[mc->top], key->mv_size);
+		} else {
+			Node *leaf;
+			if ((rc = current_node(mc, &leaf))) break;
+			get_key(leaf, key);
+			if (data) {
+				if (leaf->flags & F_DUPDATA)
+					rc = cursor_get(xcursor_of(mc), data, nullptr, MDB_GET_CURRENT);
+				else
+					rc = node_read(mc, leaf, data);
+			}
+		}
+		break;
+	}
+	case MDB_GET_BOTH:
+	case MDB_GET_BOTH_RANGE:
+		if (data == nullptr) {
+			rc = EINVAL;
+			break;
+		}
+		if (mc->xcursor == nullptr) {
+			rc = MDB_INCOMPATIBLE;
+			break;
+		}
+		[[fallthrough]];
+	case MDB_SET:
+	case MDB_SET_KEY:
+	case MDB_SET_RANGE:
+		if (key == nullptr)
+			rc = EINVAL;
+		else
+			rc = cursor_set(mc, key, data, op, op == MDB_SET_RANGE ? nullptr : &exact);
+		break;
+	case MDB_GET_MULTIPLE:
+	case MDB_NEXT_MULTIPLE:
+	case MDB_PREV_MULTIPLE:
+		rc = dup_multiple(mc, key, data, op);
+		break;
+	case MDB_NEXT:
+	case MDB_NEXT_DUP:
+	case MDB_NEXT_NODUP:
+		rc = cursor_next(mc, key, data, op);
+		break;
+	case MDB_PREV:
+	case MDB_PREV_DUP:
+	case MDB_PREV_NODUP:
+		rc = cursor_prev(mc, key, data, op);
+		break;
+	case MDB_FIRST:
+		rc = cursor_first(mc, key, data);
+		break;
+	case MDB_LAST:
+		rc = cursor_last(mc, key, data);
+		break;
+	case MDB_FIRST_DUP:
+	case MDB_LAST_DUP:
+		rc = dup_first_last(mc, key, data, op == MDB_LAST_DUP);
+		break;
+	default:
+		rc = EINVAL;
+		break;
+	}
+	if (mc->flags & kCursorDel) mc->flags ^= kCursorDel;
+	return rc;
+}
+
+void cursor_init(MDB_cursor *mc, MDB_txn *txn, MDB_dbi dbi, XCursor *mx) {
+	mc->next = nullptr;
+	mc->backup = nullptr;
+	mc->dbi = dbi;
+	mc->txn = txn;
+	mc->db = &txn->dbs[dbi];
+	mc->dbx = &txn->dbxs[dbi];
+	mc->dbflag = &txn->dbflags[dbi];
+	mc->snum = 0;
+	mc->top = 0;
+	mc->pg[0] = nullptr;
+	mc->ki[0] = 0;
+	mc->flags = 0;
+	mc->xcursor = nullptr;
+	if (mx && (txn->dbs[dbi].flags & MDB_DUPSORT)) xcursor_init0(mc, mx);
+	if (*mc->dbflag & kDbStale) page_search(mc, nullptr, kSearchRootOnly);
+}
+
+}  // namespace lmdb

@@ -1,0 +1,72 @@
+// Typed access to the nodes of branch and leaf pages (layout in
+// format/layout.h).  All functions are inline: they are the innermost loop
+// of every search.
+#pragma once
+
+#include <cstring>
+
+#include "format/layout.h"
+#include "lmdb.h"
+
+namespace lmdb {
+
+using format::indx_t;
+using format::Node;
+using format::PageHeader;
+using format::pgno_t;
+using format::txnid_t;
+
+// A page in memory is addressed by its header.
+using Page = PageHeader;
+
+inline constexpr unsigned kPageHdr = format::kPageHeaderSize;
+inline constexpr unsigned kNodeHdr = format::kNodeHeaderSize;
+
+inline unsigned even(unsigned n) { return (n + 1u) & ~1u; }
+inline size_t even(size_t n) { return (n + 1) & ~size_t(1); }
+
+inline bool is_leaf(const Page *p) { return p->flags & format::P_LEAF; }
+inline bool is_leaf2(const Page *p) { return p->flags & format::P_LEAF2; }
+inline bool is_branch(const Page *p) { return p->flags & format::P_BRANCH; }
+inline bool is_overflow(const Page *p) { return p->flags & format::P_OVERFLOW; }
+inline bool is_dirty(const Page *p) { return p->flags & format::P_DIRTY; }
+inline bool is_subpage(const Page *p) { return p->flags & format::P_SUBP; }
+
+inline indx_t *ptrs(Page *p) { return format::node_ptrs(p); }
+inline const indx_t *ptrs(const Page *p) { return format::node_ptrs(p); }
+inline unsigned numkeys(const Page *p) { return (p->lower - kPageHdr) >> 1; }
+inline unsigned size_left(const Page *p) { return unsigned(p->upper) - p->lower; }
+
+inline Node *node_at(Page *p, unsigned i) {
+	return reinterpret_cast<Node *>(reinterpret_cast<char *>(p) + ptrs(p)[i]);
+}
+inline const Node *node_at(const Page *p, unsigned i) {
+	return reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + ptrs(p)[i]);
+}
+inline char *node_key(Node *n) { return reinterpret_cast<char *>(n) + kNodeHdr; }
+inline const char *node_key(const Node *n) { return reinterpret_cast<const char *>(n) + kNodeHdr; }
+inline char *node_data(Node *n) { return node_key(n) + n->ksize; }
+inline const char *node_data(const Node *n) { return node_key(n) + n->ksize; }
+inline uint32_t node_dsize(const Node *n) { return uint32_t(n->lo) | (uint32_t(n->hi) << 16); }
+inline void set_node_dsize(Node *n, size_t sz) {
+	n->lo = uint16_t(sz & 0xffff);
+	n->hi = uint16_t(sz >> 16);
+}
+inline pgno_t node_pgno(const Node *n) {
+	return pgno_t(n->lo) | (pgno_t(n->hi) << 16) | (pgno_t(n->flags) << 32);
+}
+inline void set_node_pgno(Node *n, pgno_t pg) {
+	n->lo = uint16_t(pg & 0xffff);
+	n->hi = uint16_t((pg >> 16) & 0xffff);
+	n->flags = uint16_t(pg >> 32);
+}
+inline MDB_val node_key_val(const Node *n) {
+	return MDB_val{n->ksize, const_cast<char *>(node_key(n))};
+}
+// Key i of a LEAF2 page with fixed key size ks.
+inline char *leaf2_key(Page *p, unsigned i, size_t ks) {
+	return reinterpret_cast<char *>(p) + kPageHdr + i * ks;
+}
+inline char *page_data(Page *p) { return reinterpret_cast<char *>(p) + kPageHdr; }
+
+}  // namespace lmdb

@@ -1,0 +1,297 @@
+// Environment set-up: file names, the lock table, reading and validating
+// the meta pages (or writing them for a new file), the memory map.
+#include "env/environment.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "btree/cursor.h"
+#include "env/env_ops.h"
+#include "txn/txn_ops.h"
+
+namespace lmdb {
+
+using namespace format;
+
+inline constexpr size_t kDefaultMapSize = 1048576;
+
+int env_create(MDB_env **out) {
+	MDB_env *e = new (std::nothrow) MDB_env;
+	if (!e) return ENOMEM;
+	e->pid = getpid();
+	long ps = sysconf(_SC_PAGESIZE);
+	e->os_psize = ps > 0 ? unsigned(ps) : 4096;
+	*out = e;
+	return MDB_SUCCESS;
+}
+
+// Read both meta pages; keep the newer one in *meta.  ENOENT for an empty
+// file, MDB_INVALID / MDB_VERSION_MISMATCH for foreign or broken files.
+static int read_header(MDB_env *env, Meta *meta) {
+	unsigned off = 0;
+	for (unsigned i = 0; i < kNumMetas; i++) {
+		struct {
+			PageHeader h;
+			Meta m;
+		} buf;
+		ssize_t n = os::pread_full(env->fd.get(), &buf, sizeof buf, off);
+		if (n < 0) return int(-n);
+		if (size_t(n) != sizeof buf) {
+			if (n == 0 && off == 0) return ENOENT;
+			return MDB_INVALID;
+		}
+		if (!(buf.h.flags & P_META)) return MDB_INVALID;
+		if (buf.m.magic != kMagic) return MDB_INVALID;
+		if (buf.m.version != kDataVersion) return MDB_VERSION_MISMATCH;
+		if (i == 0) {
+			unsigned ps = buf.m.dbs[kFreeDbi].pad;
+			if (ps < kMinPageSize || ps > kMaxPageSize || (ps & (ps - 1))) return MDB_INVALID;
+		}
+		if (off == 0 || buf.m.txnid > meta->txnid) *meta = buf.m;
+		off += meta->dbs[kFreeDbi].pad;
+	}
+	return MDB_SUCCESS;
+}
+
+static int write_initial_metas(MDB_env *env, const Meta &meta) {
+	unsigned psize = env->psize;
+	char *buf = static_cast<char *>(std::calloc(kNumMetas, psize));
+	if (!buf) return ENOMEM;
+	for (unsigned i = 0; i < kNumMetas; i++) {
+		Page *p = reinterpret_cast<Page *>(buf + size_t(i) * psize);
+		p->pgno = i;
+		p->flags = P_META;
+		std::memcpy(page_data(p), &meta, sizeof meta);
+	}
+	int rc = os::pwrite_full(env->fd.get(), buf, size_t(psize) * kNumMetas, 0);
+	std::free(buf);
+	return rc;
+}
+
+static int env_map(MDB_env *env) {
+	int prot = PROT_READ;
+	int mflags = MAP_SHARED;
+	if (env->flags & MDB_WRITEMAP) {
+		prot |= PROT_WRITE;
+		if (ftruncate(env->fd.get(), off_t(env->mapsize)) < 0) return errno;
+	}
+	void *p = mmap(nullptr, env->mapsize, prot, mflags, env->fd.get(), 0);
+	if (p == MAP_FAILED) return errno;
+	if (env->flags & MDB_NORDAHEAD) madvise(p, env->mapsize, MADV_RANDOM);
+	env->map = static_cast<char *>(p);
+	env->metas[0] = reinterpret_cast<Meta *>(env->map + kPageHdr);
+	env->metas[1] = reinterpret_cast<Meta *>(env->map + env->psize + kPageHdr);
+	return MDB_SUCCESS;
+}
+
+// Everything after the files are open: meta pages, map size, map.
+static int env_open2(MDB_env *env) {
+	Meta meta;
+	bool newenv = false;
+	int rc = read_header(env, &meta);
+	if (rc) {
+		if (rc != ENOENT || (env->flags & MDB_RDONLY)) return rc == ENOENT ? MDB_INVALID : rc;
+		newenv = true;
+		env->psize = env->os_psize;
+		if (env->psize > kMaxPageSize) env->psize = kMaxPageSize;
+		std::memset(&meta, 0, sizeof meta);
+		meta.magic = kMagic;
+		meta.version = kDataVersion;
+		meta.dbs[kFreeDbi].pad = env->psize;
+		meta.dbs[kFreeDbi].flags = uint16_t((env->flags & 0xffff) | MDB_INTEGERKEY);
+		meta.dbs[kFreeDbi].root = kInvalidPgno;
+		meta.dbs[kMainDbi].root = kInvalidPgno;
+		meta.last_pgno = kNumMetas - 1;
+		meta.mapsize = kDefaultMapSize;
+	} else {
+		env->psize = meta.dbs[kFreeDbi].pad;
+	}
+	if (!env->mapsize) env->mapsize = meta.mapsize ? meta.mapsize : kDefaultMapSize;
+	size_t minsize = size_t(meta.last_pgno + 1) * meta.dbs[kFreeDbi].pad;
+	if (env->mapsize < minsize) env->mapsize = minsize;
+	// Round the map up to whole OS pages.
+	env->mapsize = (env->mapsize + env->os_psize - 1) / env->os_psize * env->os_psize;
+	meta.mapsize = env->mapsize;
+
+	if (newenv) {
+		if ((rc = write_initial_metas(env, meta))) return rc;
+	} else {
+		// A file shorter than its own meta claims is truncated.
+		struct stat st;
+		if (fstat(env->fd.get(), &st) == 0 &&
+		    uint64_t(st.st_size) < uint64_t(kNumMetas) * env->psize)
+			return MDB_INVALID;
+	}
+	if ((rc = env_map(env))) return rc;
+
+	env->maxfree_1pg = (env->psize - kPageHdr) / sizeof(pgno_t) - 1;
+	env->nodemax = (((env->psize - kPageHdr) / kMinKeysPerPage) & ~1u) - sizeof(indx_t);
+	env->maxpg = env->mapsize / env->psize;
+
+	// Validate the current meta against the file.
+	Meta *m = pick_meta(env);
+	if (m->last_pgno < kNumMetas - 1 || m->last_pgno >= env->maxpg) return MDB_CORRUPTED;
+	return MDB_SUCCESS;
+}
+
+static char *join_path(const char *a, const char *b) {
+	size_t la = std::strlen(a), lb = std::strlen(b);
+	char *p = static_cast<char *>(std::malloc(la + lb + 1));
+	if (!p) return nullptr;
+	std::memcpy(p, a, la);
+	std::memcpy(p + la, b, lb + 1);
+	return p;
+}
+
+static void env_close0(MDB_env *env) {
+	if (!(env->flags & kEnvActive)) return;
+	if (env->dbxs) {
+		for (unsigned i = env->maxdbs; i-- > kCoreDbs;) std::free(env->dbxs[i].name.mv_data);
+		delete[] env->dbxs;
+		env->dbxs = nullptr;
+	}
+	std::free(env->pbuf);
+	env->pbuf = nullptr;
+	std::free(env->dbiseqs);
+	env->dbiseqs = nullptr;
+	std::free(env->dbflags);
+	env->dbflags = nullptr;
+	std::free(env->path);
+	env->path = nullptr;
+	if (env->txn0) {
+		txn_free(env->txn0);
+		env->txn0 = nullptr;
+	}
+	if (env->map) {
+		munmap(env->map, env->mapsize);
+		env->map = nullptr;
+	}
+	env->fd.reset();
+	env->locks.close();
+	env->flags &= ~kEnvActive;
+}
+
+int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
+	if (env->fd.valid() || (env->flags & kEnvActive) || (flags & ~kEnvOpenFlags)) return EINVAL;
+	flags |= env->flags;
+	if (flags & MDB_RDONLY) flags &= ~MDB_WRITEMAP;
+	env->flags = flags | kEnvActive;
+	int rc = MDB_SUCCESS;
+	char *dpath = nullptr, *lpath = nullptr;
+	bool excl = false;
+
+	if (flags & MDB_NOSUBDIR) {
+		dpath = join_path(path, "");
+		lpath = join_path(path, "-lock");
+	} else {
+		dpath = join_path(path, "/data.mdb");
+		lpath = join_path(path, "/lock.mdb");
+	}
+	env->path = join_path(path, "");
+	env->dbxs = new (std::nothrow) DbAux[env->maxdbs];
+	env->dbflags = static_cast<uint16_t *>(std::calloc(env->maxdbs, sizeof(uint16_t)));
+	env->dbiseqs = static_cast<unsigned *>(std::calloc(env->maxdbs, sizeof(unsigned)));
+	if (!dpath || !lpath || !env->path || !env->dbxs || !env->dbflags || !env->dbiseqs) {
+		rc = ENOMEM;
+		goto leave;
+	}
+	env->dbxs[kFreeDbi].cmp = cmp_long;
+
+	if (!(flags & (MDB_RDONLY | MDB_NOLOCK))) {
+		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
+		if (rc) goto leave;
+	}
+	{
+		int oflags = (flags & MDB_RDONLY) ? O_RDONLY : (O_RDWR | O_CREAT);
+		int fd = ::open(dpath, oflags | O_CLOEXEC, mode);
+		if (fd < 0) {
+			rc = errno;
+			goto leave;
+		}
+		env->fd.reset(fd);
+	}
+	if ((flags & (MDB_RDONLY | MDB_NOLOCK)) == MDB_RDONLY) {
+		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
+		if (rc) goto leave;
+	} else if (flags & MDB_NOLOCK) {
+		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
+		if (rc) goto leave;
+	}
+	if ((rc = env_open2(env))) goto leave;
+	if (excl) {
+		if (volatile txnid_t *shared = env->locks.shared_txnid()) *shared = pick_meta(env)->txnid;
+		if ((rc = env->locks.share())) goto leave;
+	}
+	if (!(flags & MDB_RDONLY)) {
+		env->pbuf = static_cast<Page *>(std::calloc(1, env->psize));
+		env->txn0 = txn0_create(env);
+		if (!env->pbuf || !env->txn0) rc = ENOMEM;
+	}
+
+leave:
+	std::free(dpath);
+	std::free(lpath);
+	if (rc) env_close0(env);
+	return rc;
+}
+
+void env_close(MDB_env *env) {
+	if (!env) return;
+	while (env->pagepool) {
+		void *p = env->pagepool;
+		std::memcpy(&env->pagepool, static_cast<char *>(p) + kPageHdr, sizeof(void *));
+		std::free(p);
+	}
+	env_close0(env);
+	delete env;
+}
+
+int env_sync(MDB_env *env, bool force) {
+	if (env->flags & MDB_RDONLY) return EACCES;
+	if (force || !(env->flags & MDB_NOSYNC)) {
+		if (env->flags & MDB_WRITEMAP) {
+			int f = ((env->flags & MDB_MAPASYNC) && !force) ? MS_ASYNC : MS_SYNC;
+			if (msync(env->map, env->mapsize, f)) return errno;
+		} else {
+			return os::data_sync(env->fd.get());
+		}
+	}
+	return MDB_SUCCESS;
+}
+
+int env_set_mapsize(MDB_env *env, size_t size) {
+	if (env->map) {
+		if (env->txn) return EINVAL;
+		Meta *meta = pick_meta(env);
+		if (!size) size = meta->mapsize;
+		size_t minsize = size_t(meta->last_pgno + 1) * env->psize;
+		if (size < minsize) size = minsize;
+		size = (size + env->os_psize - 1) / env->os_psize * env->os_psize;
+		munmap(env->map, env->mapsize);
+		env->map = nullptr;
+		env->mapsize = size;
+		int rc = env_map(env);
+		if (rc) return rc;
+	}
+	env->mapsize = size;
+	if (env->psize) env->maxpg = env->mapsize / env->psize;
+	return MDB_SUCCESS;
+}
+
+void stat_from_record(const MDB_env *env, const DbRecord *db, MDB_stat *st) {
+	st->ms_psize = env->psize;
+	st->ms_depth = db->depth;
+	st->ms_branch_pages = db->branch_pages;
+	st->ms_leaf_pages = db->leaf_pages;
+	st->ms_overflow_pages = db->overflow_pages;
+	st->ms_entries = db->entries;
+}
+
+}  // namespace lmdb

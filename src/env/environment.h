@@ -1,0 +1,89 @@
+// The environment: one data file, its memory map and meta pages, the lock
+// table, and the per-database handle table shared by its transactions.
+#pragma once
+
+#include <pthread.h>
+
+#include <cstdint>
+
+#include "btree/page_access.h"
+#include "format/layout.h"
+#include "lmdb.h"
+#include "lock/lock_table.h"
+#include "util/file.h"
+
+namespace lmdb {
+
+// Per-handle information about a database that is not stored on disk.
+struct DbAux {
+	MDB_val name{0, nullptr};       // owned copy of the name (named dbs)
+	MDB_cmp_func *cmp = nullptr;     // key order
+	MDB_cmp_func *dcmp = nullptr;    // duplicate order (DUPSORT)
+	MDB_rel_func *rel = nullptr;     // stored, never called
+	void *relctx = nullptr;
+};
+
+// Internal environment flags, above the public ones.
+inline constexpr unsigned kEnvFatalError = 0x80000000u;
+inline constexpr unsigned kEnvActive = 0x20000000u;
+// Marks a valid entry in MDB_env::dbflags (above the persistent db flags).
+inline constexpr unsigned kDbHandleValid = 0x8000u;
+
+// Flags a caller may pass to mdb_env_open / mdb_env_set_flags.
+inline constexpr unsigned kEnvOpenFlags = MDB_FIXEDMAP | MDB_NOSUBDIR | MDB_NOSYNC | MDB_RDONLY |
+                                          MDB_NOMETASYNC | MDB_WRITEMAP | MDB_MAPASYNC |
+                                          MDB_NOTLS | MDB_NOLOCK | MDB_NORDAHEAD |
+                                          MDB_NOMEMINIT;
+inline constexpr unsigned kEnvChangeableFlags =
+    MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC | MDB_NOMEMINIT;
+
+}  // namespace lmdb
+
+struct MDB_env {
+	unsigned flags = 0;
+	unsigned psize = 0;       // page size of the data file
+	unsigned os_psize = 0;    // OS page size
+	unsigned maxreaders = 126;
+	unsigned maxdbs = lmdb::format::kCoreDbs;   // includes the two core dbs
+	unsigned numdbs = lmdb::format::kCoreDbs;   // handles in use (high-water mark)
+	size_t mapsize = 0;       // 0: not configured
+	lmdb::pgno_t maxpg = 0;   // pages that fit in the map
+	unsigned nodemax = 0;     // largest node stored inline in a leaf
+	unsigned maxfree_1pg = 0; // page numbers fitting in one page of a free record
+
+	char *path = nullptr;     // as given to mdb_env_open
+	lmdb::os::FileHandle fd;  // data file
+	char *map = nullptr;      // mapping of the data file
+	lmdb::format::Meta *metas[2] = {nullptr, nullptr};
+	lmdb::lock::LockTable locks;
+	pid_t pid = 0;
+
+	lmdb::DbAux *dbxs = nullptr;       // [maxdbs]
+	uint16_t *dbflags = nullptr;       // [maxdbs] persistent flags | kDbHandleValid
+	unsigned *dbiseqs = nullptr;       // [maxdbs] bumped when a handle is closed
+
+	MDB_txn *txn0 = nullptr;           // the preallocated top-level write txn
+	MDB_txn *txn = nullptr;            // the active write txn, if any
+	pthread_mutex_t txn_lock = PTHREAD_MUTEX_INITIALIZER;  // guards `txn` hand-over in-process
+
+	lmdb::Page *pbuf = nullptr;         // scratch page (sub-page rebuilds)
+	void *pagepool = nullptr;          // freed page buffers kept for reuse
+	size_t pagepool_count = 0;
+	void *userctx = nullptr;
+	MDB_assert_func *assert_func = nullptr;
+};
+
+namespace lmdb {
+
+// The meta page with the highest txnid.
+inline format::Meta *pick_meta(const MDB_env *env) {
+	return env->metas[env->metas[0]->txnid < env->metas[1]->txnid ? 1 : 0];
+}
+
+// Page buffers for dirty pages (size `npages` * psize), recycled per env.
+Page *page_buffer_alloc(MDB_env *env, unsigned npages);
+void page_buffer_free(MDB_env *env, Page *p, unsigned npages);
+
+int env_sync(MDB_env *env, bool force);
+
+}  // namespace lmdb

@@ -1,0 +1,67 @@
+#include "txn/dirty_pages.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace lmdb {
+
+int DirtyPages::grow() {
+	size_t ncap = cap_ ? cap_ * 2 : 1024;
+	Entry *ns = static_cast<Entry *>(std::calloc(ncap, sizeof(Entry)));
+	if (!ns) return ENOMEM;
+	size_t nmask = ncap - 1;
+	for (size_t i = 0; i < cap_; i++) {
+		if (!slots_[i].page) continue;
+		size_t j = hash(slots_[i].pgno) & nmask;
+		while (ns[j].page) j = (j + 1) & nmask;
+		ns[j] = slots_[i];
+	}
+	std::free(slots_);
+	slots_ = ns;
+	cap_ = ncap;
+	mask_ = nmask;
+	return 0;
+}
+
+int DirtyPages::insert(pgno_t pg, void *page) {
+	if ((count_ + 1) * 2 > cap_) {
+		if (int rc = grow()) return rc;
+	}
+	size_t i = hash(pg) & mask_;
+	while (slots_[i].page) {
+		if (slots_[i].pgno == pg) {
+			slots_[i].page = page;
+			return 0;
+		}
+		i = (i + 1) & mask_;
+	}
+	slots_[i] = Entry{pg, page};
+	count_++;
+	return 0;
+}
+
+void *DirtyPages::erase(pgno_t pg) {
+	if (!count_) return nullptr;
+	size_t i = hash(pg) & mask_;
+	while (slots_[i].page && slots_[i].pgno != pg) i = (i + 1) & mask_;
+	if (!slots_[i].page) return nullptr;
+	void *found = slots_[i].page;
+	slots_[i].page = nullptr;
+	count_--;
+	// Re-insert the rest of the probe run (backward-shift deletion).
+	for (size_t j = (i + 1) & mask_; slots_[j].page; j = (j + 1) & mask_) {
+		Entry e = slots_[j];
+		slots_[j].page = nullptr;
+		size_t k = hash(e.pgno) & mask_;
+		while (slots_[k].page) k = (k + 1) & mask_;
+		slots_[k] = e;
+	}
+	return found;
+}
+
+void DirtyPages::clear() {
+	if (count_) std::memset(slots_, 0, cap_ * sizeof(Entry));
+	count_ = 0;
+}
+
+}  // namespace lmdb

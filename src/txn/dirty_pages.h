@@ -1,0 +1,56 @@
+// The pages a write transaction has modified, keyed by page number.  An
+// open-addressing hash table: lookups on every descent of a write
+// transaction stay O(1); commit sorts the entries once to write them in
+// page order.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+
+#include "format/layout.h"
+
+namespace lmdb {
+
+using format::pgno_t;
+
+class DirtyPages {
+public:
+	struct Entry {
+		pgno_t pgno;
+		void *page;  // nullptr: empty slot
+	};
+
+	DirtyPages() = default;
+	~DirtyPages() { std::free(slots_); }
+	DirtyPages(const DirtyPages &) = delete;
+	DirtyPages &operator=(const DirtyPages &) = delete;
+
+	size_t size() const { return count_; }
+	void *find(pgno_t pg) const {
+		if (!count_) return nullptr;
+		for (size_t i = hash(pg) & mask_;; i = (i + 1) & mask_) {
+			const Entry &e = slots_[i];
+			if (!e.page) return nullptr;
+			if (e.pgno == pg) return e.page;
+		}
+	}
+	// Insert or replace; ENOMEM on failure.
+	int insert(pgno_t pg, void *page);
+	// Remove pg if present; returns the page pointer that was stored.
+	void *erase(pgno_t pg);
+	void clear();
+	// Visit every entry (unordered).
+	template <class F> void for_each(F &&f) const {
+		for (size_t i = 0; i < cap_; i++)
+			if (slots_[i].page) f(slots_[i].pgno, slots_[i].page);
+	}
+
+private:
+	static size_t hash(pgno_t pg) { return size_t(pg * 0x9E3779B97F4A7C15ull >> 20); }
+	int grow();
+
+	Entry *slots_ = nullptr;
+	size_t cap_ = 0, mask_ = 0, count_ = 0;
+};
+
+}  // namespace lmdb

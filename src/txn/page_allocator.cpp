@@ -1,0 +1,317 @@
+// Page allocation for write transactions: loose pages, pages reclaimed from
+// the free-page database (only records older than every reader), then the
+// end of the file.  Also the commit-time saving of the free lists.
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "btree/cursor.h"
+#include "btree/dupsort.h"
+#include "txn/transaction.h"
+
+namespace lmdb {
+
+using namespace format;
+
+// ---- page buffers ---------------------------------------------------------
+
+Page *page_buffer_alloc(MDB_env *env, unsigned npages) {
+	if (npages == 1 && env->pagepool) {
+		Page *p = static_cast<Page *>(env->pagepool);
+		std::memcpy(&env->pagepool, page_data(p), sizeof(void *));
+		env->pagepool_count--;
+		return p;
+	}
+	void *p = std::malloc(size_t(env->psize) * npages);
+	if (p && !(env->flags & MDB_NOMEMINIT)) {
+		// Keep unused bytes deterministic: never write stale heap contents.
+		std::memset(p, 0, size_t(env->psize) * npages);
+	}
+	return static_cast<Page *>(p);
+}
+
+void page_buffer_free(MDB_env *env, Page *p, unsigned npages) {
+	if (npages == 1 && env->pagepool_count < 4096) {
+		std::memcpy(page_data(p), &env->pagepool, sizeof(void *));
+		env->pagepool = p;
+		env->pagepool_count++;
+		return;
+	}
+	std::free(p);
+}
+
+// ---- reading free-page records ------------------------------------------
+
+// Oldest snapshot any reader may still use; records of txns older than this
+// are reusable.
+static txnid_t oldest_snapshot(MDB_txn *txn) {
+	txnid_t last = txn->txnid - 1;
+	return txn->env->locks.oldest_reader(last);
+}
+
+// Load the next reusable record of the free db into txn->reclaimed.
+// MDB_NOTFOUND when none is left.
+static int reclaim_next_record(MDB_txn *txn) {
+	txnid_t oldest = oldest_snapshot(txn);
+	MDB_cursor mc;
+	cursor_init(&mc, txn, kFreeDbi);
+	MDB_val key, data;
+	int rc;
+	txnid_t want = txn->last_reclaimed + 1;
+	if (txn->last_reclaimed == 0) {
+		rc = cursor_first(&mc, &key, &data);
+	} else {
+		key.mv_size = sizeof want;
+		key.mv_data = &want;
+		rc = cursor_set(&mc, &key, &data, MDB_SET_RANGE, nullptr);
+	}
+	if (rc) return rc;
+	if (key.mv_size != sizeof(txnid_t)) return MDB_CORRUPTED;
+	txnid_t id;
+	std::memcpy(&id, key.mv_data, sizeof id);
+	if (id >= oldest || id <= txn->last_reclaimed) return MDB_NOTFOUND;
+	if (data.mv_size < sizeof(pgno_t) || data.mv_size % sizeof(pgno_t)) return MDB_CORRUPTED;
+	const pgno_t *idl = static_cast<const pgno_t *>(data.mv_data);
+	pgno_t count;
+	std::memcpy(&count, idl, sizeof count);
+	if (count > data.mv_size / sizeof(pgno_t) - 1) return MDB_CORRUPTED;
+	// Validate: in range and strictly descending.
+	pgno_t prev = ~pgno_t(0);
+	for (pgno_t i = 1; i <= count; i++) {
+		pgno_t pg;
+		std::memcpy(&pg, idl + i, sizeof pg);
+		if (pg < kNumMetas || pg >= txn->next_pgno || pg >= prev) return MDB_CORRUPTED;
+		prev = pg;
+	}
+	if ((rc = txn->reclaimed.merge_descending(idl + 1, size_t(count)))) return rc;
+	txn->last_reclaimed = id;
+	return MDB_SUCCESS;
+}
+
+// Find `num` consecutive pages in the reclaimed list (lowest first);
+// returns the first page number or 0.
+static pgno_t take_reclaimed(MDB_txn *txn, unsigned num) {
+	PageList &rl = txn->reclaimed;
+	size_t n = rl.size();
+	if (n < num) return 0;
+	if (num == 1) {
+		pgno_t pg = rl[n - 1];
+		rl.truncate(n - 1);
+		return pg;
+	}
+	// Descending list: a run pg, pg+1, ... appears as rl[i], rl[i-1], ...
+	for (size_t i = n - 1; i + 1 >= num; i--) {
+		pgno_t pg = rl[i];
+		if (rl[i - (num - 1)] == pg + num - 1) {
+			size_t first = i - (num - 1);
+			std::memmove(rl.data() + first, rl.data() + i + 1, (n - i - 1) * sizeof(pgno_t));
+			rl.truncate(n - num);
+			return pg;
+		}
+		if (i < num) break;
+	}
+	return 0;
+}
+
+int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
+	MDB_txn *txn = mc->txn;
+	MDB_env *env = txn->env;
+	int rc;
+	if (num == 1 && txn->loose && !txn->saving_freelist) {
+		Page *np = txn->loose;
+		std::memcpy(&txn->loose, page_data(np), sizeof(Page *));
+		txn->loose_count--;
+		np->flags &= uint16_t(~P_LOOSE);
+		*out = np;
+		return MDB_SUCCESS;
+	}
+	pgno_t pgno = 0;
+	if (!txn->saving_freelist) {
+		for (;;) {
+			if ((pgno = take_reclaimed(txn, num))) break;
+			// Records are only read for the user's dbs, not while the
+			// free db itself is being searched.
+			if (mc->dbi == kFreeDbi && !(mc->flags & kCursorSub) && txn->last_reclaimed == 0 && false) break;
+			rc = reclaim_next_record(txn);
+			if (rc == MDB_NOTFOUND) break;
+			if (rc) {
+				txn->flags |= kTxnError;
+				return rc;
+			}
+		}
+	}
+	if (!pgno) {
+		if (txn->next_pgno + num > env->maxpg) {
+			txn->flags |= kTxnError;
+			return MDB_MAP_FULL;
+		}
+		pgno = txn->next_pgno;
+		txn->next_pgno += num;
+	}
+	Page *np = page_buffer_alloc(env, num);
+	if (!np) {
+		txn->flags |= kTxnError;
+		return ENOMEM;
+	}
+	np->pgno = pgno;
+	np->flags = 0;
+	if ((rc = txn->dirty.insert(pgno, np))) {
+		page_buffer_free(env, np, num);
+		txn->flags |= kTxnError;
+		return rc;
+	}
+	*out = np;
+	return MDB_SUCCESS;
+}
+
+int page_loose(MDB_cursor *mc, Page *mp) {
+	MDB_txn *txn = mc->txn;
+	bool loose = false;
+	if (is_dirty(mp) && mc->dbi != kFreeDbi) {
+		if (txn->parent) {
+			void *own = txn->dirty.find(mp->pgno);
+			if (own) {
+				if (own != mp) {
+					mc->flags &= ~(kCursorInitialized | kCursorEof);
+					txn->flags |= kTxnError;
+					return MDB_CORRUPTED;
+				}
+				loose = true;
+			}
+		} else {
+			loose = true;
+		}
+	}
+	if (loose) {
+		std::memcpy(page_data(mp), &txn->loose, sizeof(Page *));
+		txn->loose = mp;
+		txn->loose_count++;
+		mp->flags |= P_LOOSE;
+		return MDB_SUCCESS;
+	}
+	return txn->free_pgs.push(mp->pgno);
+}
+
+int free_overflow(MDB_cursor *mc, Page *mp) {
+	MDB_txn *txn = mc->txn;
+	pgno_t pg = mp->pgno;
+	unsigned ovpages = mp->overflow_pages;
+	int rc;
+	if (is_dirty(mp) && !txn->parent && !txn->saving_freelist && txn->dirty.find(pg) == mp) {
+		// Allocated by this txn: reusable at once.
+		txn->dirty.erase(pg);
+		page_buffer_free(txn->env, mp, ovpages);
+		pgno_t run[64];
+		for (unsigned done = 0; done < ovpages;) {
+			unsigned k = ovpages - done < 64 ? ovpages - done : 64;
+			// descending order for the merge
+			for (unsigned i = 0; i < k; i++) run[i] = pg + ovpages - 1 - done - i;
+			if ((rc = txn->reclaimed.merge_descending(run, k))) return rc;
+			done += k;
+		}
+	} else {
+		if ((rc = txn->free_pgs.push_range(pg, ovpages))) return rc;
+	}
+	mc->db->overflow_pages -= ovpages;
+	return MDB_SUCCESS;
+}
+
+// ---- saving the free lists at commit --------------------------------------
+
+static int put_free_record(MDB_txn *txn, txnid_t id, size_t words, MDB_val *out) {
+	MDB_cursor mc;
+	cursor_init(&mc, txn, kFreeDbi);
+	MDB_val key{sizeof id, &id};
+	MDB_val data{words * sizeof(pgno_t), nullptr};
+	int rc = cursor_put(&mc, &key, &data, MDB_RESERVE);
+	if (rc == 0) *out = data;
+	return rc;
+}
+
+static void fill_record(const MDB_val &slot, const PageList &list) {
+	pgno_t n = list.size();
+	std::memcpy(slot.mv_data, &n, sizeof n);
+	if (n) std::memcpy(static_cast<char *>(slot.mv_data) + sizeof n, list.data(), n * sizeof(pgno_t));
+}
+
+int freelist_save(MDB_txn *txn) {
+	MDB_env *env = txn->env;
+	int rc;
+
+	// 1. Delete the records consumed by this txn.
+	if (txn->last_reclaimed) {
+		MDB_cursor mc;
+		cursor_init(&mc, txn, kFreeDbi);
+		mc.next = txn->cursors[kFreeDbi];
+		txn->cursors[kFreeDbi] = &mc;
+		MDB_val key, data;
+		for (;;) {
+			rc = cursor_first(&mc, &key, &data);
+			if (rc == MDB_NOTFOUND) break;
+			if (rc) goto untrack;
+			txnid_t id;
+			std::memcpy(&id, key.mv_data, sizeof id);
+			if (id > txn->last_reclaimed) break;
+			if ((rc = cursor_del(&mc, 0))) goto untrack;
+		}
+		rc = MDB_SUCCESS;
+	untrack:
+		txn->cursors[kFreeDbi] = mc.next;
+		if (rc) return rc;
+	}
+
+	// 2. Loose pages were never written: reusable at once.
+	while (txn->loose) {
+		Page *p = txn->loose;
+		std::memcpy(&txn->loose, page_data(p), sizeof(Page *));
+		pgno_t pg = p->pgno;
+		txn->dirty.erase(pg);
+		page_buffer_free(env, p, 1);
+		if ((rc = txn->reclaimed.merge_descending(&pg, 1))) return rc;
+	}
+	txn->loose_count = 0;
+	if (txn->last_reclaimed == 0 && !txn->reclaimed.empty()) {
+		// No consumed record id to store them under: list them as freed
+		// by this txn.
+		if ((rc = txn->free_pgs.append(txn->reclaimed))) return rc;
+		txn->reclaimed.clear();
+	}
+
+	// 3. Write the records.  From here on pages come only from the end of
+	// the file, so the reclaimed list stays fixed; writing can still free
+	// pages (copy-on-write of the free db), which grows free_pgs.  Reserve
+	// with slack until it stops growing, then write the exact lists.
+	txn->saving_freelist = true;
+	size_t slack = 8;
+	for (;;) {
+		size_t nfree = txn->free_pgs.size();
+		MDB_val slot;
+		if (nfree) {
+			if ((rc = put_free_record(txn, txn->txnid, nfree + 1 + slack, &slot))) return rc;
+		}
+		if (!txn->reclaimed.empty()) {
+			if ((rc = put_free_record(txn, txn->last_reclaimed, txn->reclaimed.size() + 1, &slot)))
+				return rc;
+		}
+		if (txn->free_pgs.size() <= nfree + slack && (nfree || txn->free_pgs.empty())) break;
+		slack *= 2;
+	}
+	for (;;) {
+		txn->free_pgs.sort_descending();
+		size_t nfree = txn->free_pgs.size();
+		MDB_val slot;
+		if (nfree) {
+			if ((rc = put_free_record(txn, txn->txnid, nfree + 1, &slot))) return rc;
+			fill_record(slot, txn->free_pgs);
+		}
+		if (!txn->reclaimed.empty()) {
+			if ((rc = put_free_record(txn, txn->last_reclaimed, txn->reclaimed.size() + 1, &slot)))
+				return rc;
+			fill_record(slot, txn->reclaimed);
+		}
+		if (txn->free_pgs.size() == nfree) break;
+	}
+	return MDB_SUCCESS;
+}
+
+}  // namespace lmdb

@@ -1,0 +1,395 @@
+// Transaction life cycle: begin (snapshot or writer lock), commit (free
+// lists, dirty pages in page order, sync, then the alternate meta page),
+// abort, and the reset/renew cycle of read-only transactions.
+#include "txn/transaction.h"
+
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "btree/cursor.h"
+#include "btree/dupsort.h"
+#include "txn/txn_ops.h"
+
+namespace lmdb {
+
+using namespace format;
+
+static txnid_t current_meta_txnid(void *ctx) {
+	return pick_meta(static_cast<MDB_env *>(ctx))->txnid;
+}
+
+// Allocate a txn with room for the per-db arrays.
+static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
+	MDB_txn *txn = new (std::nothrow) MDB_txn;
+	if (!txn) return nullptr;
+	unsigned n = env->maxdbs;
+	txn->dbs = static_cast<DbRecord *>(std::calloc(n, sizeof(DbRecord)));
+	txn->dbflags = static_cast<uint8_t *>(std::calloc(n, 1));
+	txn->dbiseqs = static_cast<unsigned *>(std::calloc(n, sizeof(unsigned)));
+	if (with_cursors) txn->cursors = static_cast<MDB_cursor **>(std::calloc(n, sizeof(MDB_cursor *)));
+	if (!txn->dbs || !txn->dbflags || !txn->dbiseqs || (with_cursors && !txn->cursors)) {
+		txn_free(txn);
+		return nullptr;
+	}
+	txn->env = env;
+	txn->dbxs = env->dbxs;
+	return txn;
+}
+
+void txn_free(MDB_txn *txn) {
+	if (!txn) return;
+	std::free(txn->dbs);
+	std::free(txn->dbflags);
+	std::free(txn->dbiseqs);
+	std::free(txn->cursors);
+	delete txn;
+}
+
+MDB_txn *txn0_create(MDB_env *env) {
+	MDB_txn *t = txn_alloc(env, true);
+	if (t) t->flags = kTxnFinished;
+	return t;
+}
+
+// Take the snapshot (read txn) or the writer lock (write txn) and load the
+// core db records.
+static int txn_renew0(MDB_txn *txn, bool try_write) {
+	MDB_env *env = txn->env;
+	Meta *meta;
+	unsigned flags = txn->flags & kTxnRdonly;
+	int rc;
+	bool new_notls = false;
+	volatile txnid_t *shared = env->locks.shared_txnid();
+
+	if (flags) {
+		if (!shared) {
+			meta = pick_meta(env);
+			txn->txnid = meta->txnid;
+			txn->reader = nullptr;
+		} else {
+			lock::ReaderSlot *r = txn->reader;
+			if (!r || !(env->flags & MDB_NOTLS)) {
+				if ((rc = env->locks.acquire_reader(&r))) return rc;
+				new_notls = (env->flags & MDB_NOTLS) != 0;
+			}
+			do {
+				r->txnid = *shared;
+			} while (r->txnid != *shared);
+			if (!r->txnid && (env->flags & MDB_RDONLY)) {
+				meta = pick_meta(env);
+				r->txnid = meta->txnid;
+			} else {
+				meta = env->metas[r->txnid & 1];
+			}
+			txn->txnid = r->txnid;
+			txn->reader = r;
+		}
+	} else {
+		if (shared) {
+			rc = env->locks.lock_writer(try_write, current_meta_txnid, env);
+			if (rc) return rc;
+			txn->txnid = *shared;
+			meta = env->metas[txn->txnid & 1];
+		} else {
+			meta = pick_meta(env);
+			txn->txnid = meta->txnid;
+		}
+		txn->txnid++;
+		txn->child = nullptr;
+		txn->loose = nullptr;
+		txn->loose_count = 0;
+		txn->dirty.clear();
+		txn->free_pgs.clear();
+		txn->reclaimed.clear();
+		txn->last_reclaimed = 0;
+		txn->saving_freelist = false;
+		env->txn = txn;
+		std::memcpy(txn->dbiseqs, env->dbiseqs, env->maxdbs * sizeof(unsigned));
+	}
+
+	std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+	txn->next_pgno = meta->last_pgno + 1;
+	txn->flags = flags;
+	txn->numdbs = env->numdbs;
+	for (unsigned i = kCoreDbs; i < txn->numdbs; i++) {
+		unsigned x = env->dbflags[i];
+		txn->dbs[i].flags = uint16_t(x & kPersistentDbFlags);
+		txn->dbflags[i] = (x & kDbHandleValid) ? (kDbValid | kDbUserValid | kDbStale) : 0;
+	}
+	txn->dbflags[kMainDbi] = kDbValid | kDbUserValid;
+	txn->dbflags[kFreeDbi] = kDbValid;
+
+	if (env->flags & kEnvFatalError) {
+		rc = MDB_PANIC;
+	} else if (env->maxpg < txn->next_pgno) {
+		rc = MDB_MAP_RESIZED;
+	} else {
+		return MDB_SUCCESS;
+	}
+	txn_end(txn, new_notls ? kEndSlot | kEndFailBegin : kEndFailBegin);
+	return rc;
+}
+
+int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
+	bool try_write = flags & MDB_TRY_WRITE;
+	flags &= MDB_RDONLY;
+	flags |= env->flags & MDB_WRITEMAP;
+	if (env->flags & MDB_RDONLY & ~flags) return EACCES;
+	MDB_txn *txn;
+	int rc;
+	if (parent) {
+		flags |= parent->flags;
+		if (flags & (MDB_RDONLY | MDB_WRITEMAP | kTxnBlocked))
+			return (parent->flags & kTxnRdonly) ? EINVAL : MDB_BAD_TXN;
+		return nested_txn_begin(parent, ret);
+	}
+	if (flags & MDB_RDONLY) {
+		txn = txn_alloc(env, false);
+		if (!txn) return ENOMEM;
+		txn->flags = flags;
+		std::free(txn->dbiseqs);
+		txn->dbiseqs = nullptr;
+		txn->dbiseqs = env->dbiseqs;
+		rc = txn_renew0(txn, false);
+		if (rc) {
+			txn->dbiseqs = nullptr;
+			txn_free(txn);
+			return rc;
+		}
+	} else {
+		txn = env->txn0;
+		txn->flags = flags;
+		rc = txn_renew0(txn, try_write);
+		if (rc) return rc;
+	}
+	txn->flags |= flags;
+	*ret = txn;
+	return MDB_SUCCESS;
+}
+
+int txn_renew(MDB_txn *txn) {
+	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
+	return txn_renew0(txn, false);
+}
+
+// Export or close the db handles opened in this txn.
+static void dbis_update(MDB_txn *txn, bool keep) {
+	MDB_env *env = txn->env;
+	unsigned n = txn->numdbs;
+	for (unsigned i = n; i-- > kCoreDbs;) {
+		if (!(txn->dbflags[i] & kDbNew)) continue;
+		if (keep) {
+			env->dbflags[i] = uint16_t(txn->dbs[i].flags | kDbHandleValid);
+		} else {
+			char *ptr = static_cast<char *>(env->dbxs[i].name.mv_data);
+			if (ptr) {
+				env->dbxs[i].name = MDB_val{0, nullptr};
+				env->dbflags[i] = 0;
+				env->dbiseqs[i]++;
+				std::free(ptr);
+			}
+		}
+	}
+	if (keep && env->numdbs < n) env->numdbs = n;
+}
+
+void cursors_close(MDB_txn *txn, bool merge);
+
+static void dirty_free_all(MDB_txn *txn) {
+	MDB_env *env = txn->env;
+	txn->dirty.for_each([&](pgno_t, void *p) {
+		Page *pg = static_cast<Page *>(p);
+		page_buffer_free(env, pg, is_overflow(pg) ? pg->overflow_pages : 1);
+	});
+	txn->dirty.clear();
+	txn->loose = nullptr;
+	txn->loose_count = 0;
+}
+
+void txn_end(MDB_txn *txn, unsigned mode) {
+	MDB_env *env = txn->env;
+	dbis_update(txn, mode & kEndUpdate);
+	if (txn->flags & kTxnRdonly) {
+		if (txn->reader) {
+			txn->reader->txnid = lock::kNoSnapshot;
+			if (!(env->flags & MDB_NOTLS)) {
+				txn->reader = nullptr;
+			} else if (mode & kEndSlot) {
+				env->locks.release_reader(txn->reader);
+				txn->reader = nullptr;
+			}
+		}
+		txn->numdbs = 0;
+		txn->flags |= kTxnFinished;
+	} else if (!(txn->flags & kTxnFinished)) {
+		if (!(mode & kEndUpdate)) cursors_close(txn, false);
+		if (!(env->flags & MDB_WRITEMAP)) dirty_free_all(txn);
+		txn->numdbs = 0;
+		txn->flags = kTxnFinished;
+		if (!txn->parent) {
+			txn->free_pgs.clear();
+			txn->reclaimed.clear();
+			txn->last_reclaimed = 0;
+			env->txn = nullptr;
+			mode &= ~kEndFree;  // txn0 is kept for reuse
+			if (env->locks.shared_txnid()) env->locks.unlock_writer();
+		} else {
+			nested_txn_detach(txn);
+		}
+	}
+	if (mode & kEndFree) {
+		if (txn->flags & kTxnRdonly) txn->dbiseqs = nullptr;  // borrowed from env
+		txn_free(txn);
+	}
+}
+
+void txn_abort(MDB_txn *txn) {
+	if (!txn) return;
+	if (txn->child) txn_abort(txn->child);
+	txn_end(txn, kEndAbort | kEndSlot | kEndFree);
+}
+
+void txn_reset(MDB_txn *txn) {
+	if (!txn || !(txn->flags & kTxnRdonly)) return;
+	txn_end(txn, kEndReset);
+}
+
+// Write all dirty pages in page order, coalescing adjacent pages into one
+// pwritev call.
+static int page_flush(MDB_txn *txn) {
+	MDB_env *env = txn->env;
+	size_t n = txn->dirty.size();
+	if (!n) return MDB_SUCCESS;
+	struct Item {
+		pgno_t pgno;
+		Page *page;
+	};
+	Item *items = static_cast<Item *>(std::malloc(n * sizeof(Item)));
+	if (!items) return ENOMEM;
+	size_t k = 0;
+	txn->dirty.for_each([&](pgno_t pg, void *p) { items[k++] = Item{pg, static_cast<Page *>(p)}; });
+	std::sort(items, items + k, [](const Item &a, const Item &b) { return a.pgno < b.pgno; });
+
+	const unsigned psize = env->psize;
+	int rc = MDB_SUCCESS;
+	constexpr int kMaxIov = 64;
+	struct iovec iov[kMaxIov];
+	int niov = 0;
+	off_t run_off = 0;
+	pgno_t next_pg = 0;
+	for (size_t i = 0; i < k && !rc; i++) {
+		Page *p = items[i].page;
+		unsigned npages = is_overflow(p) ? p->overflow_pages : 1;
+		p->flags &= uint16_t(~P_DIRTY);
+		size_t len = size_t(psize) * npages;
+		if (niov && (items[i].pgno != next_pg || niov == kMaxIov)) {
+			rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
+			niov = 0;
+		}
+		if (!niov) run_off = off_t(items[i].pgno) * psize;
+		iov[niov].iov_base = p;
+		iov[niov].iov_len = len;
+		niov++;
+		next_pg = items[i].pgno + npages;
+	}
+	if (!rc && niov) rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
+	std::free(items);
+	if (rc) return rc;
+	dirty_free_all(txn);
+	return MDB_SUCCESS;
+}
+
+static int write_meta(MDB_txn *txn) {
+	MDB_env *env = txn->env;
+	unsigned toggle = unsigned(txn->txnid & 1);
+	struct {
+		PageHeader h;
+		Meta m;
+	} buf;
+	std::memset(&buf, 0, sizeof buf);
+	buf.h.pgno = toggle;
+	buf.h.flags = P_META;
+	buf.m = *pick_meta(env);
+	buf.m.magic = kMagic;
+	buf.m.version = kDataVersion;
+	buf.m.mapsize = env->mapsize;
+	buf.m.dbs[kFreeDbi] = txn->dbs[kFreeDbi];
+	buf.m.dbs[kMainDbi] = txn->dbs[kMainDbi];
+	buf.m.last_pgno = txn->next_pgno - 1;
+	buf.m.txnid = txn->txnid;
+	int rc = os::pwrite_full(env->fd.get(), &buf, sizeof buf, off_t(toggle) * env->psize);
+	if (rc) {
+		env->flags |= kEnvFatalError;
+		return rc;
+	}
+	if (!(env->flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
+		if ((rc = os::data_sync(env->fd.get()))) {
+			env->flags |= kEnvFatalError;
+			return rc;
+		}
+	}
+	if (volatile txnid_t *shared = env->locks.shared_txnid()) *shared = txn->txnid;
+	return MDB_SUCCESS;
+}
+
+int txn_commit(MDB_txn *txn) {
+	int rc;
+	MDB_env *env;
+	if (!txn) return EINVAL;
+	unsigned end_mode = kEndEmptyCommit | kEndUpdate | kEndSlot | kEndFree;
+	if (txn->child) {
+		rc = txn_commit(txn->child);
+		if (rc) goto fail;
+	}
+	env = txn->env;
+	if (txn->flags & kTxnRdonly) goto done;
+	if (txn->flags & (kTxnFinished | kTxnError)) {
+		if (txn->parent) txn->parent->flags |= kTxnError;
+		rc = MDB_BAD_TXN;
+		goto fail;
+	}
+	if (txn->parent) return nested_txn_commit(txn);
+
+	cursors_close(txn, false);
+	if (!txn->dirty.size() && !(txn->flags & (kTxnDirty | kTxnSpills))) goto done;
+
+	// Write the records of named dbs changed in this txn.
+	if (txn->numdbs > kCoreDbs) {
+		MDB_cursor mc;
+		cursor_init(&mc, txn, kMainDbi);
+		for (MDB_dbi i = kCoreDbs; i < txn->numdbs; i++) {
+			if (txn->dbflags[i] & kDbDirty) {
+				if (txn_dbi_changed(txn, i)) {
+					rc = MDB_BAD_DBI;
+					goto fail;
+				}
+				MDB_val data{sizeof(DbRecord), &txn->dbs[i]};
+				rc = cursor_put(&mc, &txn->dbxs[i].name, &data, F_SUBDATA);
+				if (rc) goto fail;
+			}
+		}
+	}
+	if ((rc = freelist_save(txn))) goto fail;
+	if ((rc = page_flush(txn))) goto fail;
+	if (!(env->flags & MDB_NOSYNC)) {
+		if ((rc = os::data_sync(env->fd.get()))) goto fail;
+	}
+	if ((rc = write_meta(txn))) goto fail;
+	end_mode = kEndCommitted | kEndUpdate;
+
+done:
+	txn_end(txn, end_mode);
+	return MDB_SUCCESS;
+
+fail:
+	txn_abort(txn);
+	return rc;
+}
+
+}  // namespace lmdb

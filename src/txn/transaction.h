@@ -1,0 +1,82 @@
+// Transactions: a read snapshot, or the single write transaction with its
+// dirty pages, freed pages and reclaimed free pages.
+#pragma once
+
+#include <cstdint>
+
+#include "btree/page_access.h"
+#include "env/environment.h"
+#include "txn/dirty_pages.h"
+#include "txn/page_list.h"
+
+namespace lmdb {
+
+using format::DbRecord;
+
+// MDB_txn::flags (internal bits besides MDB_RDONLY / MDB_WRITEMAP).
+inline constexpr unsigned kTxnFinished = 0x01;
+inline constexpr unsigned kTxnError = 0x02;
+inline constexpr unsigned kTxnDirty = 0x04;     // db records changed without dirty pages
+inline constexpr unsigned kTxnSpills = 0x08;
+inline constexpr unsigned kTxnHasChild = 0x10;
+inline constexpr unsigned kTxnRdonly = MDB_RDONLY;
+inline constexpr unsigned kTxnWritemap = MDB_WRITEMAP;
+inline constexpr unsigned kTxnBlocked = kTxnFinished | kTxnError | kTxnHasChild;
+
+// MDB_txn::dbflags
+inline constexpr uint8_t kDbDirty = 0x01;    // record must be written at commit
+inline constexpr uint8_t kDbStale = 0x02;    // record must be re-read before use
+inline constexpr uint8_t kDbNew = 0x04;      // handle opened in this txn
+inline constexpr uint8_t kDbValid = 0x08;    // handle usable in this txn
+inline constexpr uint8_t kDbUserValid = 0x10;// handle usable by the caller
+inline constexpr uint8_t kDbDupData = 0x20;  // the db is a dup sub-db
+
+}  // namespace lmdb
+
+struct MDB_txn {
+	MDB_env *env = nullptr;
+	MDB_txn *parent = nullptr;
+	MDB_txn *child = nullptr;
+	unsigned flags = 0;
+	lmdb::txnid_t txnid = 0;
+	lmdb::pgno_t next_pgno = 0;     // first page past the end of the used area
+
+	unsigned numdbs = 0;
+	lmdb::DbRecord *dbs = nullptr;  // [env->maxdbs]
+	uint8_t *dbflags = nullptr;     // [env->maxdbs]
+	unsigned *dbiseqs = nullptr;    // [env->maxdbs]
+	MDB_cursor **cursors = nullptr; // [env->maxdbs], write txns only
+	lmdb::DbAux *dbxs = nullptr;    // env->dbxs
+
+	lmdb::lock::ReaderSlot *reader = nullptr;
+
+	// Write transactions only.
+	lmdb::DirtyPages dirty;
+	lmdb::PageList free_pgs;        // pages this txn freed (for the free db)
+	lmdb::PageList reclaimed;       // reusable pages taken from the free db (descending)
+	lmdb::txnid_t last_reclaimed = 0;  // highest free-db record consumed
+	lmdb::Page *loose = nullptr;    // dirty pages freed again in this txn
+	unsigned loose_count = 0;
+	bool saving_freelist = false;
+};
+
+namespace lmdb {
+
+// The page with number pg as seen by txn; MDB_PAGE_NOTFOUND / MDB_CORRUPTED.
+int page_get(MDB_txn *txn, pgno_t pg, Page **out);
+// Allocate `num` contiguous pages for writing (dirty, uninitialised).
+int page_alloc(MDB_cursor *mc, unsigned num, Page **out);
+// Put a page that this txn allocated back for reuse within the txn, or
+// onto the txn's free list otherwise.
+int page_loose(MDB_cursor *mc, Page *mp);
+int free_overflow(MDB_cursor *mc, Page *mp);
+int freelist_save(MDB_txn *txn);
+
+inline bool txn_dbi_exists(const MDB_txn *txn, MDB_dbi dbi, uint8_t validity) {
+	return txn && dbi < txn->numdbs && (txn->dbflags[dbi] & validity);
+}
+inline bool txn_dbi_changed(const MDB_txn *txn, MDB_dbi dbi) {
+	return txn->dbiseqs[dbi] != txn->env->dbiseqs[dbi];
+}
+
+}  // namespace lmdb

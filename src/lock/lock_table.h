@@ -10,27 +10,25 @@
 #include <cstdint>
 
 #include "lmdb.h"
+#include "lock/lock_layout.h"
 
 namespace lmdb::lock {
-
-using txnid_t = uint64_t;
-
-// One reader slot, one cache line.  txnid is ~0 while the slot is owned
-// but no snapshot is held; pid 0 marks a free slot.
-struct ReaderSlot {
-	volatile txnid_t txnid;
-	volatile pid_t pid;
-	volatile pthread_t tid;
-	char pad_[64 - 24];
-};
-static_assert(sizeof(ReaderSlot) == 64);
-
-inline constexpr txnid_t kNoSnapshot = ~txnid_t(0);
 
 // Called while holding a writer mutex that was found owner-dead: returns
 // the txn id of the newest valid meta page of the data file.
 using CurrentTxnidFn = txnid_t (*)(void *ctx);
 
+// One environment's view of its lock file.  Not thread-safe for open() /
+// share() / close(); every other method may be called from any thread.
+//
+// POSIX record locks belong to a (process, file) pair, so every LockTable
+// of a process that opens the same lock file (same device and inode) shares
+// one descriptor, one mapping and one liveness lock, kept in a process-wide
+// registry and released with the last of them.  Only the first of them can
+// be the exclusive opener; closing one gives back only the slots it handed
+// out.  (Upstream forbids opening one environment twice in a process; here
+// it works, except that one thread must not take the writer mutex through
+// two tables at once: that deadlocks, as it would with one table.)
 class LockTable {
 public:
 	LockTable() = default;
@@ -38,35 +36,52 @@ public:
 	LockTable(const LockTable &) = delete;
 	LockTable &operator=(const LockTable &) = delete;
 
-	// Open or create the lock file at `path`.  `env_flags` are the
-	// environment's flags (MDB_RDONLY, MDB_NOLOCK, MDB_NOTLS matter).
+	// Open or create the lock file at `path` (the caller builds it:
+	// <dir>/lock.mdb, or <path>-lock with MDB_NOSUBDIR).  `env_flags` are
+	// the environment's flags (MDB_NOLOCK and MDB_NOTLS matter; with
+	// MDB_RDONLY the file is still opened read-write, since readers write
+	// their slots, and EACCES/EROFS from open(2) are returned as they are).
 	// With MDB_NOLOCK no file is touched and every lock call succeeds.
 	// On success *exclusive is true when this process is the only user of
 	// the environment (it took the exclusive file lock and (re)initialised
-	// the table); the caller must call share() once its open is complete.
+	// the table); the caller must then publish the current txnid through
+	// shared_txnid() and call share() once its open is complete.
+	// `maxreaders` sizes a new table; an existing table keeps its size
+	// (see max_readers()).  Errors: errno values, MDB_INVALID (bad magic or
+	// a file too small to hold a table), MDB_VERSION_MISMATCH (format).
 	int open(const char *path, mdb_mode_t mode, unsigned env_flags, unsigned maxreaders,
 	         bool *exclusive);
 	// Downgrade the exclusive file lock taken by open() to the shared one.
+	// A no-op when open() was not exclusive.
 	int share();
-	// Release this process's slots, unmap and close.  Idempotent.
+	// Release the slots this table handed out, unmap and close.  Idempotent.
 	void close();
 	bool is_open() const;
 
 	// ---- writer --------------------------------------------------------
 	// Take the writer mutex.  try_only: return EBUSY instead of waiting.
 	// An owner-dead mutex is recovered (shared txnid reset from
-	// current_txnid(ctx), dead reader slots cleared) and 0 returned.
+	// current_txnid(ctx) when it is not null, dead reader slots cleared)
+	// and 0 returned with the mutex held -- unless the dead owner was a
+	// thread that took it through this same table: then the mutex is
+	// repaired but released and MDB_PANIC returned (the caller's
+	// environment is unusable, as upstream).
 	int lock_writer(bool try_only, CurrentTxnidFn current_txnid, void *ctx);
 	void unlock_writer();
 
 	// ---- readers -------------------------------------------------------
-	// Get a reader slot for a read transaction.  Unless the environment
-	// has MDB_NOTLS, a thread keeps its slot between transactions (found
-	// through thread-local storage) and this returns it without locking;
-	// MDB_BAD_RSLOT if that slot is still holding a snapshot.  Returns
-	// MDB_READERS_FULL when every slot is taken.
+	// Get a reader slot for a read transaction; the slot comes back owned
+	// (pid set) with txnid == kNoSnapshot, and the caller stores its
+	// snapshot id into slot->txnid.  Unless the environment has MDB_NOTLS,
+	// a thread keeps its slot between transactions (found through a
+	// pthread key whose destructor frees it at thread exit) and this
+	// returns it without locking or system calls; MDB_BAD_RSLOT if that
+	// slot still holds a snapshot or belongs to another process (fork).
+	// Returns MDB_READERS_FULL when every slot is taken.
+	// With MDB_NOLOCK the slot is a per-thread dummy outside any file.
 	int acquire_reader(ReaderSlot **slot);
-	// Give a slot back (MDB_NOTLS transactions when they end).
+	// Give a slot back (MDB_NOTLS transactions when they end).  If it is
+	// the calling thread's kept slot, the thread forgets it too.
 	void release_reader(ReaderSlot *slot);
 	// Smallest snapshot txnid held by any slot, or `last` if none is older.
 	txnid_t oldest_reader(txnid_t last) const;
@@ -75,10 +90,15 @@ public:
 	// take their snapshot id from it).  nullptr with MDB_NOLOCK.
 	volatile txnid_t *shared_txnid();
 
+	// Slots in the table (from the file size, which may differ from the
+	// `maxreaders` given to open() when the file already existed).
 	unsigned max_readers() const;
+	// Slots ever handed out (the table's high-water mark).
 	unsigned num_readers() const;
 
-	// mdb_reader_list / mdb_reader_check.
+	// mdb_reader_list / mdb_reader_check.  reader_list returns the last
+	// value `func` returned (-1 if func is null); reader_check sets *dead
+	// to the number of slots it cleared.
 	int reader_list(MDB_msg_func *func, void *ctx) const;
 	int reader_check(int *dead);
 

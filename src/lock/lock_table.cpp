@@ -57,7 +57,6 @@ struct FileEntry {
 	LockFile *map = nullptr;
 	size_t map_size = 0;
 	unsigned maxreaders = 0;
-	bool exclusive = false;   // byte 0 is held exclusively (open .. share)
 	// Guards live_reader and owner[]; held while a slot is claimed.
 	pthread_mutex_t local = PTHREAD_MUTEX_INITIALIZER;
 	bool live_reader = false; // the byte lock at offset pid is held
@@ -498,7 +497,6 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 					entry->map = static_cast<LockFile *>(map.release());
 					entry->map_size = rsize;
 					entry->maxreaders = nslots;
-					entry->exclusive = excl;
 					entry->owner = owner;
 					entry->next = g_registry;
 					g_registry = entry;
@@ -543,8 +541,6 @@ int LockTable::share() {
 	// processes in; upstream treats a failure as having lost the lock.
 	int rc = byte_lock(e->fd, F_SETLK, F_RDLCK, 0);
 	impl_->exclusive = false;
-	RegistryGuard guard;
-	e->exclusive = false;
 	return rc;
 }
 

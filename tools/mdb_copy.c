@@ -1,6 +1,6 @@
 /* mdb_copy: make a consistent backup of an LMDB environment, optionally
  * compacted, into an empty directory (or a file with -n) or to stdout. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* mdb_drop: empty a database of an LMDB environment, or delete it (-d). */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* getopt() permutes arguments, as in LMDB's tools */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * hex pairs, or with -p printable bytes as themselves and the others as
  * \hh (a backslash as \\).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* getopt() permutes arguments, as in LMDB's tools */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * input (or the map fills up) nothing at all is committed, and the message
  * names the input line.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* getopt() permutes arguments, as in LMDB's tools */
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -264,9 +264,10 @@ static int hexval(unsigned char c)
 }
 
 /* Decode s[0..len) into out (room for len bytes).  Returns the decoded size,
- * or (size_t)-1 after reporting what is wrong. */
+ * or (size_t)-1 after reporting what is wrong; s starts at column col0 + 1
+ * of its line. */
 static size_t decode(const char *s, size_t len, int printable, unsigned char *out,
-                     size_t lineno)
+                     size_t lineno, size_t col0)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = 0;
@@ -279,7 +280,7 @@ static size_t decode(const char *s, size_t len, int printable, unsigned char *ou
 			int hi = hexval(p[i]), lo = hexval(p[i + 1]);
 			if (hi < 0 || lo < 0) {
 				tool_error("line %zu: invalid hex digit at column %zu", lineno,
-				           (hi < 0 ? i : i + 1) + 2);
+				           col0 + (hi < 0 ? i : i + 1) + 1);
 				return (size_t)-1;
 			}
 			out[n++] = (unsigned char)(hi << 4 | lo);
@@ -300,7 +301,7 @@ static size_t decode(const char *s, size_t len, int printable, unsigned char *ou
 		int lo = hi >= 0 ? hexval(p[i + 2]) : -1;
 		if (lo < 0) {
 			tool_error("line %zu: invalid escape sequence at column %zu"
-			           " (expected \\\\ or \\ and two hex digits)", lineno, i + 1);
+			           " (expected \\\\ or \\ and two hex digits)", lineno, col0 + i + 1);
 			return (size_t)-1;
 		}
 		out[n++] = (unsigned char)(hi << 4 | lo);
@@ -339,7 +340,7 @@ static int decode_line(struct input *in, size_t skip, int printable, struct byte
 		tool_error("line %zu: out of memory", in->lineno);
 		return -1;
 	}
-	size_t n = decode(in->line + skip, len, printable, b->p, in->lineno);
+	size_t n = decode(in->line + skip, len, printable, b->p, in->lineno, skip);
 	if (n == (size_t)-1)
 		return -1;
 	b->size = n;
@@ -366,13 +367,10 @@ static int always_greater(const MDB_val *a, const MDB_val *b)
 	return 1;
 }
 
-static void report_put_error(int rc, size_t lineno)
+/* Extra words for the one error a user can fix from the dump itself. */
+static const char *map_full_hint(int rc)
 {
-	if (rc == MDB_MAP_FULL)
-		tool_error("line %zu: cannot store the record: %s (the map is full;"
-		           " give a larger mapsize= in the header)", lineno, tool_strerror(rc));
-	else
-		tool_error("line %zu: cannot store the record: %s", lineno, tool_strerror(rc));
+	return rc == MDB_MAP_FULL ? " (the map is full; give a larger mapsize= in the header)" : "";
 }
 
 /* Store one key/value pair.  Returns 0, or -1 after reporting. */
@@ -404,7 +402,8 @@ static int put_record(struct loader *ld, MDB_cursor *cur, unsigned int dbflags,
 	if (rc == MDB_KEYEXIST && ld->o->putflags)
 		return 0; /* -N: keep what is there */
 	if (rc) {
-		report_put_error(rc, lineno);
+		tool_error("line %zu: cannot store the record: %s%s", lineno, tool_strerror(rc),
+		           map_full_hint(rc));
 		return -1;
 	}
 	return 0;
@@ -471,7 +470,8 @@ static int open_target(struct loader *ld, const char *name, unsigned int want,
 		           " database, or the main database cannot hold named databases",
 		           line, what);
 	} else {
-		tool_error("line %zu: cannot open %s: %s", line, what, tool_strerror(rc));
+		tool_error("line %zu: cannot open %s: %s%s", line, what, tool_strerror(rc),
+		           map_full_hint(rc));
 	}
 	return -1;
 }
@@ -573,6 +573,23 @@ static MDB_dbi count_databases(FILE *fp)
 	return n < 2 ? 2 : n;
 }
 
+/* The header's map size is that of the dumped environment.  A new
+ * environment gets it; an existing one keeps its map if that is larger
+ * (LMDB 0.9 would shrink it). */
+static size_t map_size(const struct options *o, size_t wanted)
+{
+	MDB_env *probe;
+	MDB_envinfo info;
+	size_t size = wanted;
+	if (mdb_env_create(&probe))
+		return size;
+	if (mdb_env_open(probe, o->envpath, o->envflags | MDB_RDONLY, 0664) == 0 &&
+	    mdb_env_info(probe, &info) == 0 && info.me_mapsize > size)
+		size = info.me_mapsize;
+	mdb_env_close(probe);
+	return size;
+}
+
 static int open_env(struct loader *ld)
 {
 	const struct options *o = ld->o;
@@ -588,7 +605,7 @@ static int open_env(struct loader *ld)
 	if (!rc && ld->hdr.maxreaders)
 		rc = mdb_env_set_maxreaders(ld->env, ld->hdr.maxreaders);
 	if (!rc && ld->hdr.mapsize)
-		rc = mdb_env_set_mapsize(ld->env, ld->hdr.mapsize);
+		rc = mdb_env_set_mapsize(ld->env, map_size(o, ld->hdr.mapsize));
 	if (rc) {
 		tool_error("%s: cannot configure the environment: %s", o->envpath,
 		           tool_strerror(rc));
@@ -628,11 +645,8 @@ static int load_all(struct loader *ld)
 	rc = mdb_txn_commit(ld->txn);
 	ld->txn = NULL;
 	if (rc) {
-		if (rc == MDB_MAP_FULL)
-			tool_error("%s: cannot commit: %s (the map is full; give a larger"
-			           " mapsize= in the header)", ld->o->envpath, tool_strerror(rc));
-		else
-			tool_error("%s: cannot commit: %s", ld->o->envpath, tool_strerror(rc));
+		tool_error("%s: cannot commit: %s%s", ld->o->envpath, tool_strerror(rc),
+		           map_full_hint(rc));
 		return -1;
 	}
 	rc = mdb_env_sync(ld->env, 1);

@@ -3,7 +3,7 @@
  * Output is line-for-line what the LMDB 0.9 tool prints, so that scripts
  * parsing it keep working.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* getopt() permutes arguments, as in LMDB's tools */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

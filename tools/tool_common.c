@@ -1,5 +1,5 @@
 /* Helpers shared by the mdb_* command-line tools (see tool_common.h). */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include "tool_common.h"
 
 #include <errno.h>

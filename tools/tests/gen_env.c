@@ -1,7 +1,8 @@
 /* Test helper for the tools tests: builds LMDB environments of known
  * content through the public API, and plays reader processes.
  *
- *   gen_env plain|named|dupsort|intkey|mixed|empty DIR
+ *   gen_env plain|named|dupsort|intkey|mixed|text|empty DIR
+ *   gen_env naive-drop DIR       empty the main database with a bare mdb_drop()
  *   gen_env nosubdir FILE
  *   gen_env big DIR COUNT        COUNT records of 100 bytes in the main DB
  *   gen_env hold DIR             keep a read transaction open; print "ready",
@@ -13,7 +14,7 @@
  * The content is fixed (a seeded generator, no clock), so that two runs
  * give environments with the same records.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -273,6 +274,39 @@ static void gen_mixed(const char *path)
 	mdb_env_close(env);
 }
 
+/* Printable and unprintable bytes, but no backslash: the -p format of
+ * LMDB before 0.9.25 (Debian's lmdb-utils) only round-trips such data. */
+static void gen_text(const char *path)
+{
+	MDB_env *env = open_env(path, 0, 0);
+	MDB_txn *txn = begin(env);
+	MDB_dbi dbi = opendb(txn, NULL, 0);
+	for (unsigned i = 0; i < 300; i++) {
+		char key[32];
+		unsigned char val[200];
+		int klen = snprintf(key, sizeof key, "text key %u", i * 31 % 300);
+		size_t vlen = rnd() % sizeof val;
+		for (size_t j = 0; j < vlen; j++) {
+			unsigned char c = (unsigned char)(rnd() & 0xff);
+			val[j] = c == '\\' ? '/' : c;
+		}
+		put(txn, dbi, key, (size_t)klen, val, vlen, 0);
+	}
+	check(mdb_txn_commit(txn), "commit");
+	mdb_env_close(env);
+}
+
+/* Empty the main database the way LMDB 0.9's mdb_drop does, with a bare
+ * mdb_drop(): the pages of the named databases are lost. */
+static void naive_drop(const char *path)
+{
+	MDB_env *env = open_env(path, 0, 16);
+	MDB_txn *txn = begin(env);
+	check(mdb_drop(txn, opendb(txn, NULL, 0), 0), "mdb_drop");
+	check(mdb_txn_commit(txn), "commit");
+	mdb_env_close(env);
+}
+
 static void gen_empty(const char *path)
 {
 	MDB_env *env = open_env(path, 0, 0);
@@ -378,6 +412,10 @@ int main(int argc, char **argv)
 		gen_intkey(path);
 	else if (!strcmp(kind, "mixed"))
 		gen_mixed(path);
+	else if (!strcmp(kind, "text"))
+		gen_text(path);
+	else if (!strcmp(kind, "naive-drop"))
+		naive_drop(path);
 	else if (!strcmp(kind, "empty"))
 		gen_empty(path);
 	else if (!strcmp(kind, "nosubdir"))

@@ -21,7 +21,7 @@
 
 /* Database handles to reserve when the input cannot be scanned in advance
  * (a pipe).  Every database of the input stays open until the final commit. */
-#define MAXDBS_UNSCANNED 1024
+#define MAXDBS_UNSCANNED 4096
 
 struct options {
 	const char *envpath;

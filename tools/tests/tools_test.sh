@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# "test && ok || fail" is intended here: ok always succeeds; printf formats
+# are used to write test input with escapes.
+# shellcheck disable=SC2015,SC2059
 # Tests of mdb_stat, mdb_dump, mdb_load, mdb_copy and mdb_drop.
 #
 #   tools_test.sh GROUP      GROUP: cli stat dump load load_errors copy drop readers
@@ -333,7 +336,7 @@ group_load() {
 	mkdir -p L
 	for k in $ENVS; do
 		a=
-		[ -n "$(dbs_of envs/$k)" ] && a=-a
+		[ -n "$(dbs_of "envs/$k")" ] && a=-a
 		# Debian's dump, loaded by us, dumps the same
 		deb mdb_dump $a "envs/$k" >"L/$k.deb.dump"
 		mkdir -p "L/$k.ours"
@@ -429,6 +432,24 @@ group_load() {
 		short mdb_load -f L/dups2.dump L/Nd
 	expect_fail "mdb_load of a named database onto a plain record" 'line 7: cannot create database "aaa-plain"' \
 		ours mdb_load -s aaa-plain -f L/plain.our.dump envs/mixed
+
+	# From a pipe
+	mkdir -p L/pipe
+	cat L/named.our.dump | ours mdb_load L/pipe || fail "mdb_load from a pipe"
+	deb mdb_dump -a L/pipe | cmp -s - L/named.our.dump && ok || fail "mdb_load from a pipe differs"
+
+	# Many databases in one transaction: counted in advance in a file; a
+	# pipe can hold up to 4096.
+	awk 'BEGIN { for (i = 0; i < 4100; i++)
+		printf "VERSION=3\nformat=print\ndatabase=db%05d\ntype=btree\n%sHEADER=END\n k\n v%d\nDATA=END\n",
+			i, (i ? "" : "mapsize=67108864\n"), i }' >L/many.dump
+	mkdir -p L/many L/manypipe
+	expect_ok "mdb_load of 4100 databases" ours mdb_load -f L/many.dump L/many
+	[ "$(deb mdb_dump -l L/many | wc -l)" = 4100 ] && ok || fail "mdb_load of 4100 databases: not all there"
+	deb mdb_dump -s db04099 -p L/many | grep -qx ' v4099' && ok || fail "mdb_load of 4100 databases: wrong content"
+	expect_fail "4100 databases from a pipe" '^mdb_load: line 32774: too many databases in the input \(at most 4096 when reading from a pipe: use -f\)$' \
+		bash -c 'cat "$1" | PATH="$2:$PATH" mdb_load "$3"' _ L/many.dump "$TOOLS_BIN" L/manypipe
+	[ "$(deb mdb_stat L/manypipe | grep Entries)" = "  Entries: 0" ] && ok || fail "4100 databases from a pipe: something was committed"
 
 	# A big load in one transaction: quick, and the same as Debian's.
 	mkdir -p envs/big

@@ -52,7 +52,7 @@ static int next_line(struct input *in)
 	errno = 0;
 	ssize_t n = getline(&in->line, &in->cap, in->fp);
 	if (n < 0) {
-		if (ferror(in->fp)) {
+		if (ferror(in->fp) || errno == ENOMEM || errno == EOVERFLOW) {
 			tool_error("line %zu: cannot read input: %s", in->lineno + 1,
 			           strerror(errno ? errno : EIO));
 			return LINE_ERROR;

@@ -1,0 +1,46 @@
+# Runs the bench/compare driver on one quick workload with both sides pointing
+# at the same library (a plumbing check) and checks the report's shape.
+# Usage: cmake -DPYTHON=<python3> -DCOMPARE=<bench/compare> -DBENCH=<lmdb_bench>
+#              -DLIBDIR=<dir with liblmdb.so.0> -DOUT=<report.md> -P compare_smoke.cmake
+cmake_minimum_required(VERSION 3.25)
+
+file(REMOVE "${OUT}")
+execute_process(
+  COMMAND ${PYTHON} ${COMPARE} --quick --rounds 2 --keys 2000 --only readrandom,txn_begin_abort
+          --ours ${LIBDIR} --upstream ${LIBDIR} --bench ${BENCH} --out ${OUT}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+function(fail msg)
+  message(FATAL_ERROR "compare smoke test: ${msg}\n--- stdout ---\n${out}\n--- stderr ---\n${err}")
+endfunction()
+if(NOT rc EQUAL 0)
+  fail("exit status ${rc}")
+endif()
+if(NOT EXISTS "${OUT}")
+  fail("no report written to ${OUT}")
+endif()
+file(READ "${OUT}" md)
+if(NOT md STREQUAL "${out}" AND NOT "${md}\n" STREQUAL "${out}")
+  fail("the report file differs from what was printed")
+endif()
+# Each workload has a throughput row (ops count, a ratio) and a size row.
+foreach(w readrandom txn_begin_abort)
+  if(NOT md MATCHES "\n\\| ${w} \\| [0-9,]+ \\| [^|]+ \\| [^|]+ \\| [0-9]+\\.[0-9][0-9][0-9] \\|")
+    fail("no throughput row with a ratio for ${w}")
+  endif()
+  if(NOT md MATCHES "\n\\| ${w} \\| [0-9.]+ [KMG]?i?B \\| [0-9.]+ [KMG]?i?B \\| 1\\.000 \\|")
+    fail("no size row for ${w} (same library on both sides must give size ratio 1.000)")
+  endif()
+endforeach()
+foreach(needle "geometric mean of speed ratios" "plumbing check" "LMDB 0.9.")
+  string(FIND "${md}" "${needle}" pos)
+  if(pos LESS 0)
+    fail("report lacks '${needle}'")
+  endif()
+endforeach()
+string(REGEX REPLACE "\\.md$" ".jsonl" raw "${OUT}")
+file(STRINGS "${raw}" records REGEX "\"type\": \"result\"")
+list(LENGTH records nrec)
+if(NOT nrec EQUAL 8)  # 2 workloads x 2 sides x 2 rounds
+  fail("expected 8 result records in ${raw}, got ${nrec}")
+endif()
+message(STATUS "compare smoke test passed")

@@ -1,0 +1,1169 @@
+// lmdb_bench: one benchmark binary for any liblmdb.so.0.
+//
+// It uses nothing but the public C API of lmdb.h, so the same executable
+// measures whichever library the dynamic loader hands it (LD_LIBRARY_PATH
+// decides; the binary carries a RUNPATH, never an RPATH).  The first output
+// line names the library actually loaded (mdb_version() and the file that
+// holds it, found with dladdr), so a run can never silently measure the wrong
+// one.
+//
+// Every workload runs in a child process of its own: state, page cache use of
+// the maps and peak RSS (wait4's rusage) do not leak from one workload into the
+// next.  The parent stays small and never calls into the library.
+//
+// Output: JSON lines on stdout, one "library" record, then one "result" (or
+// "error") record per workload, then a "done" record.  See bench/README.md.
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <latch>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lmdb.h"
+
+namespace {
+
+// ---- small utilities --------------------------------------------------------
+
+[[noreturn]] void die(const char *fmt, ...) {
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	std::vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	throw std::runtime_error(buf);
+}
+
+const char *errstr(int rc) {
+	const char *s = mdb_strerror(rc);
+	if (s)
+		return s;
+	return std::strerror(rc);
+}
+
+// Abort the workload (child) when a library call fails.
+#define CK(call)                                                                   \
+	do {                                                                             \
+		int rc_ = (call);                                                              \
+		if (rc_ != 0)                                                                  \
+			die("%s failed: %d (%s) at line %d", #call, rc_, errstr(rc_), __LINE__); \
+	} while (0)
+
+std::string json_escape(std::string_view s) {
+	std::string out;
+	for (unsigned char ch : s) {
+		switch (ch) {
+		case '"': out += "\\\""; break;
+		case '\\': out += "\\\\"; break;
+		case '\n': out += "\\n"; break;
+		case '\t': out += "\\t"; break;
+		default:
+			if (ch < 0x20) {
+				char b[8];
+				std::snprintf(b, sizeof b, "\\u%04x", ch);
+				out += b;
+			} else {
+				out += static_cast<char>(ch);
+			}
+		}
+	}
+	return out;
+}
+
+double now_seconds() {
+	using namespace std::chrono;
+	return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+// splitmix64: a fixed, seedable generator so both libraries see the same keys.
+struct Rng {
+	uint64_t s;
+	explicit Rng(uint64_t seed) : s(seed) {}
+	uint64_t next() {
+		uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		return z ^ (z >> 31);
+	}
+	// Uniform in [0, n) (multiply-shift; the bias is irrelevant here).
+	uint64_t below(uint64_t n) {
+		return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+	}
+};
+
+std::vector<uint32_t> permutation(uint64_t n, uint64_t seed) {
+	std::vector<uint32_t> p(n);
+	for (uint64_t i = 0; i < n; i++)
+		p[i] = static_cast<uint32_t>(i);
+	Rng r(seed);
+	for (uint64_t i = n; i > 1; i--) {
+		uint64_t j = r.below(i);
+		std::swap(p[i - 1], p[j]);
+	}
+	return p;
+}
+
+// Keys are 16 bytes: the hexadecimal form of a 64-bit number, so byte order
+// equals numeric order.  Present records use even numbers (2*i), so every odd
+// number is a key known to be missing and sitting between two present ones.
+constexpr size_t KEY_LEN = 16;
+constexpr size_t VAL_LEN = 100;
+
+inline void format_key(char *out, uint64_t v) {
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 15; i >= 0; i--) {
+		out[i] = hex[v & 15];
+		v >>= 4;
+	}
+}
+
+struct KeyBuf {
+	char b[KEY_LEN];
+	MDB_val val;
+	KeyBuf() { val = {KEY_LEN, b}; }
+	MDB_val *present(uint64_t i) {
+		format_key(b, 2 * i);
+		val = {KEY_LEN, b};
+		return &val;
+	}
+	MDB_val *missing(uint64_t i) {
+		format_key(b, 2 * i + 1);
+		val = {KEY_LEN, b};
+		return &val;
+	}
+};
+
+// Values are slices of one random block; their content does not matter to a
+// B+tree but should not be trivially uniform.
+struct ValueSource {
+	std::vector<unsigned char> block;
+	explicit ValueSource(size_t max_len) : block(max_len + 8192) {
+		Rng r(0x5eed);
+		for (size_t i = 0; i < block.size(); i += 8) {
+			uint64_t x = r.next();
+			std::memcpy(&block[i], &x, std::min<size_t>(8, block.size() - i));
+		}
+	}
+	MDB_val get(uint64_t i, size_t len, uint64_t salt = 0) {
+		size_t off = static_cast<size_t>((i * 7 + salt * 131) % 8192);
+		return MDB_val{len, &block[off]};
+	}
+};
+
+bool is_tmpfs(const std::string &path) {
+	struct statfs s;
+	if (statfs(path.c_str(), &s) != 0)
+		return false;
+	return s.f_type == TMPFS_MAGIC;
+}
+
+uint64_t file_size(const std::string &path) {
+	struct stat st;
+	if (stat(path.c_str(), &st) != 0)
+		return 0;
+	return static_cast<uint64_t>(st.st_size);
+}
+
+void remove_tree(const std::string &path) {
+	DIR *d = opendir(path.c_str());
+	if (!d) {
+		unlink(path.c_str());
+		return;
+	}
+	while (struct dirent *e = readdir(d)) {
+		std::string n = e->d_name;
+		if (n == "." || n == "..")
+			continue;
+		std::string p = path + "/" + n;
+		struct stat st;
+		if (lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(p);
+		else
+			unlink(p.c_str());
+	}
+	closedir(d);
+	rmdir(path.c_str());
+}
+
+void make_dir(const std::string &path) {
+	if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+		die("mkdir %s: %s", path.c_str(), std::strerror(errno));
+}
+
+void copy_file(const std::string &from, const std::string &to) {
+	int in = open(from.c_str(), O_RDONLY);
+	if (in < 0)
+		die("open %s: %s", from.c_str(), std::strerror(errno));
+	int out = open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (out < 0)
+		die("open %s: %s", to.c_str(), std::strerror(errno));
+	struct stat st;
+	fstat(in, &st);
+	off_t left = st.st_size;
+	while (left > 0) {
+		ssize_t n = copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(left), 0);
+		if (n <= 0)
+			break;
+		left -= n;
+	}
+	if (left > 0) {  // fallback: plain read/write
+		lseek(in, st.st_size - left, SEEK_SET);
+		lseek(out, st.st_size - left, SEEK_SET);
+		std::vector<char> buf(1 << 20);
+		ssize_t n;
+		while ((n = read(in, buf.data(), buf.size())) > 0)
+			if (write(out, buf.data(), static_cast<size_t>(n)) != n)
+				die("write %s: %s", to.c_str(), std::strerror(errno));
+	}
+	close(in);
+	close(out);
+}
+
+// ---- configuration ------------------------------------------------------------
+
+struct Config {
+	uint64_t keys = 1000000;
+	bool quick = false;
+	bool keys_given = false;
+	std::string shm_base = "/dev/shm";
+	std::string disk_base = "/var/tmp";
+	uint64_t sync_ops = 10000;
+	uint64_t short_ops = 3000;
+	bool sync_given = false, short_given = false;
+	size_t mapsize = size_t(32) << 30;
+	bool mapsize_given = false;
+	std::vector<std::string> only;
+	uint64_t seed = 42;
+
+	// Derived per-workload sizes.
+	uint64_t big_values() const { return std::max<uint64_t>(keys / 200, 10); }
+	uint64_t big_reads() const { return std::max<uint64_t>(keys / 2, 100); }
+	uint64_t txn_ops() const { return keys * 10; }
+	uint64_t dups_per_key() const { return 10; }
+};
+
+// Where one run keeps its files.
+struct Paths {
+	std::string shm;   // <shm_base>/lmdb_bench.<pid>
+	std::string disk;  // <disk_base>/lmdb_bench.<pid>
+};
+
+struct Result {
+	uint64_t ops = 0;
+	double seconds = 0;
+	uint64_t db_bytes = 0;
+	uint64_t checksum = 0;  // keeps reads from being optimised away; also printed
+};
+
+struct Ctx {
+	const Config &cfg;
+	const Paths &paths;
+	ValueSource &values;
+	std::string workdir;  // fresh, empty, on tmpfs; removed after the workload
+};
+
+// ---- environment helpers -------------------------------------------------------
+
+struct Env {
+	MDB_env *env = nullptr;
+	MDB_dbi dbi = 0;
+	std::string dir;
+	Env(const std::string &d, size_t mapsize, unsigned env_flags = 0, const char *dbname = nullptr,
+	    unsigned db_flags = 0)
+	    : dir(d) {
+		CK(mdb_env_create(&env));
+		CK(mdb_env_set_mapsize(env, mapsize));
+		CK(mdb_env_set_maxdbs(env, 4));
+		CK(mdb_env_set_maxreaders(env, 126));
+		CK(mdb_env_open(env, d.c_str(), env_flags, 0644));
+		MDB_txn *txn;
+		CK(mdb_txn_begin(env, nullptr, 0, &txn));
+		CK(mdb_dbi_open(txn, dbname, db_flags | MDB_CREATE, &dbi));
+		CK(mdb_txn_commit(txn));
+	}
+	~Env() { close(); }
+	void close() {
+		if (env) {
+			mdb_env_close(env);
+			env = nullptr;
+		}
+	}
+	uint64_t data_size() const { return file_size(dir + "/data.mdb"); }
+	Env(const Env &) = delete;
+	Env &operator=(const Env &) = delete;
+};
+
+// Writes records [0,n) in the given order (identity when order is empty),
+// committing every `batch` puts (0: one transaction).
+void load(Env &e, ValueSource &vs, uint64_t n, const std::vector<uint32_t> &order, uint64_t batch,
+          unsigned put_flags) {
+	KeyBuf k;
+	MDB_txn *txn;
+	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t id = order.empty() ? i : order[i];
+		MDB_val v = vs.get(id, VAL_LEN);
+		CK(mdb_put(txn, e.dbi, k.present(id), &v, put_flags));
+		if (batch && (i + 1) % batch == 0 && i + 1 < n) {
+			CK(mdb_txn_commit(txn));
+			CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+		}
+	}
+	CK(mdb_txn_commit(txn));
+}
+
+// ---- fixtures: databases built once per run, by the library under test ---------
+
+enum Fixture { FX_MAIN, FX_DUP, FX_BIG, FX_COUNT };
+const char *fixture_name[FX_COUNT] = {"main", "dup", "big"};
+
+std::string fixture_dir(const Paths &p, Fixture f) { return p.shm + "/fixture_" + fixture_name[f]; }
+
+void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, double *secs);
+void build_big(Env &e, ValueSource &vs, uint64_t n, double *secs);
+
+void build_fixture(const Config &cfg, const Paths &p, ValueSource &vs, Fixture f) {
+	std::string dir = fixture_dir(p, f);
+	remove_tree(dir);
+	make_dir(dir);
+	double unused;
+	switch (f) {
+	case FX_MAIN: {
+		// Random insertion order in batches: pages end up as a real workload
+		// leaves them (not the perfectly packed result of an append).
+		Env e(dir, cfg.mapsize);
+		load(e, vs, cfg.keys, permutation(cfg.keys, cfg.seed + 1), 1000, 0);
+		break;
+	}
+	case FX_DUP: {
+		Env e(dir, cfg.mapsize, 0, "dup", MDB_DUPSORT);
+		build_dup(e, vs, cfg.keys, cfg.dups_per_key(), cfg.seed + 2, &unused);
+		break;
+	}
+	case FX_BIG: {
+		Env e(dir, cfg.mapsize);
+		build_big(e, vs, cfg.big_values(), &unused);
+		break;
+	}
+	default: break;
+	}
+}
+
+// ---- the workloads ---------------------------------------------------------------
+
+using Timer = double;
+
+Result fill_workload(Ctx &c, bool random, uint64_t batch, unsigned put_flags) {
+	uint64_t n = c.cfg.keys;
+	std::vector<uint32_t> order;
+	if (random)
+		order = permutation(n, c.cfg.seed + 10);
+	Env e(c.workdir, c.cfg.mapsize);
+	Timer t0 = now_seconds();
+	load(e, c.values, n, order, batch, put_flags);
+	Result r;
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	e.close();
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+Result w_fillseq(Ctx &c) { return fill_workload(c, false, 0, 0); }
+Result w_fillseq_batch(Ctx &c) { return fill_workload(c, false, 1000, 0); }
+Result w_fillrandom(Ctx &c) { return fill_workload(c, true, 0, 0); }
+Result w_fillrandom_batch(Ctx &c) { return fill_workload(c, true, 1000, 0); }
+Result w_append(Ctx &c) { return fill_workload(c, false, 0, MDB_APPEND); }
+
+// Copies the main fixture into the work directory (for workloads that modify it).
+void private_copy(Ctx &c) { copy_file(fixture_dir(c.paths, FX_MAIN) + "/data.mdb", c.workdir + "/data.mdb"); }
+
+Result w_overwrite(Ctx &c) {
+	private_copy(c);
+	uint64_t n = c.cfg.keys;
+	Env e(c.workdir, c.cfg.mapsize);
+	Rng rng(c.cfg.seed + 20);
+	KeyBuf k;
+	Timer t0 = now_seconds();
+	MDB_txn *txn;
+	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t id = rng.below(n);
+		MDB_val v = c.values.get(id, VAL_LEN, 1);
+		CK(mdb_put(txn, e.dbi, k.present(id), &v, 0));
+		if ((i + 1) % 1000 == 0 && i + 1 < n) {
+			CK(mdb_txn_commit(txn));
+			CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+		}
+	}
+	CK(mdb_txn_commit(txn));
+	Result r;
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	e.close();
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+Result w_deleterandom(Ctx &c) {
+	private_copy(c);
+	uint64_t n = c.cfg.keys;
+	std::vector<uint32_t> order = permutation(n, c.cfg.seed + 30);
+	Env e(c.workdir, c.cfg.mapsize);
+	KeyBuf k;
+	Timer t0 = now_seconds();
+	MDB_txn *txn;
+	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+	for (uint64_t i = 0; i < n; i++) {
+		CK(mdb_del(txn, e.dbi, k.present(order[i]), nullptr));
+		if ((i + 1) % 1000 == 0 && i + 1 < n) {
+			CK(mdb_txn_commit(txn));
+			CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+		}
+	}
+	CK(mdb_txn_commit(txn));
+	Result r;
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	MDB_stat st;
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	CK(mdb_stat(txn, e.dbi, &st));
+	mdb_txn_abort(txn);
+	if (st.ms_entries != 0)
+		die("deleterandom: %zu entries left", st.ms_entries);
+	e.close();
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+// Cursor walk over the main fixture, forwards or backwards, `passes` times.
+Result scan_workload(Ctx &c, bool reverse) {
+	Env e(fixture_dir(c.paths, FX_MAIN), c.cfg.mapsize);
+	const uint64_t passes = 5;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	CK(mdb_cursor_open(txn, e.dbi, &cur));
+	Result r;
+	Timer t0 = now_seconds();
+	for (uint64_t p = 0; p < passes; p++) {
+		MDB_val key, data;
+		uint64_t count = 0;
+		int rc = mdb_cursor_get(cur, &key, &data, reverse ? MDB_LAST : MDB_FIRST);
+		while (rc == 0) {
+			count++;
+			r.checksum += data.mv_size + static_cast<unsigned char>(static_cast<char *>(key.mv_data)[15]);
+			rc = mdb_cursor_get(cur, &key, &data, reverse ? MDB_PREV : MDB_NEXT);
+		}
+		if (rc != MDB_NOTFOUND)
+			die("cursor walk: %s", errstr(rc));
+		if (count != c.cfg.keys)
+			die("cursor walk saw %" PRIu64 " records, expected %" PRIu64, count, c.cfg.keys);
+		r.ops += count;
+	}
+	r.seconds = now_seconds() - t0;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+Result w_readseq(Ctx &c) { return scan_workload(c, false); }
+Result w_readreverse(Ctx &c) { return scan_workload(c, true); }
+
+enum class Lookup { Present, Missing, SeekRange };
+
+// `n` point operations with random keys inside one read transaction.
+uint64_t lookups(MDB_env *env, MDB_dbi dbi, uint64_t keys, uint64_t n, uint64_t seed, Lookup how,
+                 uint64_t *found_out) {
+	MDB_txn *txn;
+	CK(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn));
+	MDB_cursor *cur = nullptr;
+	if (how == Lookup::SeekRange)
+		CK(mdb_cursor_open(txn, dbi, &cur));
+	Rng rng(seed);
+	KeyBuf k;
+	uint64_t sum = 0, found = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t id = rng.below(keys);
+		MDB_val data;
+		int rc;
+		if (how == Lookup::SeekRange) {
+			MDB_val *key = k.missing(id);
+			rc = mdb_cursor_get(cur, key, &data, MDB_SET_RANGE);
+		} else {
+			rc = mdb_get(txn, dbi, how == Lookup::Present ? k.present(id) : k.missing(id), &data);
+		}
+		if (rc == 0) {
+			found++;
+			sum += data.mv_size + *static_cast<unsigned char *>(data.mv_data);
+		} else if (rc != MDB_NOTFOUND) {
+			die("lookup: %s", errstr(rc));
+		}
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	*found_out = found;
+	return sum;
+}
+
+Result point_workload(Ctx &c, Lookup how) {
+	Env e(fixture_dir(c.paths, FX_MAIN), c.cfg.mapsize);
+	uint64_t n = c.cfg.keys, found = 0;
+	Result r;
+	Timer t0 = now_seconds();
+	r.checksum = lookups(e.env, e.dbi, c.cfg.keys, n, c.cfg.seed + 40, how, &found);
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	if (how == Lookup::Present && found != n)
+		die("readrandom found %" PRIu64 " of %" PRIu64, found, n);
+	if (how == Lookup::Missing && found != 0)
+		die("readmissing found %" PRIu64 " records that should not exist", found);
+	if (how == Lookup::SeekRange && found == 0)
+		die("seekrandom found nothing");
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+Result w_readrandom(Ctx &c) { return point_workload(c, Lookup::Present); }
+Result w_readmissing(Ctx &c) { return point_workload(c, Lookup::Missing); }
+Result w_seekrandom(Ctx &c) { return point_workload(c, Lookup::SeekRange); }
+
+Result threaded_reads(Ctx &c, unsigned nthreads) {
+	Env e(fixture_dir(c.paths, FX_MAIN), c.cfg.mapsize);
+	uint64_t total = c.cfg.keys;
+	// Threads report ready, the clock starts, then all are released at once.
+	std::latch ready(nthreads), start(1);
+	std::vector<std::thread> threads;
+	std::vector<uint64_t> sums(nthreads), founds(nthreads);
+	std::atomic<bool> failed{false};
+	std::string failure;
+	for (unsigned t = 0; t < nthreads; t++) {
+		uint64_t share = total / nthreads + (t < total % nthreads ? 1 : 0);
+		threads.emplace_back([&, t, share] {
+			ready.count_down();
+			start.wait();
+			try {
+				sums[t] = lookups(e.env, e.dbi, c.cfg.keys, share, c.cfg.seed + 50 + t, Lookup::Present,
+				                  &founds[t]);
+				if (founds[t] != share)
+					die("thread %u found %" PRIu64 " of %" PRIu64, t, founds[t], share);
+			} catch (const std::exception &ex) {
+				if (!failed.exchange(true))
+					failure = ex.what();
+			}
+		});
+	}
+	ready.wait();
+	Timer t0 = now_seconds();
+	start.count_down();
+	for (auto &th : threads)
+		th.join();
+	Result r;
+	r.seconds = now_seconds() - t0;
+	if (failed)
+		die("%s", failure.c_str());
+	r.ops = total;
+	for (auto s : sums)
+		r.checksum += s;
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+Result w_readrandom_t1(Ctx &c) { return threaded_reads(c, 1); }
+Result w_readrandom_t2(Ctx &c) { return threaded_reads(c, 2); }
+Result w_readrandom_t4(Ctx &c) { return threaded_reads(c, 4); }
+
+Result w_fillsync(Ctx &c) {
+	// Durable commits on a real disk: here fsync latency is part of the figure.
+	std::string dir = c.paths.disk + "/fillsync";
+	remove_tree(dir);
+	make_dir(dir);
+	uint64_t n = c.cfg.sync_ops;
+	Result r;
+	{
+		Env e(dir, size_t(1) << 30);
+		KeyBuf k;
+		Timer t0 = now_seconds();
+		for (uint64_t i = 0; i < n; i++) {
+			MDB_txn *txn;
+			CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+			MDB_val v = c.values.get(i, VAL_LEN);
+			CK(mdb_put(txn, e.dbi, k.present(i), &v, 0));
+			CK(mdb_txn_commit(txn));
+		}
+		r.seconds = now_seconds() - t0;
+		r.ops = n;
+	}
+	r.db_bytes = file_size(dir + "/data.mdb");
+	remove_tree(dir);
+	return r;
+}
+
+void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, double *secs) {
+	// n items: key (item / dups) holds `dups` distinct 100-byte values, all
+	// inserted in random item order in one transaction.
+	std::vector<uint32_t> order = permutation(n, seed);
+	KeyBuf k;
+	unsigned char val[VAL_LEN];
+	MDB_txn *txn;
+	Timer t0 = now_seconds();
+	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t item = order[i];
+		MDB_val src = vs.get(item, VAL_LEN);
+		std::memcpy(val, src.mv_data, VAL_LEN);
+		format_key(reinterpret_cast<char *>(val), item % dups);  // distinct, sorted prefix
+		MDB_val v{VAL_LEN, val};
+		CK(mdb_put(txn, e.dbi, k.present(item / dups), &v, 0));
+	}
+	CK(mdb_txn_commit(txn));
+	*secs = now_seconds() - t0;
+}
+
+Result w_dupsort_fill(Ctx &c) {
+	Result r;
+	{
+		Env e(c.workdir, c.cfg.mapsize, 0, "dup", MDB_DUPSORT);
+		build_dup(e, c.values, c.cfg.keys, c.cfg.dups_per_key(), c.cfg.seed + 2, &r.seconds);
+	}
+	r.ops = c.cfg.keys;
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+Result w_dupsort_scan(Ctx &c) {
+	Env e(fixture_dir(c.paths, FX_DUP), c.cfg.mapsize, 0, "dup", MDB_DUPSORT);
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	CK(mdb_cursor_open(txn, e.dbi, &cur));
+	Result r;
+	const uint64_t passes = 3;
+	Timer t0 = now_seconds();
+	for (uint64_t p = 0; p < passes; p++) {
+		MDB_val key, data;
+		uint64_t count = 0;
+		int rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
+		while (rc == 0) {
+			count++;
+			r.checksum += data.mv_size + *static_cast<unsigned char *>(data.mv_data);
+			rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT);
+		}
+		if (rc != MDB_NOTFOUND)
+			die("dupsort scan: %s", errstr(rc));
+		if (count != c.cfg.keys)
+			die("dupsort scan saw %" PRIu64 " items, expected %" PRIu64, count, c.cfg.keys);
+		r.ops += count;
+	}
+	r.seconds = now_seconds() - t0;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+constexpr size_t BIG_LEN = 64 * 1024;
+
+void build_big(Env &e, ValueSource &vs, uint64_t n, double *secs) {
+	// Sequential keys, 64 KiB values (overflow pages), 100 puts per transaction.
+	KeyBuf k;
+	MDB_txn *txn;
+	Timer t0 = now_seconds();
+	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+	for (uint64_t i = 0; i < n; i++) {
+		MDB_val v = vs.get(i, BIG_LEN);
+		CK(mdb_put(txn, e.dbi, k.present(i), &v, 0));
+		if ((i + 1) % 100 == 0 && i + 1 < n) {
+			CK(mdb_txn_commit(txn));
+			CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+		}
+	}
+	CK(mdb_txn_commit(txn));
+	*secs = now_seconds() - t0;
+}
+
+Result w_fill64k(Ctx &c) {
+	Result r;
+	{
+		Env e(c.workdir, c.cfg.mapsize);
+		build_big(e, c.values, c.cfg.big_values(), &r.seconds);
+	}
+	r.ops = c.cfg.big_values();
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+Result w_read64k(Ctx &c) {
+	Env e(fixture_dir(c.paths, FX_BIG), c.cfg.mapsize);
+	uint64_t n = c.cfg.big_reads(), nvals = c.cfg.big_values();
+	MDB_txn *txn;
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	Rng rng(c.cfg.seed + 60);
+	KeyBuf k;
+	Result r;
+	Timer t0 = now_seconds();
+	for (uint64_t i = 0; i < n; i++) {
+		MDB_val data;
+		CK(mdb_get(txn, e.dbi, k.present(rng.below(nvals)), &data));
+		if (data.mv_size != BIG_LEN)
+			die("read64k: value of %zu bytes", data.mv_size);
+		// Touch one byte per 4 KiB: the value has to be really mapped in.
+		const unsigned char *p = static_cast<const unsigned char *>(data.mv_data);
+		for (size_t off = 0; off < BIG_LEN; off += 4096)
+			r.checksum += p[off];
+	}
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	mdb_txn_abort(txn);
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+Result w_txn_begin_abort(Ctx &c) {
+	Env e(fixture_dir(c.paths, FX_MAIN), c.cfg.mapsize);
+	MDB_txn *txn;
+	// First begin binds a reader slot to this thread; the loop measures the
+	// steady state on a thread that already owns its slot.
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	mdb_txn_abort(txn);
+	uint64_t n = c.cfg.txn_ops();
+	Result r;
+	Timer t0 = now_seconds();
+	for (uint64_t i = 0; i < n; i++) {
+		CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+		r.checksum += mdb_txn_id(txn);
+		mdb_txn_abort(txn);
+	}
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+Result w_txn_reset_renew(Ctx &c) {
+	Env e(fixture_dir(c.paths, FX_MAIN), c.cfg.mapsize);
+	MDB_txn *txn;
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	uint64_t n = c.cfg.txn_ops();
+	Result r;
+	Timer t0 = now_seconds();
+	for (uint64_t i = 0; i < n; i++) {
+		mdb_txn_reset(txn);
+		CK(mdb_txn_renew(txn));
+		r.checksum += mdb_txn_id(txn);
+	}
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	mdb_txn_abort(txn);
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+Result w_shortlived(Ctx &c) {
+	// Many processes, one after the other: each opens the environment, writes
+	// one record, closes and exits.  Measures open/lock-file/first-commit cost.
+	uint64_t n = c.cfg.short_ops;
+	std::fflush(nullptr);
+	Timer t0 = now_seconds();
+	for (uint64_t i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork: %s", std::strerror(errno));
+		if (pid == 0) {
+			int code = 0;
+			MDB_env *env;
+			MDB_txn *txn;
+			MDB_dbi dbi;
+			KeyBuf k;
+			MDB_val v = c.values.get(i, VAL_LEN);
+			if (mdb_env_create(&env) || mdb_env_set_mapsize(env, size_t(1) << 30) ||
+			    mdb_env_open(env, c.workdir.c_str(), 0, 0644)) {
+				code = 3;
+			} else {
+				if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, nullptr, 0, &dbi) ||
+				    mdb_put(txn, dbi, k.present(i), &v, 0) || mdb_txn_commit(txn))
+					code = 4;
+				mdb_env_close(env);
+			}
+			_exit(code);
+		}
+		int status;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die("short-lived child %" PRIu64 " failed (status 0x%x)", i, status);
+	}
+	Result r;
+	r.seconds = now_seconds() - t0;
+	r.ops = n;
+	{
+		Env e(c.workdir, size_t(1) << 30);
+		MDB_txn *txn;
+		MDB_stat st;
+		CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+		CK(mdb_stat(txn, e.dbi, &st));
+		mdb_txn_abort(txn);
+		if (st.ms_entries != n)
+			die("shortlived: %zu records, expected %" PRIu64, st.ms_entries, n);
+	}
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+// ---- registry ----------------------------------------------------------------------
+
+struct Workload {
+	const char *name;
+	Result (*fn)(Ctx &);
+	int fixture;  // -1: none
+	const char *what;
+};
+
+const Workload WORKLOADS[] = {
+	{"fillseq", w_fillseq, -1, "N puts, ascending keys, one write transaction"},
+	{"fillseq_batch", w_fillseq_batch, -1, "N puts, ascending keys, 1,000 per transaction"},
+	{"fillrandom", w_fillrandom, -1, "N puts, random order (each key once), one transaction"},
+	{"fillrandom_batch", w_fillrandom_batch, -1, "N puts, random order, 1,000 per transaction"},
+	{"overwrite", w_overwrite, FX_MAIN, "N puts of random existing keys, 1,000 per transaction"},
+	{"readseq", w_readseq, FX_MAIN, "cursor MDB_FIRST/MDB_NEXT over all N records, 5 passes"},
+	{"readreverse", w_readreverse, FX_MAIN, "cursor MDB_LAST/MDB_PREV over all N records, 5 passes"},
+	{"readrandom", w_readrandom, FX_MAIN, "N mdb_get of random present keys, one read transaction"},
+	{"readmissing", w_readmissing, FX_MAIN, "N mdb_get of random absent keys (all MDB_NOTFOUND)"},
+	{"seekrandom", w_seekrandom, FX_MAIN, "N cursor MDB_SET_RANGE to random absent keys"},
+	{"deleterandom", w_deleterandom, FX_MAIN, "delete all N keys in random order, 1,000 per transaction"},
+	{"fillsync", w_fillsync, -1, "small durable commits (one put each) on a disk directory"},
+	{"append", w_append, -1, "N puts with MDB_APPEND, ascending keys, one transaction"},
+	{"dupsort_fill", w_dupsort_fill, -1, "N items into an MDB_DUPSORT db, 10 values per key, random order"},
+	{"dupsort_scan", w_dupsort_scan, FX_DUP, "cursor MDB_NEXT over the N dupsort items, 3 passes"},
+	{"fill64k", w_fill64k, -1, "N/200 puts of 64 KiB values, ascending keys, 100 per transaction"},
+	{"read64k", w_read64k, FX_BIG, "N/2 mdb_get of random 64 KiB values, touching each 4 KiB"},
+	{"txn_begin_abort", w_txn_begin_abort, FX_MAIN, "10*N read-only mdb_txn_begin + mdb_txn_abort (slot already owned)"},
+	{"txn_reset_renew", w_txn_reset_renew, FX_MAIN, "10*N mdb_txn_reset + mdb_txn_renew of one read txn"},
+	{"shortlived", w_shortlived, -1, "processes that open the env, put one record, close, exit"},
+	{"readrandom_t1", w_readrandom_t1, FX_MAIN, "N random gets shared by 1 reader thread"},
+	{"readrandom_t2", w_readrandom_t2, FX_MAIN, "N random gets shared by 2 reader threads"},
+	{"readrandom_t4", w_readrandom_t4, FX_MAIN, "N random gets shared by 4 reader threads"},
+};
+
+// ---- child process plumbing ----------------------------------------------------------
+
+struct ChildOutcome {
+	bool ok = false;
+	Result result;
+	std::string error;
+	long maxrss_kb = 0;
+	double wall = 0;
+};
+
+// Runs fn in a forked child; the child reports a Result or an error text on a pipe.
+ChildOutcome run_in_child(const std::function<Result()> &fn) {
+	int fds[2];
+	if (pipe(fds) != 0)
+		die("pipe: %s", std::strerror(errno));
+	std::fflush(nullptr);
+	double t0 = now_seconds();
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", std::strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		std::string msg;
+		int code = 0;
+		try {
+			Result r = fn();
+			msg.assign(1, 'R');
+			msg.append(reinterpret_cast<const char *>(&r), sizeof r);
+		} catch (const std::exception &ex) {
+			msg = std::string("E") + ex.what();
+			code = 1;
+		}
+		size_t off = 0;
+		while (off < msg.size()) {
+			ssize_t w = write(fds[1], msg.data() + off, msg.size() - off);
+			if (w <= 0)
+				break;
+			off += static_cast<size_t>(w);
+		}
+		close(fds[1]);
+		_exit(code);
+	}
+	close(fds[1]);
+	std::string msg;
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fds[0], buf, sizeof buf)) > 0)
+		msg.append(buf, static_cast<size_t>(n));
+	close(fds[0]);
+	int status = 0;
+	struct rusage ru;
+	std::memset(&ru, 0, sizeof ru);
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+	}
+	ChildOutcome out;
+	out.wall = now_seconds() - t0;
+	out.maxrss_kb = ru.ru_maxrss;
+	if (!msg.empty() && msg[0] == 'R' && msg.size() == 1 + sizeof(Result) && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0) {
+		std::memcpy(&out.result, msg.data() + 1, sizeof(Result));
+		out.ok = true;
+	} else if (!msg.empty() && msg[0] == 'E') {
+		out.error = msg.substr(1);
+	} else if (WIFSIGNALED(status)) {
+		out.error = "child killed by signal " + std::to_string(WTERMSIG(status));
+	} else {
+		out.error = "child exited with status " + std::to_string(WEXITSTATUS(status));
+	}
+	return out;
+}
+
+// ---- command line ---------------------------------------------------------------------
+
+void usage(FILE *f) {
+	std::fprintf(f,
+	             "usage: lmdb_bench [options]\n"
+	             "  --keys N        records per workload (default 1000000; --quick: 10000)\n"
+	             "  --quick         small sizes, for a smoke test\n"
+	             "  --only A,B,...  run only these workloads (see --list)\n"
+	             "  --list          print the workloads and exit\n"
+	             "  --dir PATH      base directory for the databases (default /dev/shm, tmpfs)\n"
+	             "  --disk-dir PATH base directory for fillsync (default /var/tmp, a real disk)\n"
+	             "  --sync-ops N    commits in fillsync (default 10000; --quick: 100)\n"
+	             "  --short-ops N   processes in shortlived (default 3000; --quick: 50)\n"
+	             "  --mapsize BYTES map size (default 32 GiB; --quick: 1 GiB)\n"
+	             "  --seed N        seed of the key sequences (default 42)\n"
+	             "The library is whichever liblmdb.so.0 the dynamic loader picks:\n"
+	             "set LD_LIBRARY_PATH to choose.  Output: JSON lines on stdout.\n");
+}
+
+uint64_t parse_u64(const char *opt, const char *s) {
+	char *end;
+	errno = 0;
+	unsigned long long v = std::strtoull(s, &end, 0);
+	if (errno || *end || end == s) {
+		std::fprintf(stderr, "lmdb_bench: bad number for %s: %s\n", opt, s);
+		std::exit(2);
+	}
+	return v;
+}
+
+bool known_workload(const std::string &name) {
+	for (const auto &w : WORKLOADS)
+		if (name == w.name)
+			return true;
+	return false;
+}
+
+Config parse_args(int argc, char **argv) {
+	Config c;
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		auto value = [&]() -> const char * {
+			if (i + 1 >= argc) {
+				std::fprintf(stderr, "lmdb_bench: %s needs a value\n", a.c_str());
+				std::exit(2);
+			}
+			return argv[++i];
+		};
+		if (a == "--keys") {
+			c.keys = parse_u64("--keys", value());
+			c.keys_given = true;
+		} else if (a == "--quick") {
+			c.quick = true;
+		} else if (a == "--only") {
+			std::string list = value();
+			size_t pos = 0;
+			while (pos <= list.size()) {
+				size_t comma = list.find(',', pos);
+				if (comma == std::string::npos)
+					comma = list.size();
+				std::string name = list.substr(pos, comma - pos);
+				if (!name.empty()) {
+					if (!known_workload(name)) {
+						std::fprintf(stderr, "lmdb_bench: unknown workload '%s' (see --list)\n", name.c_str());
+						std::exit(2);
+					}
+					c.only.push_back(name);
+				}
+				pos = comma + 1;
+			}
+		} else if (a == "--list") {
+			for (const auto &w : WORKLOADS)
+				std::printf("%-18s %s\n", w.name, w.what);
+			std::exit(0);
+		} else if (a == "--dir") {
+			c.shm_base = value();
+		} else if (a == "--disk-dir") {
+			c.disk_base = value();
+		} else if (a == "--sync-ops") {
+			c.sync_ops = parse_u64("--sync-ops", value());
+			c.sync_given = true;
+		} else if (a == "--short-ops") {
+			c.short_ops = parse_u64("--short-ops", value());
+			c.short_given = true;
+		} else if (a == "--mapsize") {
+			c.mapsize = parse_u64("--mapsize", value());
+			c.mapsize_given = true;
+		} else if (a == "--seed") {
+			c.seed = parse_u64("--seed", value());
+		} else if (a == "-h" || a == "--help") {
+			usage(stdout);
+			std::exit(0);
+		} else {
+			std::fprintf(stderr, "lmdb_bench: unknown option %s\n", a.c_str());
+			usage(stderr);
+			std::exit(2);
+		}
+	}
+	if (c.quick) {
+		if (!c.keys_given)
+			c.keys = 10000;
+		if (!c.sync_given)
+			c.sync_ops = 100;
+		if (!c.short_given)
+			c.short_ops = 50;
+		if (!c.mapsize_given)
+			c.mapsize = size_t(1) << 30;
+	}
+	if (c.keys < 1 || c.keys > 1000000000ULL) {
+		std::fprintf(stderr, "lmdb_bench: --keys must be in 1..1000000000\n");
+		std::exit(2);
+	}
+	return c;
+}
+
+bool selected(const Config &c, const char *name) {
+	if (c.only.empty())
+		return true;
+	return std::find(c.only.begin(), c.only.end(), name) != c.only.end();
+}
+
+// The "library" record: what the loader actually gave us.
+void print_library(const Config &c) {
+	int major = -1, minor = -1, patch = -1;
+	const char *ver = mdb_version(&major, &minor, &patch);
+	Dl_info info;
+	std::memset(&info, 0, sizeof info);
+	std::string path = "?", real = "?";
+	if (dladdr(reinterpret_cast<void *>(&mdb_version), &info) && info.dli_fname) {
+		path = info.dli_fname;
+		char buf[PATH_MAX];
+		if (realpath(info.dli_fname, buf))
+			real = buf;
+	}
+	std::printf("{\"type\":\"library\",\"version\":\"%s\",\"major\":%d,\"minor\":%d,\"patch\":%d,"
+	            "\"path\":\"%s\",\"realpath\":\"%s\",\"keys\":%" PRIu64 ",\"quick\":%s,"
+	            "\"dir\":\"%s\",\"dir_tmpfs\":%s,\"disk_dir\":\"%s\",\"disk_dir_tmpfs\":%s,"
+	            "\"pid\":%d}\n",
+	            json_escape(ver ? ver : "").c_str(), major, minor, patch, json_escape(path).c_str(),
+	            json_escape(real).c_str(), c.keys, c.quick ? "true" : "false",
+	            json_escape(c.shm_base).c_str(), is_tmpfs(c.shm_base) ? "true" : "false",
+	            json_escape(c.disk_base).c_str(), is_tmpfs(c.disk_base) ? "true" : "false",
+	            static_cast<int>(getpid()));
+	std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+	Config cfg = parse_args(argc, argv);
+	print_library(cfg);
+	if (!is_tmpfs(cfg.shm_base))
+		std::fprintf(stderr, "lmdb_bench: warning: %s is not tmpfs\n", cfg.shm_base.c_str());
+
+	Paths paths;
+	std::string tag = "/lmdb_bench." + std::to_string(getpid());
+	paths.shm = cfg.shm_base + tag;
+	paths.disk = cfg.disk_base + tag;
+	int failures = 0;
+	double t_start = now_seconds();
+	try {
+		make_dir(paths.shm);
+		make_dir(paths.disk);
+		// The value block is made before any fork, so children share it.
+		ValueSource values(BIG_LEN);
+		bool built[FX_COUNT] = {};
+		bool broken[FX_COUNT] = {};
+		for (const auto &w : WORKLOADS) {
+			if (!selected(cfg, w.name))
+				continue;
+			if (w.fixture >= 0) {
+				Fixture f = static_cast<Fixture>(w.fixture);
+				if (!built[f] && !broken[f]) {
+					ChildOutcome o = run_in_child([&]() -> Result {
+						build_fixture(cfg, paths, values, f);
+						return Result{};
+					});
+					if (o.ok) {
+						built[f] = true;
+						std::printf("{\"type\":\"fixture\",\"name\":\"%s\",\"wall_seconds\":%.3f,\"peak_rss_kb\":%ld}\n",
+						            fixture_name[f], o.wall, o.maxrss_kb);
+					} else {
+						broken[f] = true;
+						std::printf("{\"type\":\"error\",\"workload\":\"fixture_%s\",\"message\":\"%s\"}\n",
+						            fixture_name[f], json_escape(o.error).c_str());
+						failures++;
+					}
+				}
+				if (!built[f]) {
+					std::printf("{\"type\":\"error\",\"workload\":\"%s\",\"message\":\"fixture %s unavailable\"}\n",
+					            w.name, fixture_name[f]);
+					failures++;
+					continue;
+				}
+			}
+			std::string workdir = paths.shm + "/w_" + w.name;
+			remove_tree(workdir);
+			make_dir(workdir);
+			Ctx ctx{cfg, paths, values, workdir};
+			ChildOutcome o = run_in_child([&]() { return w.fn(ctx); });
+			remove_tree(workdir);
+			if (o.ok) {
+				const Result &r = o.result;
+				double secs = r.seconds > 0 ? r.seconds : 1e-9;
+				std::printf("{\"type\":\"result\",\"workload\":\"%s\",\"ops\":%" PRIu64 ",\"seconds\":%.6f,"
+				            "\"ops_per_sec\":%.1f,\"ns_per_op\":%.1f,\"db_bytes\":%" PRIu64
+				            ",\"peak_rss_kb\":%ld,\"wall_seconds\":%.3f,\"checksum\":%" PRIu64 "}\n",
+				            w.name, r.ops, r.seconds, static_cast<double>(r.ops) / secs,
+				            secs * 1e9 / static_cast<double>(r.ops ? r.ops : 1), r.db_bytes, o.maxrss_kb, o.wall,
+				            r.checksum);
+			} else {
+				std::printf("{\"type\":\"error\",\"workload\":\"%s\",\"message\":\"%s\"}\n", w.name,
+				            json_escape(o.error).c_str());
+				failures++;
+			}
+			std::fflush(stdout);
+		}
+	} catch (const std::exception &ex) {
+		std::printf("{\"type\":\"error\",\"workload\":\"\",\"message\":\"%s\"}\n", json_escape(ex.what()).c_str());
+		failures++;
+	}
+	remove_tree(paths.shm);
+	remove_tree(paths.disk);
+	std::printf("{\"type\":\"done\",\"failures\":%d,\"seconds\":%.3f}\n", failures, now_seconds() - t_start);
+	return failures ? 1 : 0;
+}

@@ -1,13 +1,22 @@
-// Hot backup: a consistent copy of a read snapshot.  The copy's two meta
-// pages both describe the snapshot; data pages are copied from the map.
+// Hot backup of a read snapshot, to a path or a descriptor (which may be a
+// pipe, so everything is written sequentially).
+//
+// Plain copy: the two meta pages are taken while holding the writer lock
+// (so they match the snapshot), then the used pages straight from the map.
+// Compacting copy: the trees are written depth-first, children before their
+// parent and overflow pages where they are met, renumbered from page 2; the
+// free-page database is left out.  This is the page order upstream's
+// mdb_copy -c produces, so copies of the same snapshot are identical.
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
-#include "btree/page_access.h"
+#include "btree/cursor.h"
 #include "env/environment.h"
 #include "txn/txn_ops.h"
 #include "util/visibility.h"
@@ -16,45 +25,289 @@ namespace lmdb {
 
 using namespace format;
 
-static int copy_plain(MDB_env *env, int fd) {
+namespace {
+
+// Sequential buffered writer over a descriptor.
+class SeqWriter {
+public:
+	explicit SeqWriter(int fd) : fd_(fd) {}
+	~SeqWriter() { std::free(buf_); }
+	int init() {
+		buf_ = static_cast<char *>(std::calloc(1, kCap));
+		return buf_ ? 0 : ENOMEM;
+	}
+	// Reserve n zeroed bytes in the buffer (n <= kCap).
+	int reserve(size_t n, char **out) {
+		if (len_ + n > kCap) {
+			if (int rc = flush()) return rc;
+		}
+		*out = buf_ + len_;
+		std::memset(*out, 0, n);
+		len_ += n;
+		return 0;
+	}
+	int write_direct(const void *p, size_t n) {
+		if (int rc = flush()) return rc;
+		return write_all(p, n);
+	}
+	int flush() {
+		int rc = write_all(buf_, len_);
+		len_ = 0;
+		return rc;
+	}
+
+private:
+	int write_all(const void *p, size_t n) {
+		const char *c = static_cast<const char *>(p);
+		while (n) {
+			ssize_t w = ::write(fd_, c, n);
+			if (w < 0) {
+				if (errno == EINTR) continue;
+				return errno;
+			}
+			if (w == 0) return EIO;
+			c += w;
+			n -= size_t(w);
+		}
+		return 0;
+	}
+	static constexpr size_t kCap = 1 << 20;
+	int fd_;
+	char *buf_ = nullptr;
+	size_t len_ = 0;
+};
+
+// Copy a page's used parts (header and pointers, then the node area) into
+// a zeroed destination, the way upstream lays out copied pages.
+void copy_page_used(char *dst, const Page *src, unsigned psize) {
+	constexpr unsigned kAlign = sizeof(pgno_t);
+	unsigned upper = src->upper, lower = src->lower, unused = (upper - lower) & ~(kAlign - 1);
+	if (unused && !is_leaf2(src) && !is_overflow(src)) {
+		upper &= ~(kAlign - 1);
+		std::memcpy(dst, src, (lower + kAlign - 1) & ~(kAlign - 1));
+		std::memcpy(dst + upper, reinterpret_cast<const char *>(src) + upper, psize - upper);
+	} else if (is_overflow(src)) {
+		std::memcpy(dst, src, psize);
+	} else {
+		std::memcpy(dst, src, psize - unused);
+	}
+}
+
+struct Compactor {
+	MDB_txn *txn;
+	SeqWriter *out;
+	unsigned psize;
+	pgno_t next_pgno = kNumMetas;
+
+	// Write the tree rooted at *root; *root becomes its new number.
+	int walk(pgno_t *root, bool dupdata, unsigned depth) {
+		if (*root == kInvalidPgno) return 0;
+		if (depth > 2 * kCursorStack) return MDB_CORRUPTED;
+		Page *mp;
+		int rc = page_get(txn, *root, &mp);
+		if (rc) return rc;
+		return walk_page(mp, root, dupdata, depth, 0);
+	}
+
+	int walk_page(Page *mp, pgno_t *newpg, bool dupdata, unsigned depth, unsigned level) {
+		int rc;
+		if (level > kCursorStack) return MDB_CORRUPTED;
+		// Writable copy of the page; child numbers are patched in it.
+		char *work = static_cast<char *>(std::malloc(psize));
+		if (!work) return ENOMEM;
+		std::memcpy(work, mp, psize);
+		Page *wp = reinterpret_cast<Page *>(work);
+		unsigned n = numkeys(wp);
+		if (is_branch(wp)) {
+			for (unsigned i = 0; i < n; i++) {
+				if (!node_in_bounds(txn->env, wp, i)) {
+					rc = MDB_CORRUPTED;
+					goto out;
+				}
+				Node *ni = node_at(wp, i);
+				Page *child;
+				if ((rc = page_get(txn, node_pgno(ni), &child))) goto out;
+				pgno_t np;
+				if ((rc = walk_page(child, &np, dupdata, depth, level + 1))) goto out;
+				set_node_pgno(ni, np);
+			}
+		} else if (is_leaf(wp) && !is_leaf2(wp) && !dupdata) {
+			for (unsigned i = 0; i < n; i++) {
+				if (!node_in_bounds(txn->env, wp, i)) {
+					rc = MDB_CORRUPTED;
+					goto out;
+				}
+				Node *ni = node_at(wp, i);
+				if (ni->flags & F_BIGDATA) {
+					pgno_t pg;
+					std::memcpy(&pg, node_data(ni), sizeof pg);
+					std::memcpy(node_data(ni), &next_pgno, sizeof(pgno_t));
+					Page *omp;
+					if ((rc = page_get(txn, pg, &omp))) goto out;
+					if (!is_overflow(omp) || pg + omp->overflow_pages > txn->next_pgno) {
+						rc = MDB_CORRUPTED;
+						goto out;
+					}
+					char *mo;
+					if ((rc = out->reserve(psize, &mo))) goto out;
+					std::memcpy(mo, omp, psize);
+					reinterpret_cast<Page *>(mo)->pgno = next_pgno;
+					next_pgno += omp->overflow_pages;
+					if (omp->overflow_pages > 1) {
+						rc = out->write_direct(reinterpret_cast<char *>(omp) + psize,
+						                       size_t(psize) * (omp->overflow_pages - 1));
+						if (rc) goto out;
+					}
+				} else if (ni->flags & F_SUBDATA) {
+					if (node_dsize(ni) != sizeof(DbRecord)) {
+						rc = MDB_CORRUPTED;
+						goto out;
+					}
+					DbRecord db;
+					std::memcpy(&db, node_data(ni), sizeof db);
+					if ((rc = walk(&db.root, ni->flags & F_DUPDATA, depth + 1))) goto out;
+					std::memcpy(node_data(ni), &db, sizeof db);
+				}
+			}
+		}
+		{
+			char *mo;
+			if ((rc = out->reserve(psize, &mo))) goto out;
+			copy_page_used(mo, wp, psize);
+			reinterpret_cast<Page *>(mo)->pgno = next_pgno;
+			*newpg = next_pgno++;
+		}
+		rc = 0;
+	out:
+		std::free(work);
+		return rc;
+	}
+};
+
+int copy_compact(MDB_env *env, int fd) {
 	MDB_txn *txn = nullptr;
 	int rc = txn_begin(env, nullptr, MDB_RDONLY, &txn);
 	if (rc) return rc;
 	unsigned psize = env->psize;
-	char *buf = static_cast<char *>(std::calloc(kNumMetas, psize));
-	if (!buf) {
+	SeqWriter out(fd);
+	if ((rc = out.init())) {
 		txn_abort(txn);
-		return ENOMEM;
+		return rc;
 	}
-	Meta m = *env->metas[txn->txnid & 1];
-	if (m.txnid != txn->txnid) m = *pick_meta(env);
-	m.mapsize = env->mapsize;
+	char *metas;
+	out.reserve(size_t(psize) * kNumMetas, &metas);
+	Meta mm;
+	std::memset(&mm, 0, sizeof mm);
+	mm.magic = kMagic;
+	mm.version = kDataVersion;
+	mm.mapsize = env->mapsize;
+	mm.dbs[kFreeDbi].pad = psize;
+	mm.dbs[kFreeDbi].flags = uint16_t((env->flags & 0xffff) | MDB_INTEGERKEY);
+	mm.dbs[kFreeDbi].root = kInvalidPgno;
+	mm.dbs[kMainDbi].root = kInvalidPgno;
+	mm.last_pgno = kNumMetas - 1;
+	mm.address = env->metas[0]->address;
+	Meta m1 = mm;
+
+	pgno_t root = txn->dbs[kMainDbi].root, new_root = root;
+	if (root != kInvalidPgno) {
+		// Pages not in any tree: free-list entries and the free db itself.
+		uint64_t freecount = 0;
+		MDB_cursor mc;
+		cursor_init(&mc, txn, kFreeDbi);
+		MDB_val key, data;
+		while ((rc = cursor_next(&mc, &key, &data, MDB_NEXT)) == 0) {
+			if (data.mv_size < sizeof(pgno_t)) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			pgno_t c;
+			std::memcpy(&c, data.mv_data, sizeof c);
+			freecount += c;
+		}
+		if (rc != MDB_NOTFOUND) {
+			txn_abort(txn);
+			return rc;
+		}
+		rc = 0;
+		freecount += txn->dbs[kFreeDbi].branch_pages + txn->dbs[kFreeDbi].leaf_pages +
+		             txn->dbs[kFreeDbi].overflow_pages;
+		new_root = txn->next_pgno - 1 - freecount;
+		m1.last_pgno = new_root;
+		m1.dbs[kMainDbi] = txn->dbs[kMainDbi];
+		m1.dbs[kMainDbi].root = new_root;
+	} else {
+		m1.dbs[kMainDbi].flags = txn->dbs[kMainDbi].flags;
+	}
+	if (root != kInvalidPgno || m1.dbs[kMainDbi].flags) m1.txnid = 1;
 	for (unsigned i = 0; i < kNumMetas; i++) {
-		Page *p = reinterpret_cast<Page *>(buf + size_t(i) * psize);
+		Page *p = reinterpret_cast<Page *>(metas + size_t(i) * psize);
 		p->pgno = i;
 		p->flags = P_META;
-		std::memcpy(page_data(p), &m, sizeof m);
+		std::memcpy(page_data(p), i ? &m1 : &mm, sizeof(Meta));
 	}
-	rc = os::pwrite_full(fd, buf, size_t(psize) * kNumMetas, 0);
-	std::free(buf);
+	Compactor c{txn, &out, psize};
+	rc = c.walk(&root, false, 0);
+	if (rc == 0 && root != new_root) rc = MDB_INCOMPATIBLE;  // leaked pages or corruption
+	if (rc == 0) rc = out.flush();
+	txn_abort(txn);
+	return rc;
+}
+
+int copy_plain(MDB_env *env, int fd) {
+	MDB_txn *txn = nullptr;
+	int rc = txn_begin(env, nullptr, MDB_RDONLY, &txn);
+	if (rc) return rc;
+	bool locked = false;
+	if (env->locks.shared_txnid()) {
+		// Take the snapshot while writers are held off, so that the raw
+		// meta pages copied below describe exactly this snapshot.
+		txn_end(txn, kEndResetTmp);
+		if ((rc = env->locks.lock_writer(false, nullptr, nullptr))) {
+			txn_abort(txn);
+			return rc;
+		}
+		locked = true;
+		if ((rc = txn_renew(txn))) {
+			env->locks.unlock_writer();
+			txn_abort(txn);
+			return rc;
+		}
+	}
+	SeqWriter out(fd);
+	size_t metasz = size_t(env->psize) * kNumMetas;
+	rc = out.write_direct(env->map, metasz);
+	if (locked) env->locks.unlock_writer();
 	if (!rc) {
-		size_t start = size_t(psize) * kNumMetas;
-		size_t end = size_t(txn->next_pgno) * psize;
-		if (end > start) rc = os::pwrite_full(fd, env->map + start, end - start, off_t(start));
+		size_t end = size_t(txn->next_pgno) * env->psize;
+		struct stat st;
+		if (fstat(env->fd.get(), &st) == 0 && size_t(st.st_size) < end) end = size_t(st.st_size);
+		if (end > metasz) rc = out.write_direct(env->map + metasz, end - metasz);
 	}
 	txn_abort(txn);
 	return rc;
 }
 
+}  // namespace
 }  // namespace lmdb
 
 using namespace lmdb;
 
 LMDB_API int mdb_env_copyfd2(MDB_env *env, mdb_filehandle_t fd, unsigned int flags) {
 	if (!env || !env->map) return EINVAL;
-	if (flags & MDB_CP_COMPACT) return ENOTSUP;  // compacting copy: issue 5
-	if (flags) return EINVAL;
-	return copy_plain(env, fd);
+	if (flags & ~unsigned(MDB_CP_COMPACT)) return EINVAL;
+	// A closed pipe must surface as EPIPE, not kill the process.
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	int rc = (flags & MDB_CP_COMPACT) ? copy_compact(env, fd) : copy_plain(env, fd);
+	if (rc == EPIPE) {
+		struct timespec zero = {0, 0};
+		sigtimedwait(&set, nullptr, &zero);  // drop the pending SIGPIPE
+	}
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	return rc;
 }
 
 LMDB_API int mdb_env_copyfd(MDB_env *env, mdb_filehandle_t fd) { return mdb_env_copyfd2(env, fd, 0); }

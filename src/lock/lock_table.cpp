@@ -199,7 +199,7 @@ int byte_lock(int fd, int cmd, short type, off_t offset, struct flock *out = nul
 // Whether process `pid` may be alive: 0 when it certainly is dead (nobody
 // holds its liveness byte), nonzero when it holds it or we cannot tell.
 int pid_maybe_alive(int fd, pid_t pid) {
-	struct flock fl;
+	struct flock fl {};
 	int rc = byte_lock(fd, F_GETLK, F_WRLCK, pid, &fl);
 	if (rc)
 		return rc;

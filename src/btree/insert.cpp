@@ -159,7 +159,7 @@ int node_add(MDB_cursor *mc, indx_t indx, const MDB_val *key, MDB_val *data, pgn
 
 update : {
 	unsigned n = numkeys(mp);
-	indx_t *pp = ptrs(mp);
+	indx_unaligned *pp = ptrs(mp);
 	for (unsigned i = n; i > indx; i--) pp[i] = pp[i - 1];
 	indx_t ofs = indx_t(mp->upper - node_size);
 	pp[indx] = ofs;
@@ -184,7 +184,8 @@ update : {
 			else if (data->mv_size)
 				std::memcpy(ndata, data->mv_data, data->mv_size);
 		} else {
-			std::memcpy(ndata, &ofp->pgno, sizeof(pgno_t));
+			pgno_t opg = ofp->pgno;
+			std::memcpy(ndata, &opg, sizeof(pgno_t));
 			char *odata = page_data(ofp);
 			if (flags & MDB_RESERVE)
 				data->mv_data = odata;
@@ -216,7 +217,7 @@ void node_del(MDB_cursor *mc, int ksize) {
 	unsigned sz = kNodeHdr + node->ksize;
 	if (is_leaf(mp)) sz += (node->flags & F_BIGDATA) ? unsigned(sizeof(pgno_t)) : node_dsize(node);
 	sz = even(sz);
-	indx_t *pp = ptrs(mp);
+	indx_unaligned *pp = ptrs(mp);
 	indx_t ptr = pp[indx];
 	for (unsigned i = 0, j = 0; i < n; i++) {
 		if (i != indx) {
@@ -247,7 +248,7 @@ int update_key(MDB_cursor *mc, const MDB_val *key) {
 			return page_split(mc, key, nullptr, pgno, kSplitReplace);
 		}
 		unsigned n = numkeys(mp);
-		indx_t *pp = ptrs(mp);
+		indx_unaligned *pp = ptrs(mp);
 		for (unsigned i = 0; i < n; i++)
 			if (pp[i] <= ptr) pp[i] = indx_t(pp[i] - delta);
 		char *base = reinterpret_cast<char *>(mp) + mp->upper;
@@ -364,7 +365,7 @@ int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t n
 			copy->upper = uint16_t(env->psize);
 
 			// The new node's slot is left as a hole (0) in the copy's pointers.
-			indx_t *cp = ptrs(copy);
+			indx_unaligned *cp = ptrs(copy);
 			for (i = 0, j = 0; i < nkeys; i++) {
 				if (i == newindx) cp[j++] = 0;
 				cp[j++] = ptrs(mp)[i];
@@ -454,7 +455,7 @@ int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t n
 		mc->pg[mc->top] = rp;
 		i = split_indx;
 		j = 0;
-		indx_t *cp = ptrs(copy);
+		indx_unaligned *cp = ptrs(copy);
 		do {
 			if (i == newindx) {
 				rkey = *newkey;

@@ -32,8 +32,9 @@ inline bool is_overflow(const Page *p) { return p->flags & format::P_OVERFLOW; }
 inline bool is_dirty(const Page *p) { return p->flags & format::P_DIRTY; }
 inline bool is_subpage(const Page *p) { return p->flags & format::P_SUBP; }
 
-inline indx_t *ptrs(Page *p) { return format::node_ptrs(p); }
-inline const indx_t *ptrs(const Page *p) { return format::node_ptrs(p); }
+using format::indx_unaligned;
+inline indx_unaligned *ptrs(Page *p) { return format::node_ptrs(p); }
+inline const indx_unaligned *ptrs(const Page *p) { return format::node_ptrs(p); }
 inline unsigned numkeys(const Page *p) { return (p->lower - kPageHdr) >> 1; }
 inline unsigned size_left(const Page *p) { return unsigned(p->upper) - p->lower; }
 

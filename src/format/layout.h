@@ -51,25 +51,31 @@ inline constexpr uint16_t kPersistentDbFlags = 0x7e;  // REVERSEKEY..REVERSEDUP
 // In-memory only: the record in the txn's table is valid.
 
 // The 16-byte header at the start of every page (except overflow
-// continuation pages, which have no header).
-struct PageHeader {
+// continuation pages, which have no header).  Sub-pages of sorted
+// duplicates live inside leaf nodes at any byte offset, so page headers,
+// nodes and node pointers are declared without alignment requirements;
+// x86-64 loads them at full speed anyway.
+using indx_unaligned = uint16_t __attribute__((aligned(1)));
+
+struct __attribute__((packed)) PageHeader {
 	pgno_t pgno;      // page number (in memory: freelist link for loose pages)
 	uint16_t pad;     // LEAF2 pages: the fixed key size
 	uint16_t flags;   // PageFlags
-	union {
-		struct {
+	union __attribute__((packed)) {
+		struct __attribute__((packed)) {
 			indx_t lower;  // end of the node-pointer array
 			indx_t upper;  // start of node storage
 		};
 		uint32_t overflow_pages;  // P_OVERFLOW: pages in this run
 	};
 };
+static_assert(alignof(PageHeader) == 1);
 static_assert(sizeof(PageHeader) == 16);
 inline constexpr unsigned kPageHeaderSize = sizeof(PageHeader);
 
 // A node inside a branch or leaf page.  Leaf: lo|hi<<16 is the data size.
 // Branch: lo|hi<<16|flags<<32 is the child page number.
-struct Node {
+struct __attribute__((packed)) Node {
 	uint16_t lo;
 	uint16_t hi;
 	uint16_t flags;
@@ -112,11 +118,11 @@ static_assert(offsetof(Meta, last_pgno) == 120);
 inline PageHeader *header(void *page) { return static_cast<PageHeader *>(page); }
 inline const PageHeader *header(const void *page) { return static_cast<const PageHeader *>(page); }
 
-inline indx_t *node_ptrs(void *page) {
-	return reinterpret_cast<indx_t *>(static_cast<char *>(page) + kPageHeaderSize);
+inline indx_unaligned *node_ptrs(void *page) {
+	return reinterpret_cast<indx_unaligned *>(static_cast<char *>(page) + kPageHeaderSize);
 }
-inline const indx_t *node_ptrs(const void *page) {
-	return reinterpret_cast<const indx_t *>(static_cast<const char *>(page) + kPageHeaderSize);
+inline const indx_unaligned *node_ptrs(const void *page) {
+	return reinterpret_cast<const indx_unaligned *>(static_cast<const char *>(page) + kPageHeaderSize);
 }
 inline unsigned num_keys(const void *page) {
 	return (header(page)->lower - kPageHeaderSize) >> 1;

@@ -35,6 +35,8 @@ static int differ(const unsigned char *a, const unsigned char *b, size_t from, s
 	return 0;
 }
 
+static int compare(const unsigned char *a, size_t la, const unsigned char *b, size_t lb);
+
 int main(int argc, char **argv) {
 	if (argc != 3) {
 		fprintf(stderr, "usage: page_compare A B\n");
@@ -44,8 +46,17 @@ int main(int argc, char **argv) {
 	unsigned char *a = slurp(argv[1], &la), *b = slurp(argv[2], &lb);
 	if (!a || !b) {
 		fprintf(stderr, "page_compare: cannot read input\n");
+		free(a);
+		free(b);
 		return 2;
 	}
+	int rc = compare(a, la, b, lb);
+	free(a);
+	free(b);
+	return rc;
+}
+
+static int compare(const unsigned char *a, size_t la, const unsigned char *b, size_t lb) {
 	if (la != lb) {
 		printf("sizes differ: %zu and %zu\n", la, lb);
 		return 1;

@@ -99,6 +99,13 @@ struct ApiPair {
 };
 const ApiPair &apis();
 
+// Harness validation: LMDB_COMPAT_INJECT_FAULT=1 (self-test mode only) makes
+// the implementation under test corrupt one byte of some stored values
+// (keys of exactly 13 bytes, values longer than 100 bytes), which the tests
+// must detect.
+bool inject_fault_requested();
+void inject_fault(LmdbApi &api);
+
 // True if the implementation is the ENOSYS placeholder (no engine yet).
 bool is_placeholder(const LmdbApi &api);
 

@@ -59,7 +59,7 @@ EnvConfig env_for_seed(uint64_t seed) {
   return c;
 }
 
-KeyRef Generator::pick_key(int db) {
+KeyRef Generator::pick_key(const Model &m, int db, bool for_write) {
   KeyRef k;
   if (is_int(opt_, db)) {
     k.kind = KeyKind::Int;
@@ -73,14 +73,20 @@ KeyRef Generator::pick_key(int db) {
     k.len = rng_.chance(0.5) ? 0 : kMaxKey + 1;
     return k;
   }
-  if (db == 0 && x < 35) {  // the name of a named database, inside main
+  // The name of a named database, as a key of the main database: reads see
+  // the database record; writes fail with MDB_INCOMPATIBLE (a failed delete
+  // poisons the txn) or, if no such database exists, store a plain item
+  // that makes mdb_dbi_open of that name fail with MDB_INCOMPATIBLE.
+  if (db == 0 && x < (for_write ? 18u : 35u) && (!for_write || rng_.chance(0.15))) {
     k.kind = KeyKind::DbName;
     k.id = static_cast<uint32_t>(rng_.range(1, kNamedDbs));
     k.len = static_cast<uint16_t>(db_name(k.id).size());
     return k;
   }
-  if (x < 120 && recent_n_) return recent_[rng_.below(recent_n_ < 16 ? recent_n_ : 16)];
-  if (x < 600) {
+  unsigned n = 0;
+  const KeyRef *recent = m.recent_keys(db, &n);
+  if (n && x < (for_write ? 300u : 550u)) return recent[rng_.below(n)];
+  if (x < 700) {
     k.id = static_cast<uint32_t>(rng_.below(kHotKeys));
     k.len = static_cast<uint16_t>(1 + mix64(k.id) % 16);
   } else {
@@ -88,7 +94,6 @@ KeyRef Generator::pick_key(int db) {
     uint64_t h = mix64(k.id * 7919ull);
     k.len = (h % 10 == 0) ? kMaxKey : static_cast<uint16_t>(16 + (h >> 8) % (kMaxKey - 16));
   }
-  recent_[recent_n_++ % 16] = k;
   return k;
 }
 
@@ -215,7 +220,7 @@ Op Generator::data_op(const Model &m) {
   op.db = static_cast<uint8_t>(db);
   switch (op.kind) {
     case OpKind::Put: {
-      op.key = pick_key(db);
+      op.key = pick_key(m, db, true);
       op.val = pick_val(db);
       uint64_t x = rng_.below(100);
       op.flags = x < 70 ? 0 : x < 85 ? MDB_NOOVERWRITE : x < 97 ? MDB_RESERVE : MDB_NOOVERWRITE | MDB_RESERVE;
@@ -227,10 +232,10 @@ Op Generator::data_op(const Model &m) {
       break;
     }
     case OpKind::Get:
-      op.key = pick_key(db);
+      op.key = pick_key(m, db, false);
       break;
     case OpKind::Del:
-      op.key = pick_key(db);
+      op.key = pick_key(m, db, false);
       if (is_dup(opt_, db) && rng_.chance(0.5)) {
         op.arg = 1;
         op.val = pick_val(db);
@@ -240,7 +245,7 @@ Op Generator::data_op(const Model &m) {
       // Dropping is drastic; keep it rare so trees grow deep.
       if (!rng_.chance(0.15) || db == 0) {
         op.kind = OpKind::Get;
-        op.key = pick_key(db);
+        op.key = pick_key(m, db, false);
         break;
       }
       op.arg = rng_.chance(0.35) ? 1 : 0;
@@ -266,7 +271,7 @@ Op Generator::cursor_op(const Model &m) {
   c.add(usable.empty() ? 0 : 60, kGet);
   c.add(usable.empty() ? 0 : 16, kPut);
   c.add(usable.empty() ? 0 : 10, kDel);
-  c.add(usable.empty() ? 0 : 1, kCount);
+  c.add(usable.empty() || !opt_.dupsort ? 0 : 1, kCount);
   c.add(detached.empty() ? 0 : 8, kRenew);
   c.add(detached.empty() ? 0 : 6, kClose);
   if (c.empty()) return data_op(m);
@@ -292,7 +297,12 @@ Op Generator::cursor_op(const Model &m) {
     case kRenew: {
       op.kind = OpKind::CursorRenew;
       op.cur = static_cast<uint8_t>(detached[rng_.below(detached.size())]);
-      int txn = pick_active(m, false);
+      std::vector<int> readers;
+      for (int s2 = 1; s2 <= kReadSlots; s2++)
+        if (m.active(s2)) readers.push_back(s2);
+      int txn = -1;
+      if (!readers.empty() && rng_.chance(0.95)) txn = readers[rng_.below(readers.size())];
+      else if (m.active(kWriteSlot) && rng_.chance(0.3)) txn = kWriteSlot;  // EINVAL: only for read txns
       if (txn < 0 || !m.applicable(Op{OpKind::CursorRenew, static_cast<uint8_t>(txn), op.cur, 0, 0, 0, {}, {}})) {
         op.kind = OpKind::CursorClose;
         return op;
@@ -304,6 +314,14 @@ Op Generator::cursor_op(const Model &m) {
       break;
   }
   int cur = usable[rng_.below(usable.size())];
+  if ((what == kPut || what == kDel) && rng_.chance(0.95)) {
+    // Writes through read-only cursors (EACCES) only now and then.
+    std::vector<int> w;
+    for (int c2 : usable)
+      if (m.cursor(c2).write) w.push_back(c2);
+    if (!w.empty()) cur = w[rng_.below(w.size())];
+    else if (rng_.chance(0.9)) what = kGet;
+  }
   int db = m.cursor(cur).db;
   op.cur = static_cast<uint8_t>(cur);
   switch (what) {
@@ -312,7 +330,7 @@ Op Generator::cursor_op(const Model &m) {
       op.arg = pick_cursor_get(db);
       if (op.arg == MDB_SET || op.arg == MDB_SET_KEY || op.arg == MDB_SET_RANGE || op.arg == MDB_GET_BOTH ||
           op.arg == MDB_GET_BOTH_RANGE)
-        op.key = pick_key(db);
+        op.key = pick_key(m, db, false);
       if (op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE) op.val = pick_val(db);
       break;
     case kPut: {
@@ -325,7 +343,7 @@ Op Generator::cursor_op(const Model &m) {
         op.flags &= ~static_cast<unsigned>(MDB_RESERVE | MDB_CURRENT);
         if (rng_.chance(0.3)) op.flags |= MDB_NODUPDATA;
       }
-      if (!(op.flags & MDB_CURRENT)) op.key = pick_key(db);
+      if (!(op.flags & MDB_CURRENT)) op.key = pick_key(m, db, true);
       break;
     }
     case kDel:

@@ -43,7 +43,7 @@ class Generator {
   Op data_op(const Model &m);
   Op cursor_op(const Model &m);
   Op txn_end_op(const Model &m);
-  KeyRef pick_key(int db);
+  KeyRef pick_key(const Model &m, int db, bool for_write);
   ValRef pick_val(int db);
   unsigned pick_cursor_get(int db);
 
@@ -53,8 +53,6 @@ class Generator {
   uint64_t next_check_ = 0;
   uint64_t next_reopen_ = 0;
   bool want_check_ = false;
-  KeyRef recent_[16];
-  unsigned recent_n_ = 0;
 };
 
 }  // namespace compat

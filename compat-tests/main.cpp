@@ -118,7 +118,12 @@ std::string gen_flags(const GenOptions &g) {
   return s;
 }
 
-std::string prefix() { return std::string(selftest_mode() ? "LMDB_COMPAT_SELFTEST=1 " : "") + g_self; }
+std::string prefix() {
+  std::string env;
+  if (selftest_mode()) env += "LMDB_COMPAT_SELFTEST=1 ";
+  if (selftest_mode() && inject_fault_requested()) env += "LMDB_COMPAT_INJECT_FAULT=1 ";
+  return env + g_self;
+}
 
 std::string replay_cmd(uint64_t seed, uint64_t ops, const GenOptions &g) {
   return prefix() + " --seed " + hex(seed) + " --ops " + std::to_string(ops) + gen_flags(g);
@@ -145,6 +150,7 @@ bool random_run(uint64_t seed, uint64_t nops, const Args &a, const std::vector<c
     fprintf(stderr, "random: seed %s ok: %llu ops executed, %llu skipped, max tree depth %u, %.1fs\n",
             hex(seed).c_str(), static_cast<unsigned long long>(o.executed), static_cast<unsigned long long>(o.skipped),
             o.max_depth, secs);
+    if (a.verbose) fprintf(stderr, "%s", format_histogram(o).c_str());
     return true;
   }
   fprintf(stderr,

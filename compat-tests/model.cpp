@@ -37,6 +37,10 @@ bool Model::dbi_open_allowed(int slot, int db) const {
   // seen every handle of the environment (it began after the last change of
   // the handle table), otherwise upstream may register a name twice.
   if (dbi_open_busy(slot) || txns_[slot].epoch != epoch_) return false;
+  // A read txn on an older snapshot could open a database that a later
+  // commit deleted; the handle would then refer to a missing record in every
+  // newer txn (upstream crashes on it).  Only open from the latest snapshot.
+  if (slot != kWriteSlot && txns_[slot].commits != commits_) return false;
   const Handle &h = handles_[db];
   return h.pending_txn == -1 || h.pending_txn == slot;
 }
@@ -119,6 +123,7 @@ bool Model::applicable(const Op &op) const {
 void Model::snapshot_handles(int slot) {
   Txn &t = txns_[slot];
   t.epoch = epoch_;
+  t.commits = commits_;
   t.did_dbi_open = false;
   for (int d = 0; d < kDbCount; d++) t.usable[d] = handles_[d].in_env ? handles_[d].gen : 0;
 }
@@ -166,6 +171,7 @@ void Model::apply(const Op &op, int rc) {
       }
       break;
     case OpKind::TxnCommit:
+      if (s == kWriteSlot && rc == 0) commits_++;
       end_txn(s, rc == 0, false);
       break;
     case OpKind::TxnAbort:
@@ -209,6 +215,13 @@ void Model::apply(const Op &op, int rc) {
         handles_[op.db] = Handle{};
         for (auto &t : txns_) t.usable[op.db] = 0;
         epoch_++;
+      }
+      break;
+    case OpKind::Put:
+    case OpKind::CursorPut:
+      if (rc == 0 && !(op.flags & MDB_CURRENT)) {
+        int db = op.kind == OpKind::Put ? op.db : cursors_[op.cur].db;
+        recent_[db][recent_n_[db]++ % kRecent] = op.key;
       }
       break;
     case OpKind::CursorOpen:

@@ -24,6 +24,7 @@ class Model {
   struct Txn {
     TxnState st = TxnState::None;
     uint64_t epoch = 0;               // handle-table epoch when it began
+    uint64_t commits = 0;             // write commits seen when it began
     uint64_t usable[kDbCount] = {};   // handle generation usable in it
     bool did_dbi_open = false;
   };
@@ -53,6 +54,14 @@ class Model {
   bool cursor_usable(int cur) const;
   bool cursors_on(int db, bool attached_only) const;
 
+  // Generator support: keys recently stored in each database (a ring), so
+  // reads and deletes hit existing keys often.
+  static constexpr unsigned kRecent = 64;
+  const KeyRef *recent_keys(int db, unsigned *n) const {
+    *n = recent_n_[db] < kRecent ? recent_n_[db] : kRecent;
+    return recent_[db];
+  }
+
   bool applicable(const Op &op) const;
   void apply(const Op &op, int rc);
 
@@ -63,10 +72,13 @@ class Model {
   EnvConfig cfg_;
   bool env_open_ = false;
   uint64_t epoch_ = 1;
+  uint64_t commits_ = 0;  // successful write commits so far
   uint64_t next_gen_ = 1;
   Handle handles_[kDbCount];
   Txn txns_[kTxnSlots];
   Cursor cursors_[kCursorSlots];
+  KeyRef recent_[kDbCount][kRecent];
+  unsigned recent_n_[kDbCount] = {};
 };
 
 }  // namespace compat

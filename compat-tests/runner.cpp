@@ -92,6 +92,7 @@ bool Runner::step(const Op &op) {
     return true;
   }
   executed_++;
+  if (trace_enabled()) fprintf(stderr, "[%llu] %s\n", static_cast<unsigned long long>(executed_ + skipped_ - 1), format_op(op).c_str());
   if (op.kind == OpKind::FullCheck) return full_check(op);
   Material m = materialize(op);
   for (size_t i = 0; i < sides_.size(); i++) sides_[i]->exec(op, m, res_[i]);
@@ -101,7 +102,20 @@ bool Runner::step(const Op &op) {
     return false;
   }
   model_.apply(op, res_[0].rc);
+  if (trace_enabled()) {
+    std::string line = "      ->";
+    for (const Field &f : res_[0].fields) line += " " + format_field(f);
+    fprintf(stderr, "%s\n", line.c_str());
+  }
   return true;
+}
+
+bool trace_enabled() {
+  static const bool on = [] {
+    const char *e = getenv("LMDB_COMPAT_TRACE");
+    return e && *e && strcmp(e, "0") != 0;
+  }();
+  return on;
 }
 
 std::vector<Op> final_check_ops() {
@@ -162,12 +176,28 @@ RunOutcome run_random(uint64_t seed, uint64_t nops, const GenOptions &opt, const
       out.report = r.failure();
       break;
     }
-    if (!r.last_skipped()) out.max_depth = std::max(out.max_depth, depth_of(r.last(0)));
+    if (!r.last_skipped()) {
+      out.max_depth = std::max(out.max_depth, depth_of(r.last(0)));
+      out.histogram[{static_cast<int>(op.kind), r.last(0).rc}]++;
+    }
   }
   out.executed = r.executed();
   out.skipped = r.skipped();
   set_crash_context(seed, -1);
   return out;
+}
+
+std::string format_histogram(const RunOutcome &o) {
+  std::string out;
+  int kind = -1;
+  for (const auto &[k, n] : o.histogram) {
+    if (k.first != kind) {
+      kind = k.first;
+      out += std::string(out.empty() ? "" : "\n") + "  " + kind_name(static_cast<OpKind>(kind)) + ":";
+    }
+    out += " " + rc_name(k.second) + "=" + std::to_string(n);
+  }
+  return out + "\n";
 }
 
 RunOutcome run_oplist(const OpList &list, const std::vector<const LmdbApi *> &impls,

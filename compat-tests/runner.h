@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,9 @@ class Runner {
   std::string failure_;
 };
 
+// LMDB_COMPAT_TRACE=1: print every executed op and the oracle's result.
+bool trace_enabled();
+
 // Ops that end a random run: reopen the environment and compare everything.
 std::vector<Op> final_check_ops();
 
@@ -74,7 +78,9 @@ struct RunOutcome {
   OpList ops;              // the ops executed (if recorded)
   uint64_t executed = 0, skipped = 0;
   unsigned max_depth = 0;  // deepest tree seen (coverage indicator)
+  std::map<std::pair<int, int>, uint64_t> histogram;  // (OpKind, rc) -> count
 };
+std::string format_histogram(const RunOutcome &o);
 
 // Generate and run `nops` random ops from `seed` (plus the final check).
 RunOutcome run_random(uint64_t seed, uint64_t nops, const GenOptions &opt,

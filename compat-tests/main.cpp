@@ -1,6 +1,7 @@
 // lmdb_compat: differential tests of our liblmdb against upstream LMDB.
 // See README.md for the modes and the replay workflow.
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -172,15 +173,15 @@ int do_shrink(const Args &a, const std::vector<const LmdbApi *> &impls) {
     }
   } else {
     uint64_t nops = a.ops ? a.ops : 50000;
-    RunOutcome o = run_random(a.seed, nops, a.gen, impls, true);
-    if (o.ok) {
+    bool failed = false;
+    fprintf(stderr, "shrink: running seed %s (%llu ops) in a child process...\n", hex(a.seed).c_str(),
+            static_cast<unsigned long long>(nops));
+    list = record_run(a.seed, nops, a.gen, impls, &failed);
+    if (!failed) {
       fprintf(stderr, "shrink: seed %s passes with %llu ops; nothing to shrink\n", hex(a.seed).c_str(),
               static_cast<unsigned long long>(nops));
       return 0;
     }
-    list = o.ops;
-    fprintf(stderr, "shrink: seed %s fails at op %lld:\n%s", hex(a.seed).c_str(), static_cast<long long>(o.failed_at),
-            o.report.c_str());
   }
   ShrinkOptions so;
   so.time_budget_s = a.shrink_budget;
@@ -194,8 +195,19 @@ int do_shrink(const Args &a, const std::vector<const LmdbApi *> &impls) {
   write_oplist(out, small, "reduced from " + std::to_string(list.ops.size()) + " ops");
   printf("# %zu ops (from %zu); %s\n", small.ops.size(), list.ops.size(), format_env(small.env).c_str());
   for (size_t i = 0; i < small.ops.size(); i++) printf("%4zu  %s\n", i, format_op(small.ops[i]).c_str());
-  RunOutcome o = run_oplist(small, impls);
-  if (!o.ok) printf("\nfailure of the reduced list at op %lld:\n%s", static_cast<long long>(o.failed_at), o.report.c_str());
+  // Show the failure of the reduced list (in a child: it may crash).
+  fflush(stdout);
+  fflush(stderr);
+  if (pid_t pid = fork(); pid == 0) {
+    RunOutcome o = run_oplist(small, impls);
+    if (!o.ok) printf("\nfailure of the reduced list at op %lld:\n%s", static_cast<long long>(o.failed_at), o.report.c_str());
+    fflush(stdout);
+    _exit(0);
+  } else if (pid > 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) printf("\nthe reduced list crashes the process (signal %d)\n", WTERMSIG(status));
+  }
   printf("\nwritten to %s\nreplay: %s --replay %s\n", out.c_str(), prefix().c_str(), out.c_str());
   return 1;
 }

@@ -40,7 +40,9 @@ bool Model::dbi_open_allowed(int slot, int db) const {
   // A read txn on an older snapshot could open a database that a later
   // commit deleted; the handle would then refer to a missing record in every
   // newer txn (upstream crashes on it).  Only open from the latest snapshot.
-  if (slot != kWriteSlot && txns_[slot].commits != commits_) return false;
+  // For the same reason not while a write txn (which may have dropped it) is
+  // active either.
+  if (slot != kWriteSlot && (txns_[slot].commits != commits_ || active(kWriteSlot))) return false;
   const Handle &h = handles_[db];
   return h.pending_txn == -1 || h.pending_txn == slot;
 }
@@ -108,10 +110,19 @@ bool Model::applicable(const Op &op) const {
       return c.open && active(s) && handles_[c.db].gen == c.gen && usable(s, c.db);
     }
     case OpKind::CursorGet:
+      if (!cursor_usable(op.cur)) return false;
+      switch (op.arg) {
+        case MDB_FIRST: case MDB_LAST: case MDB_SET: case MDB_SET_KEY: case MDB_SET_RANGE:
+        case MDB_GET_BOTH: case MDB_GET_BOTH_RANGE:
+          return true;
+        default:
+          return !cursors_[op.cur].tainted;
+      }
     case OpKind::CursorPut:
+      return cursor_usable(op.cur) && (!(op.flags & MDB_CURRENT) || !cursors_[op.cur].tainted);
     case OpKind::CursorDel:
     case OpKind::CursorCount:
-      return cursor_usable(op.cur);
+      return cursor_usable(op.cur) && !cursors_[op.cur].tainted;
     case OpKind::FullCheck:
       return active(s);
     case OpKind::Count_:
@@ -152,6 +163,13 @@ void Model::end_txn(int slot, bool keep, bool reset) {
   }
   t = Txn{};
   if (reset) t.st = TxnState::Reset;
+}
+
+void Model::taint_cursors(int txn, int db, int except) {
+  for (int i = 0; i < kCursorSlots; i++) {
+    Cursor &c = cursors_[i];
+    if (i != except && c.open && c.txn == txn && c.db == db && c.failed_set) c.tainted = true;
+  }
 }
 
 void Model::apply(const Op &op, int rc) {
@@ -211,6 +229,7 @@ void Model::apply(const Op &op, int rc) {
       epoch_++;
       break;
     case OpKind::Drop:
+      if (rc == 0) taint_cursors(s, op.db, -1);
       if (op.arg == 1 && rc == 0) {
         handles_[op.db] = Handle{};
         for (auto &t : txns_) t.usable[op.db] = 0;
@@ -218,12 +237,36 @@ void Model::apply(const Op &op, int rc) {
       }
       break;
     case OpKind::Put:
-    case OpKind::CursorPut:
-      if (rc == 0 && !(op.flags & MDB_CURRENT)) {
-        int db = op.kind == OpKind::Put ? op.db : cursors_[op.cur].db;
-        recent_[db][recent_n_[db]++ % kRecent] = op.key;
+    case OpKind::CursorPut: {
+      const bool via_cursor = op.kind == OpKind::CursorPut;
+      const int db = via_cursor ? cursors_[op.cur].db : op.db;
+      const int txn = via_cursor ? cursors_[op.cur].txn : s;
+      if (rc == 0 && !(op.flags & MDB_CURRENT)) recent_[db][recent_n_[db]++ % kRecent] = op.key;
+      if (rc == 0) taint_cursors(txn, db, via_cursor ? op.cur : -1);
+      if (via_cursor && rc == 0) cursors_[op.cur].failed_set = cursors_[op.cur].tainted = false;
+      break;
+    }
+    case OpKind::Del:
+      if (rc == 0) taint_cursors(s, op.db, -1);
+      break;
+    case OpKind::CursorDel:
+      if (rc == 0) taint_cursors(cursors_[op.cur].txn, cursors_[op.cur].db, op.cur);
+      break;
+    case OpKind::CursorGet: {
+      Cursor &c = cursors_[op.cur];
+      switch (op.arg) {
+        case MDB_SET: case MDB_SET_KEY: case MDB_SET_RANGE: case MDB_GET_BOTH: case MDB_GET_BOTH_RANGE:
+          c.failed_set = rc != 0;
+          if (rc == 0) c.tainted = false;
+          break;
+        case MDB_FIRST: case MDB_LAST:
+          if (rc == 0) c.failed_set = c.tainted = false;
+          break;
+        default:
+          break;
       }
       break;
+    }
     case OpKind::CursorOpen:
       if (rc == 0) cursors_[op.cur] = Cursor{true, s, s == kWriteSlot, op.db, handles_[op.db].gen};
       break;
@@ -231,7 +274,10 @@ void Model::apply(const Op &op, int rc) {
       cursors_[op.cur] = Cursor{};
       break;
     case OpKind::CursorRenew:
-      if (rc == 0) cursors_[op.cur].txn = s;
+      if (rc == 0) {
+        cursors_[op.cur].txn = s;
+        cursors_[op.cur].failed_set = cursors_[op.cur].tainted = false;
+      }
       break;
     default:
       break;

@@ -34,6 +34,11 @@ class Model {
     bool write = false;    // belongs to a write txn (freed with it)
     uint8_t db = 0;
     uint64_t gen = 0;      // handle generation it was opened on
+    // Upstream 0.9.24 crashes when a cursor whose last MDB_SET* failed is
+    // moved relatively after the database changed under it.  Such a cursor
+    // is "tainted" until it is positioned absolutely again.
+    bool failed_set = false;
+    bool tainted = false;
   };
 
   explicit Model(const EnvConfig &cfg) : cfg_(cfg) {}
@@ -67,6 +72,7 @@ class Model {
 
  private:
   void end_txn(int slot, bool keep, bool reset);
+  void taint_cursors(int txn, int db, int except);
   void snapshot_handles(int slot);
 
   EnvConfig cfg_;

@@ -157,7 +157,7 @@ unsigned depth_of(const Result &r) {
 }  // namespace
 
 RunOutcome run_random(uint64_t seed, uint64_t nops, const GenOptions &opt, const std::vector<const LmdbApi *> &impls,
-                      bool record) {
+                      bool record, const std::function<void(const Op &)> &on_op) {
   RunOutcome out;
   TempDir dir("run");
   EnvConfig cfg = env_for_seed(seed);
@@ -169,6 +169,7 @@ RunOutcome run_random(uint64_t seed, uint64_t nops, const GenOptions &opt, const
   for (uint64_t i = 0; i < nops + tail.size(); i++) {
     Op op = i < nops ? g.next(r.model()) : tail[i - nops];
     if (record) out.ops.ops.push_back(op);
+    if (on_op) on_op(op);
     set_crash_context(seed, static_cast<int64_t>(i));
     if (!r.step(op)) {
       out.ok = false;

@@ -83,8 +83,10 @@ struct RunOutcome {
 std::string format_histogram(const RunOutcome &o);
 
 // Generate and run `nops` random ops from `seed` (plus the final check).
+// on_op, if set, sees every op before it runs (used to record crashing runs).
 RunOutcome run_random(uint64_t seed, uint64_t nops, const GenOptions &opt,
-                      const std::vector<const LmdbApi *> &impls, bool record);
+                      const std::vector<const LmdbApi *> &impls, bool record,
+                      const std::function<void(const Op &)> &on_op = {});
 // Run an explicit op list.
 RunOutcome run_oplist(const OpList &list, const std::vector<const LmdbApi *> &impls,
                       std::vector<int64_t> *skipped_indices = nullptr);

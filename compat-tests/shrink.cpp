@@ -98,6 +98,39 @@ OpList tidy(const OpList &l, const Trial &t) {
 
 }  // namespace
 
+OpList record_run(uint64_t seed, uint64_t nops, const GenOptions &gen, const std::vector<const LmdbApi *> &impls,
+                  bool *failed) {
+  OpList out;
+  out.seed = seed;
+  out.env = env_for_seed(seed);
+  *failed = false;
+  int fds[2];
+  if (pipe(fds) != 0) {
+    perror("pipe");
+    return out;
+  }
+  TempDir scratch("record");
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    setenv("TMPDIR", scratch.path().c_str(), 1);
+    RunOutcome o = run_random(seed, nops, gen, impls, false, [&](const Op &op) { write_all(fds[1], &op, sizeof op); });
+    if (!o.ok) fprintf(stderr, "%s", o.report.c_str());
+    close(fds[1]);
+    _exit(o.ok ? 0 : 1);
+  }
+  close(fds[1]);
+  Op op;
+  while (read_all(fds[0], &op, sizeof op)) out.ops.push_back(op);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  *failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  return out;
+}
+
 OpList shrink(const OpList &failing, const std::vector<const LmdbApi *> &impls, const ShrinkOptions &opt,
               bool *reproduced) {
   using clock = std::chrono::steady_clock;

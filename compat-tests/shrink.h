@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api_table.h"
+#include "generator.h"
 #include "ops.h"
 
 namespace compat {
@@ -16,6 +17,11 @@ struct ShrinkOptions {
   unsigned child_timeout_s = 120;
   bool verbose = true;
 };
+
+// Runs a random test in a child process and records its ops, so a run that
+// crashes still yields its op list.  *failed: the run mismatched or crashed.
+OpList record_run(uint64_t seed, uint64_t nops, const GenOptions &gen, const std::vector<const LmdbApi *> &impls,
+                  bool *failed);
 
 // Returns the reduced list (the input itself if it does not fail).
 OpList shrink(const OpList &failing, const std::vector<const LmdbApi *> &impls, const ShrinkOptions &opt,

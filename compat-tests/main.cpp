@@ -25,8 +25,8 @@ namespace {
 constexpr int kExitSkip = 77;
 
 // Seeds every ctest run uses, plus one fresh seed per run.
-const uint64_t kFixedSeeds[] = {0x1ull, 0xC0FFEEull, 0xDEADBEEF12345678ull, 0x5EED000000000004ull,
-                                0x0123456789ABCDEFull};
+const uint64_t kFixedSeeds[] = {0x1ull,          0xC0FFEEull,         0xDEADBEEF12345678ull, 0x5EED000000000004ull,
+                                0x0123456789ABCDEFull, 0x2Bull, 0x9E3779B97F4A7C15ull, 0x7777ull};
 
 struct Args {
   bool ctest = false, scenarios = false, crossfile = false, random = false, shrink_mode = false;
@@ -50,7 +50,7 @@ void usage() {
           "  --scenarios           only the hand-written scenarios\n"
           "  --crossfile           only the file cross-compatibility tests (--seed, --ops)\n"
           "options:\n"
-          "  --ops N               ops per seed (ctest default 35000; single run default 50000)\n"
+          "  --ops N               ops per seed (--ctest default 40000; single run default 50000)\n"
           "  --dupsort --reversekey --intkey --append   enable generator hooks\n"
           "  --shrink-time SECONDS time budget of --shrink (default 300)\n"
           "  --out FILE            where --shrink writes the reduced list\n"
@@ -259,7 +259,7 @@ int main(int argc, char **argv) {
   if (a.scenarios) failures += run_scenarios(impls, a.verbose);
   if (a.crossfile) failures += run_crossfile(a.have_seed ? a.seed : 0x5EEDull, a.ops ? a.ops : 20000, impls, a.verbose);
   if (a.ctest) {
-    uint64_t per_seed = a.ops ? a.ops : 35000;
+    uint64_t per_seed = a.ops ? a.ops : 40000;
     uint64_t fresh = fresh_seed();
     fprintf(stderr, "ctest: fresh seed for this run: %s (set LMDB_COMPAT_SEED to repeat)\n", hex(fresh).c_str());
     std::vector<uint64_t> seeds(std::begin(kFixedSeeds), std::end(kFixedSeeds));

@@ -1,0 +1,510 @@
+#include "generator.h"
+
+#include <vector>
+
+#include "lmdb.h"
+
+namespace compat {
+
+namespace {
+constexpr uint32_t kHotKeys = 400;      // short keys: hits, overwrites, deletes
+constexpr uint32_t kLongKeyBase = 1000;
+constexpr uint32_t kLongKeys = 3000;    // long keys (up to 511 bytes): deep trees
+constexpr int kMaxKey = 511;
+
+bool is_dup(const GenOptions &o, int db) { return db_profile_flags(o, db) & MDB_DUPSORT; }
+bool is_int(const GenOptions &o, int db) { return db_profile_flags(o, db) & MDB_INTEGERKEY; }
+
+// Weighted choice among (weight, value) entries; weights may be 0.
+template <typename T>
+struct Choice {
+  std::vector<std::pair<unsigned, T>> items;
+  unsigned total = 0;
+  void add(unsigned w, T v) {
+    if (w) {
+      items.emplace_back(w, v);
+      total += w;
+    }
+  }
+  bool empty() const { return total == 0; }
+  T pick(Rng &r) const {
+    uint64_t x = r.below(total);
+    for (auto &it : items) {
+      if (x < it.first) return it.second;
+      x -= it.first;
+    }
+    return items.back().second;
+  }
+};
+}  // namespace
+
+unsigned db_profile_flags(const GenOptions &o, int db) {
+  if (o.dupsort && (db == 5 || db == 6)) return MDB_DUPSORT;
+  if (o.reversekey && db == 7) return MDB_REVERSEKEY;
+  if (o.intkey && db == 9) return MDB_INTEGERKEY;
+  return 0;
+}
+
+EnvConfig env_for_seed(uint64_t seed) {
+  Rng r(seed ^ 0xE4E4ull);
+  EnvConfig c;
+  c.flags = MDB_NOSYNC;
+  if (r.chance(0.7)) c.flags |= MDB_NOTLS;
+  if (r.chance(0.25)) {
+    c.flags |= MDB_WRITEMAP;
+    if (r.chance(0.5)) c.flags |= MDB_MAPASYNC;
+  }
+  if (r.chance(0.2)) c.flags |= MDB_NOMEMINIT;
+  if (r.chance(0.2)) c.flags |= MDB_NORDAHEAD;
+  return c;
+}
+
+KeyRef Generator::pick_key(const Model &m, int db, bool for_write) {
+  KeyRef k;
+  if (is_int(opt_, db)) {
+    k.kind = KeyKind::Int;
+    k.len = sizeof(unsigned int);
+    k.id = static_cast<uint32_t>(rng_.below(5000));
+    return k;
+  }
+  uint64_t x = rng_.below(1000);
+  if (x < 15) {  // invalid sizes: MDB_BAD_VALSIZE paths
+    k.id = static_cast<uint32_t>(rng_.below(kHotKeys));
+    k.len = rng_.chance(0.5) ? 0 : kMaxKey + 1;
+    return k;
+  }
+  // The name of a named database, as a key of the main database: reads see
+  // the database record; writes fail with MDB_INCOMPATIBLE (a failed delete
+  // poisons the txn) or, if no such database exists, store a plain item
+  // that makes mdb_dbi_open of that name fail with MDB_INCOMPATIBLE.
+  if (db == 0 && x < (for_write ? 18u : 35u) && (!for_write || rng_.chance(0.15))) {
+    k.kind = KeyKind::DbName;
+    k.id = static_cast<uint32_t>(rng_.range(1, kNamedDbs));
+    k.len = static_cast<uint16_t>(db_name(k.id).size());
+    return k;
+  }
+  unsigned n = 0;
+  const KeyRef *recent = m.recent_keys(db, &n);
+  if (n && x < (for_write ? 300u : 550u)) return recent[rng_.below(n)];
+  if (x < 700) {
+    k.id = static_cast<uint32_t>(rng_.below(kHotKeys));
+    k.len = static_cast<uint16_t>(1 + mix64(k.id) % 16);
+  } else {
+    k.id = kLongKeyBase + static_cast<uint32_t>(rng_.below(kLongKeys));
+    uint64_t h = mix64(k.id * 7919ull);
+    k.len = (h % 10 == 0) ? kMaxKey : static_cast<uint16_t>(16 + (h >> 8) % (kMaxKey - 16));
+  }
+  return k;
+}
+
+ValRef Generator::pick_val(int db) {
+  ValRef v;
+  v.seed = static_cast<uint32_t>(rng_.next());
+  if (is_dup(opt_, db)) {  // dup data is limited like keys
+    v.seed = static_cast<uint32_t>(rng_.below(64));
+    v.len = static_cast<uint32_t>(rng_.range(0, 64));
+    return v;
+  }
+  uint64_t x = rng_.below(1000);
+  if (x < 600) v.len = static_cast<uint32_t>(rng_.range(0, 64));
+  else if (x < 820) v.len = static_cast<uint32_t>(rng_.range(65, 1000));
+  else if (x < 900) v.len = static_cast<uint32_t>(rng_.range(1001, 2000));
+  else if (x < 930) v.len = static_cast<uint32_t>(rng_.range(2000, 2100));  // around the overflow threshold
+  else if (x < 985) v.len = static_cast<uint32_t>(rng_.range(2101, 8192));
+  else v.len = static_cast<uint32_t>(rng_.range(8193, 20480));
+  return v;
+}
+
+unsigned Generator::pick_cursor_get(int db) {
+  Choice<unsigned> c;
+  c.add(10, MDB_FIRST);
+  c.add(8, MDB_LAST);
+  c.add(25, MDB_NEXT);
+  c.add(15, MDB_PREV);
+  c.add(8, MDB_SET);
+  c.add(8, MDB_SET_KEY);
+  c.add(12, MDB_SET_RANGE);
+  c.add(10, MDB_GET_CURRENT);
+  if (is_dup(opt_, db)) {
+    c.add(6, MDB_GET_BOTH);
+    c.add(6, MDB_GET_BOTH_RANGE);
+    c.add(4, MDB_FIRST_DUP);
+    c.add(4, MDB_LAST_DUP);
+    c.add(8, MDB_NEXT_DUP);
+    c.add(6, MDB_PREV_DUP);
+    c.add(6, MDB_NEXT_NODUP);
+    c.add(4, MDB_PREV_NODUP);
+  }
+  return c.pick(rng_);
+}
+
+int Generator::pick_active(const Model &m, bool prefer_write) {
+  if (prefer_write && m.active(kWriteSlot) && rng_.chance(0.97)) return kWriteSlot;
+  std::vector<int> a;
+  for (int s = 0; s < kTxnSlots; s++)
+    if (m.active(s)) a.push_back(s);
+  if (a.empty()) return -1;
+  if (!prefer_write && m.active(kWriteSlot) && a.size() > 1 && rng_.chance(0.5)) return kWriteSlot;
+  return a[rng_.below(a.size())];
+}
+
+int Generator::pick_db(const Model &m, int txn, bool for_write) {
+  // Prefer databases with open cursors, so writes move under live cursors.
+  if (for_write && rng_.chance(0.5)) {
+    std::vector<int> withc;
+    for (int c = 0; c < kCursorSlots; c++)
+      if (m.cursor_usable(c) && m.cursor(c).txn == txn) withc.push_back(m.cursor(c).db);
+    if (!withc.empty()) return withc[rng_.below(withc.size())];
+  }
+  std::vector<int> u;
+  for (int d = 0; d < kDbCount; d++)
+    if (m.usable(txn, d)) u.push_back(d);
+  if (u.empty()) return -1;
+  return u[rng_.below(u.size())];
+}
+
+Op Generator::dbi_open_op(const Model &m, int txn) {
+  Op op;
+  op.kind = OpKind::DbiOpen;
+  op.txn = static_cast<uint8_t>(txn);
+  if (!m.usable(txn, 0) && (m.handle(0).gen == 0 || rng_.chance(0.5))) {
+    op.db = 0;
+    return op;
+  }
+  int db = static_cast<int>(rng_.range(1, kNamedDbs));
+  op.db = static_cast<uint8_t>(db);
+  double create = db <= 4 ? 0.8 : db <= 6 ? 0.3 : db == 7 ? 0.05 : db == 8 ? 0.0 : 0.5;
+  op.flags = db_profile_flags(opt_, db) | (rng_.chance(create) ? static_cast<unsigned>(MDB_CREATE) : 0u);
+  return op;
+}
+
+Op Generator::txn_end_op(const Model &m) {
+  Op op;
+  std::vector<int> live;
+  for (int s = 0; s < kTxnSlots; s++)
+    if (m.txn(s).st != Model::TxnState::None) live.push_back(s);
+  int s = live[rng_.below(live.size())];
+  op.txn = static_cast<uint8_t>(s);
+  if (m.txn(s).st == Model::TxnState::Reset) {
+    op.kind = rng_.chance(0.7) ? OpKind::TxnRenew : OpKind::TxnAbort;
+    return op;
+  }
+  if (s == kWriteSlot) {
+    op.kind = rng_.chance(0.8) ? OpKind::TxnCommit : OpKind::TxnAbort;
+    return op;
+  }
+  uint64_t x = rng_.below(3);
+  op.kind = x == 0 ? OpKind::TxnCommit : x == 1 ? OpKind::TxnAbort : OpKind::TxnReset;
+  return op;
+}
+
+Op Generator::data_op(const Model &m) {
+  Op op;
+  Choice<OpKind> c;
+  c.add(50, OpKind::Put);
+  c.add(20, OpKind::Get);
+  c.add(20, OpKind::Del);
+  c.add(2, OpKind::Stat);
+  c.add(1, OpKind::DbiFlags);
+  c.add(1, OpKind::Drop);
+  op.kind = c.pick(rng_);
+  bool write = op.kind == OpKind::Put || op.kind == OpKind::Del || op.kind == OpKind::Drop;
+  int txn = pick_active(m, write);
+  if (write && txn != kWriteSlot && rng_.chance(0.9)) {
+    op.kind = OpKind::Get;  // writes in read-only txns (EACCES) only now and then
+    write = false;
+  }
+  int db = txn < 0 ? -1 : pick_db(m, txn, write);
+  if (db < 0) return dbi_open_op(m, txn < 0 ? kWriteSlot : txn);
+  op.txn = static_cast<uint8_t>(txn);
+  op.db = static_cast<uint8_t>(db);
+  switch (op.kind) {
+    case OpKind::Put: {
+      op.key = pick_key(m, db, true);
+      op.val = pick_val(db);
+      uint64_t x = rng_.below(100);
+      op.flags = x < 70 ? 0 : x < 85 ? MDB_NOOVERWRITE : x < 97 ? MDB_RESERVE : MDB_NOOVERWRITE | MDB_RESERVE;
+      if (is_dup(opt_, db)) {
+        op.flags &= ~static_cast<unsigned>(MDB_RESERVE);  // not allowed with DUPSORT
+        if (rng_.chance(0.3)) op.flags |= MDB_NODUPDATA;
+      }
+      if (opt_.append && rng_.chance(0.03)) op.flags |= MDB_APPEND;
+      break;
+    }
+    case OpKind::Get:
+      op.key = pick_key(m, db, false);
+      break;
+    case OpKind::Del:
+      op.key = pick_key(m, db, false);
+      if (is_dup(opt_, db) && rng_.chance(0.5)) {
+        op.arg = 1;
+        op.val = pick_val(db);
+      }
+      break;
+    case OpKind::Drop:
+      // Dropping is drastic; keep it rare so trees grow deep.
+      if (!rng_.chance(0.15) || db == 0) {
+        op.kind = OpKind::Get;
+        op.key = pick_key(m, db, false);
+        break;
+      }
+      op.arg = rng_.chance(0.35) ? 1 : 0;
+      break;
+    default:
+      break;
+  }
+  return op;
+}
+
+Op Generator::cursor_op(const Model &m) {
+  Op op;
+  std::vector<int> usable, detached, free_slots;
+  for (int c = 0; c < kCursorSlots; c++) {
+    if (!m.cursor(c).open) free_slots.push_back(c);
+    else if (m.cursor_usable(c)) usable.push_back(c);
+    else detached.push_back(c);
+  }
+  Choice<int> c;
+  enum { kOpen, kClose, kGet, kPut, kDel, kRenew, kCount };
+  c.add(free_slots.empty() ? 0 : (usable.size() < 3 ? 30 : 6), kOpen);
+  c.add(usable.empty() ? 0 : 3, kClose);
+  c.add(usable.empty() ? 0 : 60, kGet);
+  c.add(usable.empty() ? 0 : 16, kPut);
+  c.add(usable.empty() ? 0 : 10, kDel);
+  c.add(usable.empty() || !opt_.dupsort ? 0 : 1, kCount);
+  c.add(detached.empty() ? 0 : 8, kRenew);
+  c.add(detached.empty() ? 0 : 6, kClose);
+  if (c.empty()) return data_op(m);
+  int what = c.pick(rng_);
+  switch (what) {
+    case kOpen: {
+      int txn = pick_active(m, rng_.chance(0.6));
+      int db = txn < 0 ? -1 : pick_db(m, txn, false);
+      if (db < 0) return data_op(m);
+      op.kind = OpKind::CursorOpen;
+      op.txn = static_cast<uint8_t>(txn);
+      op.db = static_cast<uint8_t>(db);
+      op.cur = static_cast<uint8_t>(free_slots[rng_.below(free_slots.size())]);
+      return op;
+    }
+    case kClose: {
+      std::vector<int> open = usable;
+      open.insert(open.end(), detached.begin(), detached.end());
+      op.kind = OpKind::CursorClose;
+      op.cur = static_cast<uint8_t>(open[rng_.below(open.size())]);
+      return op;
+    }
+    case kRenew: {
+      op.kind = OpKind::CursorRenew;
+      op.cur = static_cast<uint8_t>(detached[rng_.below(detached.size())]);
+      std::vector<int> readers;
+      for (int s2 = 1; s2 <= kReadSlots; s2++)
+        if (m.active(s2)) readers.push_back(s2);
+      int txn = -1;
+      if (!readers.empty() && rng_.chance(0.95)) txn = readers[rng_.below(readers.size())];
+      else if (m.active(kWriteSlot) && rng_.chance(0.3)) txn = kWriteSlot;  // EINVAL: only for read txns
+      if (txn < 0 || !m.applicable(Op{OpKind::CursorRenew, static_cast<uint8_t>(txn), op.cur, 0, 0, 0, {}, {}})) {
+        op.kind = OpKind::CursorClose;
+        return op;
+      }
+      op.txn = static_cast<uint8_t>(txn);
+      return op;
+    }
+    default:
+      break;
+  }
+  int cur = usable[rng_.below(usable.size())];
+  if ((what == kPut || what == kDel) && rng_.chance(0.95)) {
+    // Writes through read-only cursors (EACCES) only now and then.
+    std::vector<int> w;
+    for (int c2 : usable)
+      if (m.cursor(c2).write) w.push_back(c2);
+    if (!w.empty()) cur = w[rng_.below(w.size())];
+    else if (rng_.chance(0.9)) what = kGet;
+  }
+  int db = m.cursor(cur).db;
+  op.cur = static_cast<uint8_t>(cur);
+  switch (what) {
+    case kGet:
+      op.kind = OpKind::CursorGet;
+      op.arg = pick_cursor_get(db);
+      if (op.arg == MDB_SET || op.arg == MDB_SET_KEY || op.arg == MDB_SET_RANGE || op.arg == MDB_GET_BOTH ||
+          op.arg == MDB_GET_BOTH_RANGE)
+        op.key = pick_key(m, db, false);
+      if (op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE) op.val = pick_val(db);
+      break;
+    case kPut: {
+      op.kind = OpKind::CursorPut;
+      op.val = pick_val(db);
+      uint64_t x = rng_.below(100);
+      op.flags = x < 40 ? 0 : x < 75 ? MDB_CURRENT : x < 90 ? MDB_NOOVERWRITE : x < 95 ? MDB_RESERVE
+                                                                              : MDB_CURRENT | MDB_RESERVE;
+      if (is_dup(opt_, db)) {
+        op.flags &= ~static_cast<unsigned>(MDB_RESERVE | MDB_CURRENT);
+        if (rng_.chance(0.3)) op.flags |= MDB_NODUPDATA;
+      }
+      if (!(op.flags & MDB_CURRENT)) op.key = pick_key(m, db, true);
+      break;
+    }
+    case kDel:
+      op.kind = OpKind::CursorDel;
+      if (is_dup(opt_, db) && rng_.chance(0.3)) op.flags = MDB_NODUPDATA;
+      break;
+    case kCount:
+      op.kind = OpKind::CursorCount;
+      break;
+    default:
+      break;
+  }
+  return op;
+}
+
+Op Generator::when_idle(const Model &m) {
+  Choice<int> c;
+  enum { kBeginW, kBeginR, kRenew, kAbortReset, kDbiClose, kEnv, kCursorClose, kReopen };
+  bool have_reset = false, closable = false, detached = false;
+  for (int s = 1; s <= kReadSlots; s++) have_reset |= m.txn(s).st == Model::TxnState::Reset;
+  for (int d = 1; d < kDbCount; d++) closable |= m.handle(d).in_env && m.handle(d).pending_txn < 0;
+  for (int i = 0; i < kCursorSlots; i++) detached |= m.cursor(i).open;
+  c.add(60, kBeginW);
+  c.add(25, kBeginR);
+  c.add(have_reset ? 6 : 0, kRenew);
+  c.add(have_reset ? 3 : 0, kAbortReset);
+  c.add(closable ? 2 : 0, kDbiClose);
+  c.add(3, kEnv);
+  c.add(detached ? 3 : 0, kCursorClose);
+  Op op;
+  switch (c.pick(rng_)) {
+    case kBeginW:
+      op.kind = OpKind::TxnBegin;
+      op.txn = kWriteSlot;
+      return op;
+    case kBeginR:
+    case kRenew: {
+      std::vector<int> none, reset;
+      for (int s = 1; s <= kReadSlots; s++) {
+        if (m.txn(s).st == Model::TxnState::None) none.push_back(s);
+        if (m.txn(s).st == Model::TxnState::Reset) reset.push_back(s);
+      }
+      if (!reset.empty() && (none.empty() || rng_.chance(0.5))) {
+        op.kind = OpKind::TxnRenew;
+        op.txn = static_cast<uint8_t>(reset[rng_.below(reset.size())]);
+      } else {
+        op.kind = OpKind::TxnBegin;
+        op.txn = static_cast<uint8_t>(none[rng_.below(none.size())]);
+      }
+      return op;
+    }
+    case kAbortReset:
+      for (int s = 1; s <= kReadSlots; s++)
+        if (m.txn(s).st == Model::TxnState::Reset) {
+          op.kind = OpKind::TxnAbort;
+          op.txn = static_cast<uint8_t>(s);
+          return op;
+        }
+      break;
+    case kDbiClose: {
+      std::vector<int> d;
+      for (int i = 1; i < kDbCount; i++)
+        if (m.handle(i).in_env && m.handle(i).pending_txn < 0) d.push_back(i);
+      op.kind = OpKind::DbiClose;
+      op.db = static_cast<uint8_t>(d[rng_.below(d.size())]);
+      return op;
+    }
+    case kCursorClose:
+      for (int i = 0; i < kCursorSlots; i++)
+        if (m.cursor(i).open) {
+          op.kind = OpKind::CursorClose;
+          op.cur = static_cast<uint8_t>(i);
+          return op;
+        }
+      break;
+    default:
+      break;
+  }
+  op.kind = rng_.chance(0.5) ? OpKind::EnvStat : OpKind::EnvInfo;
+  return op;
+}
+
+Op Generator::when_active(const Model &m) {
+  Choice<int> c;
+  enum { kBegin, kEnd, kDbiOpen, kData, kCursor, kMisc };
+  bool can_begin = false;
+  for (int s = 0; s <= kReadSlots; s++)
+    if (m.txn(s).st == Model::TxnState::None && m.applicable(Op{OpKind::TxnBegin, static_cast<uint8_t>(s)})) can_begin = true;
+  c.add(can_begin ? 20 : 0, kBegin);
+  c.add(18, kEnd);
+  c.add(30, kDbiOpen);
+  c.add(560, kData);
+  c.add(360, kCursor);
+  c.add(12, kMisc);
+  Op op;
+  switch (c.pick(rng_)) {
+    case kBegin: {
+      std::vector<int> s;
+      for (int i = 0; i <= kReadSlots; i++)
+        if (m.txn(i).st == Model::TxnState::None && m.applicable(Op{OpKind::TxnBegin, static_cast<uint8_t>(i)}))
+          s.push_back(i);
+      // Write txns are the interesting ones: begin one if possible.
+      int pick = (m.txn(kWriteSlot).st == Model::TxnState::None && rng_.chance(0.5)) ? kWriteSlot
+                                                                                      : s[rng_.below(s.size())];
+      if (m.txn(pick).st != Model::TxnState::None || !m.applicable(Op{OpKind::TxnBegin, static_cast<uint8_t>(pick)}))
+        pick = s[0];
+      op.kind = OpKind::TxnBegin;
+      op.txn = static_cast<uint8_t>(pick);
+      return op;
+    }
+    case kEnd:
+      return txn_end_op(m);
+    case kDbiOpen: {
+      int txn = pick_active(m, rng_.chance(0.7));
+      return dbi_open_op(m, txn);
+    }
+    case kData:
+      return data_op(m);
+    case kCursor:
+      return cursor_op(m);
+    default: {
+      int txn = pick_active(m, false);
+      uint64_t x = rng_.below(4);
+      op.kind = x == 0 ? OpKind::TxnId : x == 1 ? OpKind::EnvStat : x == 2 ? OpKind::EnvInfo : OpKind::Stat;
+      op.txn = static_cast<uint8_t>(txn);
+      if (op.kind == OpKind::Stat) {
+        int db = pick_db(m, txn, false);
+        if (db < 0) op.kind = OpKind::TxnId;
+        else op.db = static_cast<uint8_t>(db);
+      }
+      return op;
+    }
+  }
+}
+
+Op Generator::next(const Model &m) {
+  step_++;
+  if (next_check_ == 0) {
+    next_check_ = opt_.full_check_every;
+    next_reopen_ = opt_.reopen_every / 2 + rng_.below(opt_.reopen_every);
+  }
+  Op op;
+  if (!m.env_open() || step_ >= next_reopen_) {
+    next_reopen_ = step_ + opt_.reopen_every / 2 + rng_.below(opt_.reopen_every);
+    op.kind = OpKind::EnvReopen;
+    return op;
+  }
+  if (step_ >= next_check_) {
+    want_check_ = true;
+    next_check_ = step_ + opt_.full_check_every;
+  }
+  if (want_check_) {
+    int txn = pick_active(m, false);
+    if (txn >= 0) {
+      want_check_ = false;
+      op.kind = OpKind::FullCheck;
+      op.txn = static_cast<uint8_t>(txn);
+      return op;
+    }
+  }
+  return m.active_count() == 0 ? when_idle(m) : when_active(m);
+}
+
+}  // namespace compat

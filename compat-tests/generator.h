@@ -1,0 +1,58 @@
+// Seeded random operation generator.  Deterministic: the same seed and
+// options give the same operation stream (given the same oracle results),
+// so `--seed S --ops N` replays a run exactly.
+#pragma once
+
+#include <cstdint>
+
+#include "model.h"
+#include "ops.h"
+#include "rng.h"
+
+namespace compat {
+
+struct GenOptions {
+  // Hooks for features not exercised by default (see README).
+  bool dupsort = false;     // db5, db6 are MDB_DUPSORT; dup cursor ops, del with data
+  bool reversekey = false;  // db7 is MDB_REVERSEKEY
+  bool intkey = false;      // db9 is MDB_INTEGERKEY (keys are native unsigned / size_t)
+  bool append = false;      // sometimes MDB_APPEND on puts
+  bool nested = false;      // nested write txns (not modelled yet; rejected)
+  uint32_t full_check_every = 2500;  // ops between full-content comparisons
+  uint32_t reopen_every = 12000;     // mean ops between environment reopens
+};
+
+// The database flags a named database is always opened with.
+unsigned db_profile_flags(const GenOptions &o, int db);
+
+// Environment configuration for a seed (flags vary with the seed).
+EnvConfig env_for_seed(uint64_t seed);
+
+class Generator {
+ public:
+  Generator(uint64_t seed, const GenOptions &opt) : rng_(seed ^ 0xA5A5F00DCAFEull), opt_(opt) {}
+  Op next(const Model &m);
+  const GenOptions &options() const { return opt_; }
+
+ private:
+  Op when_idle(const Model &m);
+  Op when_active(const Model &m);
+  int pick_active(const Model &m, bool prefer_write);
+  int pick_db(const Model &m, int txn, bool for_write);
+  Op dbi_open_op(const Model &m, int txn);
+  Op data_op(const Model &m);
+  Op cursor_op(const Model &m);
+  Op txn_end_op(const Model &m);
+  KeyRef pick_key(const Model &m, int db, bool for_write);
+  ValRef pick_val(int db);
+  unsigned pick_cursor_get(int db);
+
+  Rng rng_;
+  GenOptions opt_;
+  uint64_t step_ = 0;
+  uint64_t next_check_ = 0;
+  uint64_t next_reopen_ = 0;
+  bool want_check_ = false;
+};
+
+}  // namespace compat

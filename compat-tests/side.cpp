@@ -1,0 +1,330 @@
+#include "side.h"
+
+#include <cstring>
+
+namespace compat {
+
+Material materialize(const Op &op) {
+  Material m;
+  switch (op.kind) {
+    case OpKind::Get:
+    case OpKind::Del:
+    case OpKind::Put:
+    case OpKind::CursorGet:
+    case OpKind::CursorPut:
+      m.key = key_bytes(op.key);
+      m.val = val_bytes(op.val);
+      break;
+    default:
+      break;
+  }
+  return m;
+}
+
+Side::Side(const LmdbApi &api, std::string dir, const EnvConfig &cfg) : api_(api), dir_(std::move(dir)), cfg_(cfg) {
+  for (int &t : cur_txn_) t = -1;
+}
+
+Side::~Side() { shutdown(); }
+
+void Side::shutdown() {
+  for (int i = 0; i < kCursorSlots; i++) {
+    if (cur_[i]) api_.mdb_cursor_close(cur_[i]);
+    cur_[i] = nullptr;
+    cur_txn_[i] = -1;
+  }
+  for (int s = kTxnSlots - 1; s >= 0; s--) {
+    if (txn_[s]) api_.mdb_txn_abort(txn_[s]);
+    txn_[s] = nullptr;
+  }
+  if (env_) api_.mdb_env_close(env_);
+  env_ = nullptr;
+  for (auto &d : dbi_) d = 0;
+}
+
+int Side::open_env(Result &r) {
+  int rc = api_.mdb_env_create(&env_);
+  r.num("create.rc", rc);
+  if (rc) {
+    env_ = nullptr;
+    return rc;
+  }
+  if (!rc) rc = api_.mdb_env_set_mapsize(env_, cfg_.mapsize);
+  if (!rc) rc = api_.mdb_env_set_maxdbs(env_, cfg_.maxdbs);
+  if (!rc) rc = api_.mdb_env_set_maxreaders(env_, cfg_.maxreaders);
+  r.num("config.rc", rc);
+  if (!rc) rc = api_.mdb_env_open(env_, dir_.c_str(), cfg_.flags, 0644);
+  if (rc) {
+    api_.mdb_env_close(env_);
+    env_ = nullptr;
+  }
+  return rc;
+}
+
+// Forget the handles the library frees by itself when a txn ends.
+void Side::forget_txn(int slot, bool write) {
+  txn_[slot] = nullptr;
+  for (int i = 0; i < kCursorSlots; i++) {
+    if (cur_[i] && cur_txn_[i] == slot) {
+      if (write) cur_[i] = nullptr;  // freed with the write txn
+      cur_txn_[i] = -1;
+    }
+  }
+}
+
+void Side::add_item(Result &r, const char *kname, const MDB_val &k, const char *dname, const MDB_val &d, int db) {
+  if (kname) r.bytes(kname, k.mv_data, k.mv_size);
+  if (dname) {
+    std::string v(static_cast<const char *>(d.mv_data), d.mv_size);
+    if (db == 0 && kname) mask_main_item(std::string(static_cast<const char *>(k.mv_data), k.mv_size), &v);
+    r.bytes(dname, v.data(), v.size());
+  }
+}
+
+// After a successful modification: the database's statistics and flags.
+void Side::after_write(int slot, int db, Result &r) {
+  MDB_stat st{};
+  int rc = api_.mdb_stat(txn_[slot], dbi_[db], &st);
+  r.num("stat.rc", rc);
+  if (rc == 0) {
+    r.num("ms_psize", st.ms_psize);
+    r.num("ms_depth", st.ms_depth);
+    r.num("ms_branch_pages", static_cast<int64_t>(st.ms_branch_pages));
+    r.num("ms_leaf_pages", static_cast<int64_t>(st.ms_leaf_pages));
+    r.num("ms_overflow_pages", static_cast<int64_t>(st.ms_overflow_pages));
+    r.num("ms_entries", static_cast<int64_t>(st.ms_entries));
+  }
+  unsigned fl = 0;
+  rc = api_.mdb_dbi_flags(txn_[slot], dbi_[db], &fl);
+  r.num("flags.rc", rc);
+  if (rc == 0) r.num("dbi_flags", fl);
+}
+
+void Side::exec(const Op &op, const Material &m, Result &r) {
+  r.clear();
+  const int s = op.txn;
+  MDB_val key{m.key.size(), const_cast<char *>(m.key.data())};
+  MDB_val val{m.val.size(), const_cast<char *>(m.val.data())};
+  switch (op.kind) {
+    case OpKind::EnvReopen: {
+      shutdown();
+      r.set_rc("rc", open_env(r));
+      break;
+    }
+    case OpKind::TxnBegin: {
+      MDB_txn *t = nullptr;
+      unsigned fl = op.flags | (s == kWriteSlot ? 0u : static_cast<unsigned>(MDB_RDONLY));
+      r.set_rc("rc", api_.mdb_txn_begin(env_, nullptr, fl, &t));
+      if (r.rc == 0) {
+        txn_[s] = t;
+        r.num("txn_id", static_cast<int64_t>(api_.mdb_txn_id(t)));
+      }
+      break;
+    }
+    case OpKind::TxnCommit: {
+      r.set_rc("rc", api_.mdb_txn_commit(txn_[s]));
+      forget_txn(s, s == kWriteSlot);
+      MDB_envinfo info{};
+      int rc = api_.mdb_env_info(env_, &info);
+      r.num("info.rc", rc);
+      r.num("me_last_txnid", static_cast<int64_t>(info.me_last_txnid));
+      break;
+    }
+    case OpKind::TxnAbort:
+      api_.mdb_txn_abort(txn_[s]);
+      forget_txn(s, s == kWriteSlot);
+      r.set_rc("rc", 0);
+      break;
+    case OpKind::TxnReset:
+      api_.mdb_txn_reset(txn_[s]);
+      // The txn object stays; its cursors need mdb_cursor_renew.
+      for (int i = 0; i < kCursorSlots; i++)
+        if (cur_[i] && cur_txn_[i] == s) cur_txn_[i] = -1;
+      r.set_rc("rc", 0);
+      r.num("txn_id", static_cast<int64_t>(api_.mdb_txn_id(txn_[s])));
+      break;
+    case OpKind::TxnRenew:
+      r.set_rc("rc", api_.mdb_txn_renew(txn_[s]));
+      if (r.rc == 0) r.num("txn_id", static_cast<int64_t>(api_.mdb_txn_id(txn_[s])));
+      break;
+    case OpKind::TxnId:
+      r.set_rc("rc", 0);
+      r.num("txn_id", static_cast<int64_t>(api_.mdb_txn_id(txn_[s])));
+      break;
+    case OpKind::DbiOpen: {
+      MDB_dbi d = 0;
+      std::string name = db_name(op.db);
+      r.set_rc("rc", api_.mdb_dbi_open(txn_[s], op.db ? name.c_str() : nullptr, op.flags, &d));
+      if (r.rc == 0) {
+        dbi_[op.db] = d;
+        r.num("dbi", d);
+        unsigned fl = 0;
+        r.num("flags.rc", api_.mdb_dbi_flags(txn_[s], d, &fl));
+        r.num("dbi_flags", fl);
+      }
+      break;
+    }
+    case OpKind::DbiClose:
+      api_.mdb_dbi_close(env_, dbi_[op.db]);
+      dbi_[op.db] = 0;
+      r.set_rc("rc", 0);
+      break;
+    case OpKind::DbiFlags: {
+      unsigned fl = 0;
+      r.set_rc("rc", api_.mdb_dbi_flags(txn_[s], dbi_[op.db], &fl));
+      if (r.rc == 0) r.num("dbi_flags", fl);
+      break;
+    }
+    case OpKind::Stat: {
+      MDB_stat st{};
+      r.set_rc("rc", api_.mdb_stat(txn_[s], dbi_[op.db], &st));
+      if (r.rc == 0) {
+        r.num("ms_psize", st.ms_psize);
+        r.num("ms_depth", st.ms_depth);
+        r.num("ms_branch_pages", static_cast<int64_t>(st.ms_branch_pages));
+        r.num("ms_leaf_pages", static_cast<int64_t>(st.ms_leaf_pages));
+        r.num("ms_overflow_pages", static_cast<int64_t>(st.ms_overflow_pages));
+        r.num("ms_entries", static_cast<int64_t>(st.ms_entries));
+      }
+      break;
+    }
+    case OpKind::EnvStat: {
+      MDB_stat st{};
+      r.set_rc("rc", api_.mdb_env_stat(env_, &st));
+      if (r.rc == 0) {
+        r.num("ms_psize", st.ms_psize);
+        r.num("ms_depth", st.ms_depth);
+        r.num("ms_branch_pages", static_cast<int64_t>(st.ms_branch_pages));
+        r.num("ms_leaf_pages", static_cast<int64_t>(st.ms_leaf_pages));
+        r.num("ms_overflow_pages", static_cast<int64_t>(st.ms_overflow_pages));
+        r.num("ms_entries", static_cast<int64_t>(st.ms_entries));
+      }
+      break;
+    }
+    case OpKind::EnvInfo: {
+      // me_last_pgno and me_numreaders depend on page allocation and reader
+      // slot policy, which may legitimately differ: not compared.
+      MDB_envinfo info{};
+      r.set_rc("rc", api_.mdb_env_info(env_, &info));
+      if (r.rc == 0) {
+        r.num("me_mapsize", static_cast<int64_t>(info.me_mapsize));
+        r.num("me_last_txnid", static_cast<int64_t>(info.me_last_txnid));
+        r.num("me_maxreaders", info.me_maxreaders);
+        r.num("me_mapaddr_null", info.me_mapaddr == nullptr);
+      }
+      break;
+    }
+    case OpKind::Drop:
+      r.set_rc("rc", api_.mdb_drop(txn_[s], dbi_[op.db], static_cast<int>(op.arg)));
+      if (r.rc == 0) {
+        if (op.arg == 1)
+          dbi_[op.db] = 0;
+        else
+          after_write(s, op.db, r);
+      }
+      break;
+    case OpKind::Get: {
+      MDB_val d{};
+      r.set_rc("rc", api_.mdb_get(txn_[s], dbi_[op.db], &key, &d));
+      if (r.rc == 0) add_item(r, "key", key, "data", d, op.db);
+      break;
+    }
+    case OpKind::Put: {
+      MDB_val d = val;
+      r.set_rc("rc", api_.mdb_put(txn_[s], dbi_[op.db], &key, &d, op.flags));
+      if (r.rc == 0 && (op.flags & MDB_RESERVE)) {
+        r.num("reserved_size", static_cast<int64_t>(d.mv_size));
+        memcpy(d.mv_data, m.val.data(), m.val.size());
+      }
+      if (r.rc == MDB_KEYEXIST && (op.flags & MDB_NOOVERWRITE)) add_item(r, "key", key, "existing", d, op.db);
+      if (r.rc == 0) after_write(s, op.db, r);
+      break;
+    }
+    case OpKind::Del: {
+      r.set_rc("rc", api_.mdb_del(txn_[s], dbi_[op.db], &key, op.arg ? &val : nullptr));
+      if (r.rc == 0) after_write(s, op.db, r);
+      break;
+    }
+    case OpKind::CursorOpen: {
+      MDB_cursor *c = nullptr;
+      r.set_rc("rc", api_.mdb_cursor_open(txn_[s], dbi_[op.db], &c));
+      if (r.rc == 0) {
+        cur_[op.cur] = c;
+        cur_txn_[op.cur] = s;
+        cur_db_[op.cur] = op.db;
+        r.num("cursor_txn_ok", api_.mdb_cursor_txn(c) == txn_[s]);
+        r.num("cursor_dbi_ok", api_.mdb_cursor_dbi(c) == dbi_[op.db]);
+      }
+      break;
+    }
+    case OpKind::CursorClose:
+      api_.mdb_cursor_close(cur_[op.cur]);
+      cur_[op.cur] = nullptr;
+      cur_txn_[op.cur] = -1;
+      r.set_rc("rc", 0);
+      break;
+    case OpKind::CursorRenew:
+      r.set_rc("rc", api_.mdb_cursor_renew(txn_[s], cur_[op.cur]));
+      if (r.rc == 0) {
+        cur_txn_[op.cur] = s;
+        r.num("cursor_txn_ok", api_.mdb_cursor_txn(cur_[op.cur]) == txn_[s]);
+      }
+      break;
+    case OpKind::CursorGet: {
+      MDB_val k = key, d = val;
+      r.set_rc("rc", api_.mdb_cursor_get(cur_[op.cur], &k, &d, static_cast<MDB_cursor_op>(op.arg)));
+      if (r.rc == 0) add_item(r, "key", k, "data", d, cur_db_[op.cur]);
+      break;
+    }
+    case OpKind::CursorPut: {
+      MDB_cursor *c = cur_[op.cur];
+      const int db = cur_db_[op.cur];
+      MDB_val k = key, d = val;
+      std::string cur_key;
+      if (op.flags & MDB_CURRENT) {
+        // The key must be the one at the cursor: fetch it first.
+        MDB_val ck{}, cd{};
+        int rc = api_.mdb_cursor_get(c, &ck, &cd, MDB_GET_CURRENT);
+        r.num("current.rc", rc);
+        if (rc != 0) {
+          r.set_rc("rc", rc);
+          r.num("put_skipped", 1);
+          break;
+        }
+        cur_key.assign(static_cast<const char *>(ck.mv_data), ck.mv_size);
+        k = MDB_val{cur_key.size(), cur_key.data()};
+        r.bytes("current.key", cur_key.data(), cur_key.size());
+      }
+      r.set_rc("rc", api_.mdb_cursor_put(c, &k, &d, op.flags));
+      if (r.rc == 0 && (op.flags & MDB_RESERVE)) {
+        r.num("reserved_size", static_cast<int64_t>(d.mv_size));
+        memcpy(d.mv_data, m.val.data(), m.val.size());
+      }
+      if (r.rc == MDB_KEYEXIST && (op.flags & MDB_NOOVERWRITE)) add_item(r, "key", k, "existing", d, db);
+      if (r.rc == 0) after_write(cur_txn_[op.cur], db, r);
+      break;
+    }
+    case OpKind::CursorDel:
+      r.set_rc("rc", api_.mdb_cursor_del(cur_[op.cur], op.flags));
+      if (r.rc == 0) after_write(cur_txn_[op.cur], cur_db_[op.cur], r);
+      break;
+    case OpKind::CursorCount: {
+      size_t n = 0;
+      r.set_rc("rc", api_.mdb_cursor_count(cur_[op.cur], &n));
+      if (r.rc == 0) r.num("count", static_cast<int64_t>(n));
+      break;
+    }
+    case OpKind::FullCheck:  // handled by the runner through dump()
+    case OpKind::Count_:
+      r.set_rc("rc", 0);
+      break;
+  }
+}
+
+std::vector<DbDump> Side::dump(int slot, const std::vector<int> &dbs) {
+  std::vector<DbDump> out;
+  for (int db : dbs) out.push_back(dump_db(api_, txn_[slot], dbi_[db], db));
+  return out;
+}
+
+}  // namespace compat

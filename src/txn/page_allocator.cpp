@@ -148,7 +148,12 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 		pgno = txn->next_pgno;
 		txn->next_pgno += num;
 	}
-	Page *np = page_buffer_alloc(env, num);
+	// With MDB_WRITEMAP the page is written in place in the map (never
+	// visible to readers before commit: it is not reachable from any
+	// committed meta page).
+	Page *np = (txn->flags & kTxnWritemap)
+	               ? reinterpret_cast<Page *>(env->map + size_t(env->psize) * pgno)
+	               : page_buffer_alloc(env, num);
 	if (!np) {
 		txn->flags |= kTxnError;
 		return ENOMEM;
@@ -156,7 +161,7 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 	np->pgno = pgno;
 	np->flags = 0;
 	if ((rc = txn->dirty.insert(pgno, np))) {
-		page_buffer_free(env, np, num);
+		if (!(txn->flags & kTxnWritemap)) page_buffer_free(env, np, num);
 		txn->flags |= kTxnError;
 		return rc;
 	}
@@ -200,7 +205,7 @@ int free_overflow(MDB_cursor *mc, Page *mp) {
 	if (is_dirty(mp) && !txn->parent && !txn->saving_freelist && txn->dirty.find(pg) == mp) {
 		// Allocated by this txn: reusable at once.
 		txn->dirty.erase(pg);
-		page_buffer_free(txn->env, mp, ovpages);
+		if (!(txn->flags & kTxnWritemap)) page_buffer_free(txn->env, mp, ovpages);
 		pgno_t run[64];
 		for (unsigned done = 0; done < ovpages;) {
 			unsigned k = ovpages - done < 64 ? ovpages - done : 64;
@@ -266,7 +271,7 @@ int freelist_save(MDB_txn *txn) {
 		std::memcpy(&txn->loose, page_data(p), sizeof(Page *));
 		pgno_t pg = p->pgno;
 		txn->dirty.erase(pg);
-		page_buffer_free(env, p, 1);
+		if (!(txn->flags & kTxnWritemap)) page_buffer_free(env, p, 1);
 		if ((rc = txn->reclaimed.merge_descending(&pg, 1))) return rc;
 	}
 	txn->loose_count = 0;

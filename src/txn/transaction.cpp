@@ -203,7 +203,7 @@ void cursors_close(MDB_txn *txn, bool merge);
 
 static void dirty_free_all(MDB_txn *txn) {
 	MDB_env *env = txn->env;
-	txn->dirty.for_each([&](pgno_t, void *p) {
+	if (!(txn->flags & kTxnWritemap)) txn->dirty.for_each([&](pgno_t, void *p) {
 		Page *pg = static_cast<Page *>(p);
 		page_buffer_free(env, pg, is_overflow(pg) ? pg->overflow_pages : 1);
 	});
@@ -229,7 +229,7 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 		txn->flags |= kTxnFinished;
 	} else if (!(txn->flags & kTxnFinished)) {
 		if (!(mode & kEndUpdate)) cursors_close(txn, false);
-		if (!(env->flags & MDB_WRITEMAP)) dirty_free_all(txn);
+		dirty_free_all(txn);
 		txn->numdbs = 0;
 		txn->flags = kTxnFinished;
 		if (!txn->parent) {
@@ -266,6 +266,12 @@ static int page_flush(MDB_txn *txn) {
 	MDB_env *env = txn->env;
 	size_t n = txn->dirty.size();
 	if (!n) return MDB_SUCCESS;
+	if (txn->flags & kTxnWritemap) {
+		// The pages are already in the map: only the in-memory marks go.
+		txn->dirty.for_each([&](pgno_t, void *p) { static_cast<Page *>(p)->flags &= uint16_t(~P_DIRTY); });
+		txn->dirty.clear();
+		return MDB_SUCCESS;
+	}
 	struct Item {
 		pgno_t pgno;
 		Page *page;
@@ -377,9 +383,7 @@ int txn_commit(MDB_txn *txn) {
 	}
 	if ((rc = freelist_save(txn))) goto fail;
 	if ((rc = page_flush(txn))) goto fail;
-	if (!(env->flags & MDB_NOSYNC)) {
-		if ((rc = os::data_sync(env->fd.get()))) goto fail;
-	}
+	if ((rc = env_sync(env, false))) goto fail;
 	if ((rc = write_meta(txn))) goto fail;
 	end_mode = kEndCommitted | kEndUpdate;
 

@@ -25,7 +25,7 @@ static txnid_t current_meta_txnid(void *ctx) {
 }
 
 // Allocate a txn with room for the per-db arrays.
-static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
+MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
 	MDB_txn *txn = new (std::nothrow) MDB_txn;
 	if (!txn) return nullptr;
 	unsigned n = env->maxdbs;
@@ -46,7 +46,7 @@ void txn_free(MDB_txn *txn) {
 	if (!txn) return;
 	std::free(txn->dbs);
 	std::free(txn->dbflags);
-	std::free(txn->dbiseqs);
+	if (txn->owns_dbiseqs) std::free(txn->dbiseqs);
 	std::free(txn->cursors);
 	delete txn;
 }
@@ -154,11 +154,10 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		if (!txn) return ENOMEM;
 		txn->flags = flags;
 		std::free(txn->dbiseqs);
-		txn->dbiseqs = nullptr;
 		txn->dbiseqs = env->dbiseqs;
+		txn->owns_dbiseqs = false;
 		rc = txn_renew0(txn, false);
 		if (rc) {
-			txn->dbiseqs = nullptr;
 			txn_free(txn);
 			return rc;
 		}
@@ -243,10 +242,7 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 			nested_txn_detach(txn);
 		}
 	}
-	if (mode & kEndFree) {
-		if (txn->flags & kTxnRdonly) txn->dbiseqs = nullptr;  // borrowed from env
-		txn_free(txn);
-	}
+	if (mode & kEndFree) txn_free(txn);
 }
 
 void txn_abort(MDB_txn *txn) {

@@ -44,7 +44,8 @@ struct MDB_txn {
 	unsigned numdbs = 0;
 	lmdb::DbRecord *dbs = nullptr;  // [env->maxdbs]
 	uint8_t *dbflags = nullptr;     // [env->maxdbs]
-	unsigned *dbiseqs = nullptr;    // [env->maxdbs]
+	unsigned *dbiseqs = nullptr;    // [env->maxdbs]; borrowed unless owns_dbiseqs
+	bool owns_dbiseqs = true;
 	MDB_cursor **cursors = nullptr; // [env->maxdbs], write txns only
 	lmdb::DbAux *dbxs = nullptr;    // env->dbxs
 

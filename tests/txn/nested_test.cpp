@@ -114,7 +114,8 @@ TEST_CASE("a parent's cursor keeps its position across a child") {
 	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
 	for (int i = 0; i < 500; i++) {
 		std::string k = "key" + std::to_string(1000 + i);
-		MDB_val kk = val(k), vv = val(std::string(40, 'v'));
+		std::string value(40, 'v');
+		MDB_val kk = val(k), vv = val(value);
 		REQUIRE(mdb_put(txn, dbi, &kk, &vv, 0) == 0);
 	}
 	MDB_cursor *c;

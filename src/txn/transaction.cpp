@@ -105,6 +105,7 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 		txn->loose = nullptr;
 		txn->loose_count = 0;
 		txn->dirty.clear();
+		txn->spilled.clear();
 		txn->free_pgs.clear();
 		txn->reclaimed.clear();
 		txn->last_reclaimed = 0;

@@ -139,6 +139,9 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 
 int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	bool try_write = flags & MDB_TRY_WRITE;
+	// Per-txn durability flags (upstream 0.9 accepts and ignores them;
+	// honouring them only ever skips a sync the caller asked to skip).
+	unsigned sync_flags = (flags & MDB_RDONLY) ? 0 : flags & (MDB_NOSYNC | MDB_NOMETASYNC);
 	flags &= MDB_RDONLY;
 	flags |= env->flags & MDB_WRITEMAP;
 	if (env->flags & MDB_RDONLY & ~flags) return EACCES;
@@ -168,7 +171,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		rc = txn_renew0(txn, try_write);
 		if (rc) return rc;
 	}
-	txn->flags |= flags;
+	txn->flags |= flags | sync_flags;
 	*ret = txn;
 	return MDB_SUCCESS;
 }
@@ -308,7 +311,7 @@ static int page_flush(MDB_txn *txn) {
 	return MDB_SUCCESS;
 }
 
-static int write_meta(MDB_txn *txn) {
+static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 	MDB_env *env = txn->env;
 	unsigned toggle = unsigned(txn->txnid & 1);
 	struct {
@@ -331,7 +334,7 @@ static int write_meta(MDB_txn *txn) {
 		env->flags |= kEnvFatalError;
 		return rc;
 	}
-	if (!(env->flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
+	if (!(sync_flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
 		if ((rc = os::data_sync(env->fd.get()))) {
 			env->flags |= kEnvFatalError;
 			return rc;
@@ -380,8 +383,11 @@ int txn_commit(MDB_txn *txn) {
 	}
 	if ((rc = freelist_save(txn))) goto fail;
 	if ((rc = page_flush(txn))) goto fail;
-	if ((rc = env_sync(env, false))) goto fail;
-	if ((rc = write_meta(txn))) goto fail;
+	{
+		unsigned sync_flags = env->flags | (txn->flags & (MDB_NOSYNC | MDB_NOMETASYNC));
+		if (!(sync_flags & MDB_NOSYNC) && (rc = env_sync(env, false))) goto fail;
+		if ((rc = write_meta(txn, sync_flags))) goto fail;
+	}
 	end_mode = kEndCommitted | kEndUpdate;
 
 done:

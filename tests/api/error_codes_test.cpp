@@ -15,6 +15,7 @@
 #include "test_support.h"
 
 using test_support::TempDir;
+using test_support::val;
 
 namespace {
 
@@ -31,7 +32,6 @@ struct Env {
 	int rc;
 };
 
-MDB_val val(const std::string &s) { return MDB_val{s.size(), const_cast<char *>(s.data())}; }
 
 }  // namespace
 

@@ -13,11 +13,11 @@
 #include "test_support.h"
 
 using test_support::TempDir;
+using test_support::val;
 using Model = std::map<std::string, std::string>;
 
 namespace {
 
-MDB_val val(const std::string &s) { return MDB_val{s.size(), const_cast<char *>(s.data())}; }
 
 Model read_all(MDB_txn *txn, MDB_dbi dbi) {
 	Model m;

@@ -12,9 +12,9 @@
 #include "txn/transaction.h"
 
 using test_support::TempDir;
+using test_support::val;
 
 namespace {
-MDB_val val(const std::string &s) { return MDB_val{s.size(), const_cast<char *>(s.data())}; }
 struct LimitGuard {
 	explicit LimitGuard(size_t n) { lmdb::set_dirty_limit(n); }
 	~LimitGuard() { lmdb::set_dirty_limit(0); }

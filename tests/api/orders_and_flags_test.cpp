@@ -173,3 +173,36 @@ TEST_CASE("the map grows between transactions with mdb_env_set_mapsize") {
 	CHECK(info.me_mapsize == size_t(4 << 20));
 	mdb_env_close(env);
 }
+
+TEST_CASE("MDB_FIXEDMAP records the map address and maps there again") {
+	TempDir d;
+	MDB_env *env = open_env(d.path(), MDB_FIXEDMAP);
+	MDB_envinfo info;
+	REQUIRE(mdb_env_info(env, &info) == 0);
+	void *addr = info.me_mapaddr;
+	CHECK(addr != nullptr);
+	MDB_txn *txn;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	MDB_dbi dbi;
+	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	MDB_val k = val("k"), v = val("v");
+	REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+	env = open_env(d.path(), MDB_FIXEDMAP);
+	REQUIRE(mdb_env_info(env, &info) == 0);
+	CHECK(info.me_mapaddr == addr);
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+	MDB_val out;
+	REQUIRE(mdb_get(txn, dbi, &k, &out) == 0);
+	// Data pointers are addresses inside the fixed map.
+	CHECK(static_cast<char *>(out.mv_data) > static_cast<char *>(addr));
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	// A plain environment reports no fixed address.
+	TempDir d2;
+	env = open_env(d2.path());
+	REQUIRE(mdb_env_info(env, &info) == 0);
+	CHECK(info.me_mapaddr == nullptr);
+	mdb_env_close(env);
+}

@@ -125,8 +125,6 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 	}
 	txn->dbflags[kMainDbi] = kDbValid | kDbUserValid;
 	txn->dbflags[kFreeDbi] = kDbValid;
-	// Callers may use dbi 1 without mdb_dbi_open (upstream would crash).
-	if (!env->dbxs[kMainDbi].cmp) set_default_cmp(txn, kMainDbi);
 
 	if (env->flags & kEnvFatalError) {
 		rc = MDB_PANIC;

@@ -105,5 +105,7 @@ int cmp_int(const MDB_val *a, const MDB_val *b);    // unsigned int
 int cmp_cint(const MDB_val *a, const MDB_val *b);   // unsigned int or size_t by size
 int cmp_long(const MDB_val *a, const MDB_val *b);   // size_t
 void set_default_cmp(MDB_txn *txn, MDB_dbi dbi);
+// The orders implied by a database's flags.
+void default_cmp_for(uint16_t flags, DbAux &x);
 
 }  // namespace lmdb

@@ -239,11 +239,7 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 	if ((rc = env_open2(env))) goto leave;
 	{
 		// Callers may use dbi 1 without mdb_dbi_open (upstream would crash).
-		uint16_t mf = pick_meta(env)->dbs[kMainDbi].flags;
-		env->dbxs[kMainDbi].cmp = (mf & MDB_REVERSEKEY) ? cmp_memnr : (mf & MDB_INTEGERKEY) ? cmp_cint : cmp_memn;
-		if (mf & MDB_DUPSORT)
-			env->dbxs[kMainDbi].dcmp = (mf & MDB_INTEGERDUP) ? ((mf & MDB_DUPFIXED) ? cmp_int : cmp_cint)
-			                           : (mf & MDB_REVERSEDUP) ? cmp_memnr : cmp_memn;
+		default_cmp_for(pick_meta(env)->dbs[kMainDbi].flags, env->dbxs[kMainDbi]);
 	}
 	if (excl) {
 		if (volatile txnid_t *shared = env->locks.shared_txnid()) *shared = pick_meta(env)->txnid;

@@ -22,17 +22,6 @@ static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	return true;
 }
 
-bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	unsigned off = ptrs(p)[i];
-	unsigned end = is_subpage(p) ? unsigned(p->upper) + 0xffff : env->psize;
-	if (is_subpage(p)) return true;  // sub-pages live inside a validated node
-	if (off < p->upper || off + kNodeHdr > end) return false;
-	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
-	size_t sz = size_t(off) + kNodeHdr + n->ksize;
-	if (is_leaf(p)) sz += (n->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
-	return sz <= end;
-}
-
 int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 	if (!(txn->flags & (kTxnRdonly | kTxnWritemap))) {
 		for (MDB_txn *t = txn; t; t = t->parent) {
@@ -353,7 +342,7 @@ static inline int current_node(MDB_cursor *mc, Node **out) {
 
 // Deliver the item at the cursor (after a positioning move).  `last`
 // selects the last duplicate instead of the first.
-static int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
+static inline int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
 	Page *mp = mc->pg[mc->top];
 	if (is_leaf2(mp)) {
 		if (key) {

@@ -849,9 +849,24 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 			if ((rc2 = page_get(mc->txn, pg, &omp))) return rc2;
 			if (!is_overflow(omp)) return MDB_CORRUPTED;
 			unsigned ovpages = omp->overflow_pages;
-			if (ovpages >= dpages && is_dirty(omp) &&
-			    (!mc->txn->parent || mc->txn->dirty.find(pg))) {
-				// Dirty in this txn and large enough: overwrite in place.
+			if (ovpages >= dpages && !is_dirty(omp) && (mc->txn->flags & kTxnSpills)) {
+				Page *np;
+				if ((rc2 = unspill(mc->txn, omp, &np))) return rc2;
+				if (np) omp = np;
+			}
+			if (ovpages >= dpages && is_dirty(omp)) {
+				// Written by this txn or an ancestor, and large enough:
+				// overwrite in place (a child first takes its own copy).
+				if (mc->txn->parent && !mc->txn->dirty.find(pg)) {
+					Page *np = page_buffer_alloc(env, ovpages);
+					if (!np) return ENOMEM;
+					if ((rc2 = mc->txn->dirty.insert(pg, np))) {
+						page_buffer_free(env, np, ovpages);
+						return rc2;
+					}
+					std::memcpy(np, omp, size_t(env->psize) * ovpages);
+					omp = np;
+				}
 				set_node_dsize(leaf, data->mv_size);
 				if (flags & MDB_RESERVE)
 					data->mv_data = page_data(omp);

@@ -239,7 +239,7 @@ private:
 	bool claim(pgno_t pg, uint32_t who, const std::string &where, pgno_t from, long key);
 
 	void walk_tree(Tree &t, const DbRecord &rec, pgno_t rec_page, long rec_key);
-	void walk_page(Tree &t, pgno_t pg, unsigned level, const Key &lo, const Key &hi, pgno_t parent);
+	void walk_page(Tree &t, pgno_t pg, unsigned level, const Key &lo, const Key &hi, pgno_t parent, long pkey);
 	bool check_header_bounds(const uint8_t *p, uint64_t size, pgno_t pg, const Tree &t, long key,
 	                         const char *what);
 	bool check_node_tiling(std::vector<std::pair<uint64_t, uint64_t>> &ext, uint64_t upper,
@@ -306,10 +306,16 @@ void Checker::verbose(const char *fmt, ...) {
 
 // ---- the file and its meta pages -------------------------------------------------
 
+// Map the whole file read-only; again when it has grown since the last call.
 int Checker::map_file(int fd) {
 	struct stat st;
 	if (fstat(fd, &st) != 0) return errno;
-	if (st.st_size <= 0) return 0;
+	if (st.st_size <= 0 || size_t(st.st_size) == map_bytes_) return 0;
+	if (map_) {
+		munmap(const_cast<uint8_t *>(map_), map_bytes_);
+		map_ = nullptr;
+		map_bytes_ = 0;
+	}
 	void *m = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) return errno;
 	map_ = static_cast<const uint8_t *>(m);
@@ -421,12 +427,15 @@ bool Checker::claim(pgno_t pg, uint32_t who, const std::string &where, pgno_t fr
 	if (o != kUnclaimed) {
 		const std::string &first = owner_names_[o];
 		const std::string &second = owner_names_[who];
+		std::string ref = format(" (referred to again from page %" PRIu64, uint64_t(from));
+		if (key >= 0) ref += format(" key %ld", key);
+		ref += ")";
 		if (who == kOwnerFree)
-			problem(pg, "", -1, "listed as free, but used by %s", first.c_str());
+			problem(pg, "", -1, "listed as free, but used by %s%s", first.c_str(), ref.c_str());
 		else if (o == kOwnerFree)
-			problem(pg, "", -1, "used by %s, but listed as free", second.c_str());
+			problem(pg, "", -1, "used by %s, but listed as free%s", second.c_str(), ref.c_str());
 		else
-			problem(pg, "", -1, "used twice: by %s and by %s", first.c_str(), second.c_str());
+			problem(pg, "", -1, "used twice: by %s and by %s%s", first.c_str(), second.c_str(), ref.c_str());
 		return false;
 	}
 	o = who;
@@ -448,7 +457,7 @@ void Checker::walk_tree(Tree &t, const DbRecord &rec, pgno_t rec_page, long rec_
 	if (rec.depth == 0 || rec.depth > kMaxDepth)
 		problem(rec_page, t.label, rec_key, "record says depth %u", rec.depth);
 	Key none;
-	walk_page(t, rec.root, 1, none, none, rec_page);
+	walk_page(t, rec.root, 1, none, none, rec_page, rec_key);
 
 	auto mismatch = [&](const char *what, uint64_t recorded, uint64_t found) {
 		if (recorded != found)
@@ -507,13 +516,15 @@ void Checker::check_key(const Tree &t, Order o, const Key &k, pgno_t pg, long id
 		problem(pg, t.label, idx, "integer %s of %zu bytes", what, k.n);
 }
 
+// One page of a tree at `level` (the root is level 1), reached from node
+// `pkey` of page `parent`; its keys must lie in [lo, hi).
 void Checker::walk_page(Tree &t, pgno_t pg, unsigned level, const Key &lo, const Key &hi,
-                        pgno_t parent) {
+                        pgno_t parent, long pkey) {
 	if (level > kMaxDepth) {
 		problem(parent, t.label, -1, "tree deeper than %u levels", kMaxDepth);
 		return;
 	}
-	if (!claim(pg, t.owner, t.label, parent, -1)) return;
+	if (!claim(pg, t.owner, t.label, parent, pkey)) return;
 	const uint8_t *p = page_ptr(pg);
 	if (!p) {
 		problem(pg, t.label, -1, "beyond the end of the file (%" PRIu64 " pages)", file_pages_);
@@ -639,7 +650,7 @@ void Checker::walk_page(Tree &t, pgno_t pg, unsigned level, const Key &lo, const
 				        uint64_t(meta_.last_pgno));
 				continue;
 			}
-			walk_page(t, child, level + 1, clo, chi, pg);
+			walk_page(t, child, level + 1, clo, chi, pg, i);
 		}
 		return;
 	}
@@ -1119,8 +1130,8 @@ int check_env(const Options &opt) {
 		return kExitError;
 	}
 	mdb_filehandle_t fd;
-	if ((rc = mdb_env_get_fd(env, &fd)) != 0 || (rc = c.map_file(fd)) != 0) {
-		std::fprintf(stderr, "%s: %s: cannot map the data file: %s\n", prog, opt.path, errstr(rc));
+	if ((rc = mdb_env_get_fd(env, &fd)) != 0) {
+		std::fprintf(stderr, "%s: %s: no data file handle: %s\n", prog, opt.path, errstr(rc));
 		mdb_env_close(env);
 		return kExitError;
 	}
@@ -1137,6 +1148,13 @@ int check_env(const Options &opt) {
 			return kExitError;
 		}
 		snap = mdb_txn_id(txn) - (opt.writer ? 1 : 0);
+		// Mapped once the snapshot is pinned: its pages are in the file by now.
+		if ((rc = c.map_file(fd)) != 0) {
+			std::fprintf(stderr, "%s: %s: cannot map the data file: %s\n", prog, opt.path, std::strerror(rc));
+			mdb_txn_abort(txn);
+			mdb_env_close(env);
+			return kExitError;
+		}
 		MDB_stat st;
 		c.psize_ = c.guess_page_size();
 		if (c.psize_ && c.choose_snapshot(snap, &c.meta_, &c.meta_slot_) &&

@@ -17,8 +17,10 @@
 //     overflow PGNO COUNT DB
 //     record NAME PGNO INDEX           (a named database's record)
 //     subdb DB PGNO INDEX ROOT         (a duplicates sub-database record)
+//     subpage DB PGNO INDEX NITEMS FIXED  (duplicates in a sub-page; FIXED 1 = LEAF2)
 //     free PGNO INDEX TXNID COUNT P1 P2 ...
-//   chk_helper set FILE PGNO OFFSET WIDTH VALUE   write an integer into a page
+//   chk_helper set FILE PGNO[,PGNO...] OFFSET WIDTH VALUE
+//                                                 write an integer into pages
 //   chk_helper swap FILE PGNO I J                 swap node pointers I and J
 //   chk_helper child FILE PGNO I CHILD            point branch node I at CHILD
 //   chk_helper meta FILE FIELD VALUE [SLOT]       change the current (or given) meta
@@ -29,6 +31,7 @@
 //   chk_helper node FILE PGNO I FIELD VALUE       node header field: lo hi flags ksize
 //   chk_helper key FILE PGNO I POS BYTE           byte POS of the key of node I
 //   chk_helper children FILE PGNO                 the child pages of a branch page
+//   chk_helper sub FILE PGNO I OFFSET WIDTH VALUE write into the data of node I
 // FIELD: magic version psize last_pgno mapsize txnid, or for records (and
 // main./free. in the meta) depth branch leaf overflow entries root flags pad.
 #include <fcntl.h>
@@ -360,6 +363,10 @@ void list_tree(File &f, pgno_t root, const std::string &db, bool is_free, unsign
 			std::memcpy(&rec, data, sizeof rec);
 			std::printf("subdb %s %" PRIu64 " %u %" PRIu64 "\n", db.c_str(), uint64_t(root), i, uint64_t(rec.root));
 			list_tree(f, rec.root, db + "/dups", false);
+		} else if (nd->flags == F_DUPDATA) {
+			const PageHeader *sh = header(data);
+			std::printf("subpage %s %" PRIu64 " %u %u %d\n", db.c_str(), uint64_t(root), i, num_keys(data),
+			            (sh->flags & P_LEAF2) ? 1 : 0);
 		}
 	}
 }
@@ -407,12 +414,20 @@ int main(int argc, char **argv) {
 	File f(argv[2]);
 	if (cmd == "list") {
 		list(f);
-	} else if (cmd == "set" && argc == 7) {
-		uint8_t *p = f.page(num(argv[3])) + num(argv[4]);
-		uint64_t v = num(argv[6]);
-		unsigned w = unsigned(num(argv[5]));
+	} else if ((cmd == "set" || cmd == "sub") && argc == (cmd == "set" ? 7 : 8)) {
+		int a = cmd == "set" ? 4 : 5;
+		uint64_t off = num(argv[a]), v = num(argv[a + 2]);
+		unsigned w = unsigned(num(argv[a + 1]));
 		if (w != 1 && w != 2 && w != 4 && w != 8) die("width must be 1, 2, 4 or 8");
-		std::memcpy(p, &v, w);  // little-endian: the low bytes
+		if (off + w > f.psize) die("offset beyond the page");
+		for (const char *s = argv[3]; *s;) {
+			char *end;
+			uint8_t *p = f.page(std::strtoull(s, &end, 0));
+			if (cmd == "sub") p = const_cast<uint8_t *>(node_data(node(p, unsigned(num(argv[4])))));
+			std::memcpy(p + off, &v, w);  // little-endian: the low bytes
+			s = *end == ',' ? end + 1 : end;
+			if (end == s && *s) die("bad page list");
+		}
 	} else if (cmd == "swap" && argc == 6) {
 		uint8_t *p = f.page(num(argv[3]));
 		indx_unaligned *ptrs = node_ptrs(p);

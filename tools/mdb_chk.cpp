@@ -1058,8 +1058,11 @@ int Checker::run() {
 
 // ---- opening -------------------------------------------------------------------
 
+// Open failures that the content of the data file can cause: a damaged
+// meta page, or one whose sizes the library cannot map.
 bool is_format_error(int rc) {
-	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND;
+	return rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH || rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND ||
+	       rc == ENOMEM || rc == EINVAL || rc == EFBIG || rc == EOVERFLOW;
 }
 
 const char *errstr(int rc) {

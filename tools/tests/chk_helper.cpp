@@ -27,7 +27,7 @@
 //   chk_helper rec FILE PGNO I FIELD VALUE        change the db record in leaf node I
 //   chk_helper idl FILE PGNO I POS VALUE          free list record in leaf node I:
 //                                                 POS 0 is the count, 1.. the pages
-//   chk_helper grow FILE                          last_pgno + 1, file extended
+//   chk_helper grow FILE [noextend]               last_pgno + 1, file extended unless noextend
 //   chk_helper node FILE PGNO I FIELD VALUE       node header field: lo hi flags ksize
 //   chk_helper key FILE PGNO I POS BYTE           byte POS of the key of node I
 //   chk_helper children FILE PGNO                 the child pages of a branch page
@@ -496,7 +496,7 @@ int main(int argc, char **argv) {
 		std::memcpy(&m, f.meta(cur), sizeof m);
 		m.last_pgno++;
 		std::memcpy(f.meta(cur), &m, sizeof m);
-		if ((m.last_pgno + 1) * f.psize > f.size) {
+		if ((m.last_pgno + 1) * f.psize > f.size && !(argc > 3 && std::string(argv[3]) == "noextend")) {
 			if (ftruncate(f.fd, off_t((m.last_pgno + 1) * f.psize))) die("ftruncate");
 			f.remap();
 		}

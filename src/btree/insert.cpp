@@ -919,6 +919,7 @@ new_sub:
 			if (flags & F_SUBDATA) {
 				std::memcpy(node_data(leaf), &mc->xcursor->db, sizeof(DbRecord));
 			}
+			xcursor_sync_peers(mc);
 			insert_data = int(mc->xcursor->db.entries - ecount);
 		}
 		if (insert_data) mc->db->entries++;

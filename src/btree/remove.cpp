@@ -472,6 +472,7 @@ int cursor_del(MDB_cursor *mc, unsigned flags) {
 						if (m2->pg[mc->top] == mp) xcursor_refresh(m2, mc->top, mp);
 					}
 				}
+				xcursor_sync_peers(mc);
 				mc->db->entries--;
 				return rc;
 			}
@@ -504,7 +505,17 @@ fail:
 	return rc;
 }
 
+static int drop_tree0(MDB_cursor *mc, bool subs);
+
+// Free every page of the tree under mc.  The cursor is left unpositioned
+// (a sub-cursor must not keep pointing into the freed pages).
 int drop_tree(MDB_cursor *mc, bool subs) {
+	int rc = drop_tree0(mc, subs);
+	mc->flags &= ~kCursorInitialized;
+	return rc;
+}
+
+static int drop_tree0(MDB_cursor *mc, bool subs) {
 	int rc = page_search(mc, nullptr, kSearchFirst);
 	if (rc == MDB_NOTFOUND) return MDB_SUCCESS;
 	if (rc) return rc;

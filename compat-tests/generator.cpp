@@ -189,7 +189,7 @@ ValRef Generator::pick_val(int db) {
     uint64_t x = rng_.below(1000);
     if (x < 6) v.len = kMaxKey + 1;  // MDB_BAD_VALSIZE
     else if (fixed) v.len = fixed;
-    else if (x < 10) v.len = 0;
+    else if (x < 10) v.len = 1;  // (no empty items: see tests/dupsort/dup_values_test.cpp)
     else if (x < 20) v.len = kMaxKey;
     else if (x < 450) v.len = static_cast<uint32_t>(rng_.range(1, 16));
     else if (x < 850) v.len = static_cast<uint32_t>(rng_.range(17, 64));

@@ -729,6 +729,9 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 					if (flags & (MDB_NODUPDATA | MDB_APPENDDUP)) return MDB_KEYEXIST;
 					goto current;
 				}
+				// Duplicates are the keys of a sub-database: an empty item
+				// cannot be one of them (and must not be dropped).
+				if (olddata.mv_size == 0) return MDB_BAD_VALSIZE;
 				dkey.mv_size = olddata.mv_size;
 				dkey.mv_data = std::memcpy(reinterpret_cast<char *>(fp) + kPageHdr, olddata.mv_data,
 				                           olddata.mv_size);

@@ -136,6 +136,10 @@ std::string oracle_guard(const Op &op, MDB_cursor *mc) {
       if (!s.initialized()) return {};
       if (s.eof() && s.ki + 1 >= s.nkeys) return {};
       if (past_end) return "ITS#9376: MDB_NEXT* reads the node past the end of the page";
+      if (s.del() && s.dupdata() && eff == MDB_NEXT && !(s.sub_flags & 0x08))
+        return "ITS#9376: after a delete the sub-cursor is not marked (skips a duplicate)";
+      if (!s.del() && s.dupdata() && (s.sub_flags & 0x08) && eff != MDB_NEXT_NODUP)
+        return "sub-cursor keeps its deleted mark after the cursor moved (repeats a duplicate)";
       if (s.dupdata() && eff != MDB_NEXT_NODUP && !s.sub_initialized())
         return "MDB_NEXT*: walks an uninitialised sub-cursor";
       return {};
@@ -145,6 +149,8 @@ std::string oracle_guard(const Op &op, MDB_cursor *mc) {
     case MDB_PREV_NODUP:
       if (!s.initialized()) return "ITS#9376: MDB_PREV* on an unpositioned cursor reads past the last node";
       if (past_end) return "ITS#9376: MDB_PREV* reads the node past the end of the page";
+      if (s.del() && s.dupdata() && op.arg != MDB_PREV_NODUP && !(s.sub_flags & 0x08))
+        return "ITS#9376: after a delete the sub-cursor is not marked (skips a duplicate)";
       if (s.dupdata() && op.arg != MDB_PREV_NODUP && !s.sub_initialized())
         return "MDB_PREV*: walks an uninitialised sub-cursor";
       return {};

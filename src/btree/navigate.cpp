@@ -333,8 +333,11 @@ static int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last)
 		rc = last ? cursor_last(xcursor_of(mc), data, nullptr)
 		          : cursor_first(xcursor_of(mc), data, nullptr);
 		if (rc) return rc;
-	} else if (data) {
-		if ((rc = node_read(mc, leaf, data))) return rc;
+	} else {
+		// A single item: the sub-cursor must not stay on the duplicates of
+		// the key the cursor came from.
+		if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+		if (data && (rc = node_read(mc, leaf, data))) return rc;
 	}
 	get_key(leaf, key);
 	return MDB_SUCCESS;
@@ -714,7 +717,12 @@ int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		rc = EINVAL;
 		break;
 	}
-	if (mc->flags & kCursorDel) mc->flags ^= kCursorDel;
+	if (mc->flags & kCursorDel) {
+		// The cursor has been positioned: the "current item was deleted"
+		// state is over, for its duplicates as well.
+		mc->flags ^= kCursorDel;
+		if (mc->xcursor) xcursor_of(mc)->flags &= ~kCursorDel;
+	}
 	return rc;
 }
 

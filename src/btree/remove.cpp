@@ -411,17 +411,22 @@ static int cursor_del0(MDB_cursor *mc) {
 					}
 					if (m3->xcursor && !(m3->flags & kCursorEof)) {
 						Node *node = node_at(m3->pg[m3->top], m3->ki[m3->top]);
-						if (node->flags & F_DUPDATA) {
-							if (xcursor_of(m3)->flags & kCursorInitialized) {
-								if (!(node->flags & F_SUBDATA))
-									xcursor_of(m3)->pg[0] = reinterpret_cast<Page *>(node_data(node));
-							} else {
-								if ((rc = xcursor_init1(m3, node))) goto fail;
-								rc = cursor_first(xcursor_of(m3), nullptr, nullptr);
-								if (rc) goto fail;
-							}
+						// An initialised sub-cursor is still on this key's
+						// duplicates (its sub-page may have moved).  Otherwise
+						// the cursor stood on the deleted item and now stands on
+						// this one: at its first duplicate, which the next
+						// MDB_NEXT returns.
+						if (!(node->flags & F_DUPDATA)) {
+							xcursor_of(m3)->flags |= kCursorDel;
+						} else if (xcursor_of(m3)->flags & kCursorInitialized) {
+							if (!(node->flags & F_SUBDATA))
+								xcursor_of(m3)->pg[0] = reinterpret_cast<Page *>(node_data(node));
+						} else {
+							if ((rc = xcursor_init1(m3, node))) goto fail;
+							rc = cursor_first(xcursor_of(m3), nullptr, nullptr);
+							if (rc) goto fail;
+							xcursor_of(m3)->flags |= kCursorDel;
 						}
-						xcursor_of(m3)->flags |= kCursorDel;
 					}
 				}
 			}

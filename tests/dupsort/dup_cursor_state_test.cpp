@@ -83,3 +83,121 @@ TEST_CASE("other cursors on the key see a sub-database change through one cursor
 	e.begin();
 	CHECK(e.all().empty());
 }
+
+// A cursor behind a deleted key keeps its place among its duplicates.
+// (0.9.27 and later mark every such sub-cursor as "deleted", so MDB_NEXT
+// returns the current duplicate a second time.)
+TEST_CASE("a delete before the cursor does not repeat its current duplicate", "[dupsort]") {
+	DupEnv e(MDB_DUPSORT);
+	REQUIRE(e.put("a", "x") == 0);
+	REQUIRE(e.put("b", "1") == 0);
+	REQUIRE(e.put("b", "2") == 0);
+	REQUIRE(e.put("b", "3") == 0);
+	MDB_cursor *c = e.cursor();
+	REQUIRE(get(c, MDB_GET_BOTH, "b", "2").rc == 0);
+	REQUIRE(e.del("a") == 0);
+	Got g = get(c, MDB_NEXT);
+	CHECK(g.rc == 0);
+	CHECK(g.key == "b");
+	CHECK(g.data == "3");
+	REQUIRE(get(c, MDB_GET_BOTH, "b", "2").rc == 0);
+	REQUIRE(e.put("0", "y") == 0);
+	REQUIRE(e.del("0") == 0);
+	g = get(c, MDB_PREV);
+	CHECK(g.key == "b");
+	CHECK(g.data == "1");
+}
+
+// After deleting a key with a single item, the cursor stands on the next
+// key; MDB_NEXT returns that key's first duplicate.  (0.9.24 skips it when
+// the cursor had visited that key's duplicates before.)
+TEST_CASE("after deleting a single item MDB_NEXT starts at the first duplicate of the next key", "[dupsort]") {
+	for (bool subdb : {false, true}) {
+		DYNAMIC_SECTION("next key in a " << (subdb ? "sub-database" : "sub-page")) {
+			DupEnv e(MDB_DUPSORT | MDB_DUPFIXED);
+			const unsigned n = subdb ? 600 : 3;
+			REQUIRE(e.put("a", item(7)) == 0);
+			for (unsigned i = 0; i < n; i++) REQUIRE(e.put("b", item(i)) == 0);
+			REQUIRE(e.put("c", item(9)) == 0);
+			MDB_cursor *c = e.cursor();
+			REQUIRE(get(c, MDB_SET, "b").rc == 0);
+			Got g = get(c, MDB_PREV);  // leaves b's duplicates for "a"
+			REQUIRE(g.key == "a");
+			REQUIRE(mdb_cursor_del(c, 0) == 0);
+			g = get(c, MDB_NEXT);
+			CHECK(g.key == "b");
+			CHECK(g.data == item(0));
+			g = get(c, MDB_NEXT);
+			CHECK(g.key == "b");
+			CHECK(g.data == item(1));
+			// And the same after deleting the last duplicate of a key.
+			REQUIRE(get(c, MDB_LAST).key == "c");
+			REQUIRE(get(c, MDB_PREV).key == "b");
+			REQUIRE(get(c, MDB_NEXT).key == "c");
+			REQUIRE(mdb_cursor_del(c, 0) == 0);
+			CHECK(get(c, MDB_NEXT).rc == MDB_NOTFOUND);
+			g = get(c, MDB_PREV);
+			CHECK(g.key == "b");
+			CHECK(g.data == item(n - 1));
+		}
+	}
+}
+
+// After a delete the cursor stands on the next item; once an operation has
+// looked at it (MDB_GET_CURRENT), MDB_NEXT moves on.  (Upstream keeps the
+// "deleted" mark of the sub-cursor and returns the same duplicate again.)
+TEST_CASE("MDB_GET_CURRENT after a delete consumes the deleted state of the duplicates too", "[dupsort]") {
+	DupEnv e(MDB_DUPSORT);
+	REQUIRE(e.put("a", "x") == 0);
+	REQUIRE(e.put("b", "1") == 0);
+	REQUIRE(e.put("b", "2") == 0);
+	MDB_cursor *c = e.cursor();
+	REQUIRE(get(c, MDB_FIRST).key == "a");
+	REQUIRE(mdb_cursor_del(c, 0) == 0);
+	Got g = get(c, MDB_GET_CURRENT);
+	CHECK(g.key == "b");
+	CHECK(g.data == "1");
+	g = get(c, MDB_NEXT);
+	CHECK(g.key == "b");
+	CHECK(g.data == "2");
+	// The same for a duplicate deleted among others.
+	REQUIRE(e.put("b", "3") == 0);
+	REQUIRE(get(c, MDB_GET_BOTH, "b", "1").rc == 0);
+	REQUIRE(mdb_cursor_del(c, 0) == 0);
+	g = get(c, MDB_GET_CURRENT);
+	CHECK(g.data == "2");
+	g = get(c, MDB_NEXT);
+	CHECK(g.data == "3");
+}
+
+// The same after MDB_FIRST_DUP, MDB_LAST_DUP and MDB_GET_MULTIPLE, which in
+// upstream leave the sub-cursor's deleted mark behind: MDB_NEXT then
+// returns the duplicate they positioned on a second time.
+TEST_CASE("repositioning among the duplicates after a delete consumes the deleted state", "[dupsort]") {
+	DupEnv e(MDB_DUPSORT | MDB_DUPFIXED);
+	auto fresh = [&](MDB_cursor *c) {
+		REQUIRE(e.put("a", item(100)) == 0);
+		for (unsigned i = 0; i < 4; i++) REQUIRE(e.put("b", item(i)) == 0);
+		REQUIRE(get(c, MDB_FIRST).key == "a");
+		REQUIRE(mdb_cursor_del(c, 0) == 0);  // now on ("b", 0), marked deleted
+	};
+	MDB_cursor *c = e.cursor();
+	SECTION("MDB_FIRST_DUP") {
+		fresh(c);
+		CHECK(get(c, MDB_FIRST_DUP).data == item(0));
+		CHECK(get(c, MDB_NEXT).data == item(1));
+	}
+	SECTION("MDB_LAST_DUP") {
+		fresh(c);
+		CHECK(get(c, MDB_LAST_DUP).data == item(3));
+		CHECK(get(c, MDB_NEXT).rc == MDB_NOTFOUND);
+		CHECK(get(c, MDB_PREV).data == item(2));
+	}
+	SECTION("MDB_GET_MULTIPLE") {
+		fresh(c);
+		Got g = get(c, MDB_GET_MULTIPLE);
+		CHECK(g.rc == 0);
+		CHECK(g.data == item(0) + item(1) + item(2) + item(3));
+		CHECK(get(c, MDB_NEXT).rc == MDB_NOTFOUND);
+	}
+}

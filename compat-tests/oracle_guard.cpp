@@ -91,6 +91,46 @@ OracleCursorState peek_oracle_cursor(MDB_cursor *mc) {
   return s;
 }
 
+bool positions_afresh(const Op &op) {
+  if (op.kind == OpKind::CursorPut) return !(op.flags & MDB_CURRENT);
+  if (op.kind != OpKind::CursorGet) return false;
+  switch (op.arg) {
+    case MDB_FIRST: case MDB_LAST: case MDB_SET: case MDB_SET_KEY: case MDB_SET_RANGE:
+    case MDB_GET_BOTH: case MDB_GET_BOTH_RANGE: case MDB_NEXT_NODUP: case MDB_PREV_NODUP:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string OracleGuard::check(const Op &op, MDB_cursor *c) const {
+  std::string why = oracle_guard(op, c);
+  if (!why.empty()) return why;
+  if ((op.kind == OpKind::CursorGet || op.kind == OpKind::CursorPut || op.kind == OpKind::CursorDel ||
+       op.kind == OpKind::CursorCount) &&
+      suspect_[op.cur] && !positions_afresh(op) && peek_oracle_cursor(c).dupdata())
+    return "0.9.24: sub-cursor left over from another key";
+  return {};
+}
+
+void OracleGuard::after(const Op &op, MDB_cursor *const *cursors) {
+  const bool own = op.kind == OpKind::CursorGet || op.kind == OpKind::CursorPut || op.kind == OpKind::CursorClose ||
+                   op.kind == OpKind::CursorRenew || op.kind == OpKind::CursorOpen;
+  if (own) {
+    bool moves = op.kind != OpKind::CursorGet || positions_afresh(op) || op.arg == MDB_NEXT ||
+                 op.arg == MDB_PREV || op.arg == MDB_NEXT_DUP || op.arg == MDB_PREV_DUP;
+    if (moves && !(op.kind == OpKind::CursorPut && (op.flags & MDB_CURRENT))) suspect_[op.cur] = false;
+  }
+  for (int i = 0; i < kCursorSlots; i++) {
+    if (!cursors[i]) {
+      suspect_[i] = false;
+      continue;
+    }
+    OracleCursorState s = peek_oracle_cursor(cursors[i]);
+    if (s.on_node() && !s.dupdata() && s.sub_initialized()) suspect_[i] = true;
+  }
+}
+
 std::string oracle_guard(const Op &op, MDB_cursor *mc) {
   if (op.kind != OpKind::CursorGet && op.kind != OpKind::CursorCount && op.kind != OpKind::CursorDel &&
       op.kind != OpKind::CursorPut)
@@ -101,15 +141,15 @@ std::string oracle_guard(const Op &op, MDB_cursor *mc) {
     fprintf(stderr, "      guard: flags=%#x snum=%u ki=%u nkeys=%u node=%#x sub=%#x stale=%d\n", s.flags, s.snum, s.ki,
             s.nkeys, s.node_flags, s.sub_flags, s.sub_record_stale);
   const bool past_end = s.initialized() && s.snum > 0 && s.ki >= s.nkeys;
-  if (s.dupdata() && s.sub_record_stale) {
-    // Only operations that look the key up afresh are compared.
-    bool fresh = (op.kind == OpKind::CursorPut && !(op.flags & MDB_CURRENT)) ||
-                 (op.kind == OpKind::CursorGet &&
-                  (op.arg == MDB_FIRST || op.arg == MDB_LAST || op.arg == MDB_SET || op.arg == MDB_SET_KEY ||
-                   op.arg == MDB_SET_RANGE || op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE ||
-                   op.arg == MDB_GET_CURRENT || op.arg == MDB_NEXT_NODUP || op.arg == MDB_PREV_NODUP));
-    if (!fresh) return "stale sub-database record in a cursor (other cursor changed the duplicates)";
-  }
+  // Operations that do not use the sub-cursor's state.
+  const bool fresh = positions_afresh(op);
+  if (s.dupdata() && s.sub_record_stale && !fresh && !(op.kind == OpKind::CursorGet && op.arg == MDB_GET_CURRENT))
+    return "stale sub-database record in a cursor (other cursor changed the duplicates)";
+  // On a key with duplicates but without a positioned sub-cursor: after a
+  // failed search (undefined upstream), or after a delete moved the cursor
+  // onto a sub-database (ITS#9376: 0.9.24 does not position the sub-cursor).
+  if (s.dupdata() && !s.sub_initialized() && !fresh)
+    return "key with duplicates but no positioned sub-cursor";
   const bool stale_sub = s.sub_initialized() && !s.dupdata();
   if (op.kind == OpKind::CursorCount) {
     if (past_end && !s.eof()) return "count: node read past the end of the page";

@@ -44,9 +44,27 @@ struct OracleCursorState {
 
 OracleCursorState peek_oracle_cursor(MDB_cursor *c);
 
+// True if `op` positions its cursor afresh (no use of the sub-cursor state).
+bool positions_afresh(const Op &op);
+
 // Returns "" if `op` (a cursor operation on an oracle cursor `c`) may be
-// compared, else the reason it may not.  `dupsort_db` tells whether the
-// cursor's database has MDB_DUPSORT.
+// compared, else the reason it may not.
 std::string oracle_guard(const Op &op, MDB_cursor *c);
+
+// The guard with memory: 0.9.24 leaves the sub-cursor of a key with
+// duplicates initialised when the cursor moves on to a key with a single
+// item; if that cursor is later moved back onto duplicates by a delete, the
+// stale sub-cursor position is used.  Such cursors are "suspect" until they
+// are positioned again.
+class OracleGuard {
+ public:
+  // Reason not to compare `op` (cursor ops only), or "".
+  std::string check(const Op &op, MDB_cursor *c) const;
+  // After `op` ran: `cursors[i]` is the oracle's cursor in slot i (or null).
+  void after(const Op &op, MDB_cursor *const *cursors);
+
+ private:
+  bool suspect_[kCursorSlots] = {};
+};
 
 }  // namespace compat

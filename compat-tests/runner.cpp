@@ -90,7 +90,7 @@ bool Runner::step(const Op &op) {
   last_skipped_ = !model_.applicable(op);
   if (!last_skipped_ && is_cursor_op(op.kind)) {
     // The oracle's known DUPSORT cursor defects (see oracle_guard.h).
-    std::string why = oracle_guard(op, sides_[0]->cursor(op.cur));
+    std::string why = guard_.check(op, sides_[0]->cursor(op.cur));
     if (!why.empty()) {
       last_skipped_ = true;
       guarded_[why]++;
@@ -111,6 +111,11 @@ bool Runner::step(const Op &op) {
     return false;
   }
   model_.apply(op, res_[0].rc, &res_[0]);
+  {
+    MDB_cursor *cs[kCursorSlots];
+    for (int i = 0; i < kCursorSlots; i++) cs[i] = model_.cursor_usable(i) ? sides_[0]->cursor(i) : nullptr;
+    guard_.after(op, cs);
+  }
   if (is_cursor_op(op.kind) && op.kind != OpKind::CursorClose) {
     // Coverage: where the oracle's cursor stands now.
     OracleCursorState st = peek_oracle_cursor(sides_[0]->cursor(op.cur));

@@ -12,6 +12,7 @@
 #include "api_table.h"
 #include "generator.h"
 #include "model.h"
+#include "oracle_guard.h"
 #include "ops.h"
 #include "result.h"
 #include "side.h"
@@ -65,7 +66,8 @@ class Runner {
   bool last_skipped_ = false;
   uint64_t executed_ = 0, skipped_ = 0;
   std::string failure_;
-  std::map<std::string, uint64_t> guarded_;   // ops skipped by oracle_guard, by reason
+  OracleGuard guard_;
+  std::map<std::string, uint64_t> guarded_;   // ops skipped by the oracle guard, by reason
   std::map<std::string, uint64_t> coverage_;  // DUPSORT states reached
 };
 

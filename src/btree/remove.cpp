@@ -409,7 +409,8 @@ static int cursor_del0(MDB_cursor *mc) {
 						}
 						if (rc) goto fail;
 					}
-					if (m3->xcursor && !(m3->flags & kCursorEof)) {
+					// (A cursor marked at the end may still stand on a node.)
+					if (m3->xcursor && m3->ki[m3->top] < numkeys(m3->pg[m3->top])) {
 						Node *node = node_at(m3->pg[m3->top], m3->ki[m3->top]);
 						// An initialised sub-cursor is still on this key's
 						// duplicates (its sub-page may have moved).  Otherwise

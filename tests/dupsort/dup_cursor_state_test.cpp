@@ -201,3 +201,26 @@ TEST_CASE("repositioning among the duplicates after a delete consumes the delete
 		CHECK(get(c, MDB_NEXT).rc == MDB_NOTFOUND);
 	}
 }
+
+// A cursor that reached the end once (MDB_LAST) and then deletes its item
+// after more keys were added behind it: the next key's duplicates must be
+// set up for it.  (0.9.27 and later skip that for cursors marked "at the
+// end" and then walk an unset sub-cursor: garbage or MDB_PAGE_NOTFOUND.)
+TEST_CASE("a cursor marked at the end stands on the next key's duplicates after a delete", "[dupsort]") {
+	DupEnv e(MDB_DUPSORT | MDB_DUPFIXED);
+	REQUIRE(e.put("a", item(1)) == 0);
+	MDB_cursor *c = e.cursor();
+	REQUIRE(get(c, MDB_LAST).key == "a");
+	REQUIRE(e.put("c", item(2)) == 0);
+	REQUIRE(e.put("b", item(3)) == 0);
+	REQUIRE(e.put("b", item(4)) == 0);
+	REQUIRE(mdb_cursor_del(c, 0) == 0);
+	Got g = get(c, MDB_NEXT);
+	CHECK(g.rc == 0);
+	CHECK(g.key == "b");
+	CHECK(g.data == item(3));
+	g = get(c, MDB_NEXT);
+	CHECK(g.key == "b");
+	CHECK(g.data == item(4));
+	CHECK(get(c, MDB_NEXT).key == "c");
+}

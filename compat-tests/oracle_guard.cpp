@@ -113,10 +113,14 @@ std::string OracleGuard::check(const Op &op, MDB_cursor *c) const {
   return {};
 }
 
-void OracleGuard::after(const Op &op, MDB_cursor *const *cursors) {
+void OracleGuard::after(const Op &op, int rc, MDB_cursor *const *cursors) {
   const bool own = op.kind == OpKind::CursorGet || op.kind == OpKind::CursorPut || op.kind == OpKind::CursorClose ||
                    op.kind == OpKind::CursorRenew || op.kind == OpKind::CursorOpen;
-  if (own) {
+  // Early refusals (bad sizes, EINVAL) leave the cursor as it was.
+  const bool ran = op.kind == OpKind::CursorPut ? (rc == 0 || rc == MDB_KEYEXIST)
+                   : op.kind == OpKind::CursorGet ? (rc == 0 || rc == MDB_NOTFOUND)
+                                                  : true;
+  if (own && ran) {
     bool moves = op.kind != OpKind::CursorGet || positions_afresh(op) || op.arg == MDB_NEXT ||
                  op.arg == MDB_PREV || op.arg == MDB_NEXT_DUP || op.arg == MDB_PREV_DUP;
     if (moves && !(op.kind == OpKind::CursorPut && (op.flags & MDB_CURRENT))) suspect_[op.cur] = false;

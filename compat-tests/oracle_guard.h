@@ -60,8 +60,9 @@ class OracleGuard {
  public:
   // Reason not to compare `op` (cursor ops only), or "".
   std::string check(const Op &op, MDB_cursor *c) const;
-  // After `op` ran: `cursors[i]` is the oracle's cursor in slot i (or null).
-  void after(const Op &op, MDB_cursor *const *cursors);
+  // After `op` ran with the oracle's result `rc`: `cursors[i]` is the
+  // oracle's cursor in slot i (or null).
+  void after(const Op &op, int rc, MDB_cursor *const *cursors);
 
  private:
   bool suspect_[kCursorSlots] = {};

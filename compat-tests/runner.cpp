@@ -114,7 +114,7 @@ bool Runner::step(const Op &op) {
   {
     MDB_cursor *cs[kCursorSlots];
     for (int i = 0; i < kCursorSlots; i++) cs[i] = model_.cursor_usable(i) ? sides_[0]->cursor(i) : nullptr;
-    guard_.after(op, cs);
+    guard_.after(op, res_[0].rc, cs);
   }
   if (is_cursor_op(op.kind) && op.kind != OpKind::CursorClose) {
     // Coverage: where the oracle's cursor stands now.

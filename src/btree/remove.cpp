@@ -418,7 +418,7 @@ static int cursor_del0(MDB_cursor *mc) {
 						// this one: at its first duplicate, which the next
 						// MDB_NEXT returns.
 						if (!(node->flags & F_DUPDATA)) {
-							xcursor_of(m3)->flags |= kCursorDel;
+							// no duplicates: nothing to set up
 						} else if (xcursor_of(m3)->flags & kCursorInitialized) {
 							if (!(node->flags & F_SUBDATA))
 								xcursor_of(m3)->pg[0] = reinterpret_cast<Page *>(node_data(node));

@@ -224,3 +224,23 @@ TEST_CASE("a cursor marked at the end stands on the next key's duplicates after 
 	CHECK(g.data == item(4));
 	CHECK(get(c, MDB_NEXT).key == "c");
 }
+
+// A cursor behind a deleted key, on a key with a single item that later
+// gets duplicates, steps through them normally.  (0.9.27 and later mark its
+// unused sub-cursor "deleted" and MDB_NEXT_DUP then repeats the first one.)
+TEST_CASE("a cursor on a single item keeps no deleted mark from an earlier delete", "[dupsort]") {
+	DupEnv e(MDB_DUPSORT);
+	REQUIRE(e.put("a", "x") == 0);
+	REQUIRE(e.put("b", "2") == 0);
+	MDB_cursor *c = e.cursor();
+	REQUIRE(get(c, MDB_SET, "b").rc == 0);
+	REQUIRE(e.del("a") == 0);
+	REQUIRE(e.put("b", "1") == 0);
+	REQUIRE(e.put("b", "3") == 0);
+	// c still stands on "2".
+	Got g = get(c, MDB_NEXT_DUP);
+	CHECK(g.rc == 0);
+	CHECK(g.data == "3");
+	CHECK(get(c, MDB_NEXT_DUP).rc == MDB_NOTFOUND);
+	CHECK(get(c, MDB_PREV_DUP).data == "2");
+}

@@ -102,7 +102,7 @@ KeyRef Generator::pick_dup_key(const Model &m, int db, bool for_write) {
   }
   if (n && x < (for_write ? 300u : 420u)) return recent[rng_.below(n)];
   if (x < 820) {  // a few keys collect many duplicates (sub-pages become sub-databases)
-    k.id = static_cast<uint32_t>(rng_.below(14));
+    k.id = static_cast<uint32_t>(rng_.below(x < 620 ? 5 : 14));
   } else if (x < 940) {
     k.id = static_cast<uint32_t>(rng_.below(kHotKeys));
   } else {
@@ -337,14 +337,14 @@ Op Generator::data_op(const Model &m) {
       break;
     case OpKind::Del:
       op.key = pick_key(m, db, false);
-      if (is_dup(opt_, db) && rng_.chance(0.5)) {
+      if (is_dup(opt_, db) && rng_.chance(0.85)) {  // mostly one pair: keys keep many duplicates
         op.arg = 1;
         pick_pair(m, db, &op.key, &op.val);
       }
       break;
     case OpKind::Drop:
       // Dropping is drastic; keep it rare so trees grow deep.
-      if (!rng_.chance(0.15) || db == 0) {
+      if (!rng_.chance(opt_.dupsort ? 0.03 : 0.15) || db == 0) {
         op.kind = OpKind::Get;
         op.key = pick_key(m, db, false);
         break;
@@ -489,7 +489,7 @@ Op Generator::cursor_op(const Model &m) {
     }
     case kDel:
       op.kind = OpKind::CursorDel;
-      if (is_dup(opt_, db) && rng_.chance(0.3)) op.flags = MDB_NODUPDATA;
+      if (is_dup(opt_, db) && rng_.chance(0.12)) op.flags = MDB_NODUPDATA;
       break;
     case kCount:
       op.kind = OpKind::CursorCount;

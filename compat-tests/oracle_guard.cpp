@@ -117,8 +117,11 @@ void OracleGuard::after(const Op &op, int rc, MDB_cursor *const *cursors) {
   const bool own = op.kind == OpKind::CursorGet || op.kind == OpKind::CursorPut || op.kind == OpKind::CursorClose ||
                    op.kind == OpKind::CursorRenew || op.kind == OpKind::CursorOpen;
   // Early refusals (bad sizes, EINVAL) leave the cursor as it was.
+  // A failed relative move may leave the cursor where it was.
+  const bool searched = op.kind == OpKind::CursorGet && op.arg != MDB_NEXT_NODUP && op.arg != MDB_PREV_NODUP &&
+                        positions_afresh(op);
   const bool ran = op.kind == OpKind::CursorPut ? (rc == 0 || rc == MDB_KEYEXIST)
-                   : op.kind == OpKind::CursorGet ? (rc == 0 || rc == MDB_NOTFOUND)
+                   : op.kind == OpKind::CursorGet ? (rc == 0 || (rc == MDB_NOTFOUND && searched))
                                                   : true;
   if (own && ran) {
     bool moves = op.kind != OpKind::CursorGet || positions_afresh(op) || op.arg == MDB_NEXT ||

@@ -82,7 +82,15 @@ bool Runner::full_check(const Op &op) {
   }
   res_[0].clear();
   res_[0].set_rc("rc", 0);
-  for (auto &d : first) res_[0].num("entries", static_cast<int64_t>(d.items.size()));
+  for (auto &d : first) {
+    res_[0].num("entries", static_cast<int64_t>(d.items.size()));
+    if (!(d.flags & MDB_DUPSORT)) continue;
+    size_t run = 0;  // coverage: keys with many duplicates (sub-databases)
+    for (size_t j = 0; j < d.items.size(); j++) {
+      run = (j && d.items[j].first == d.items[j - 1].first) ? run + 1 : 1;
+      if (run == 100) coverage_["keys with >= 100 duplicates at a full check"]++;
+    }
+  }
   return true;
 }
 

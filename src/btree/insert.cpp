@@ -627,6 +627,32 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (flags & MDB_CURRENT) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		rc = MDB_SUCCESS;
+		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub)) {
+			Page *cp = mc->pg[mc->top];
+			if (mc->ki[mc->top] >= numkeys(cp)) return MDB_NOTFOUND;
+			if (!node_in_bounds(env, cp, mc->ki[mc->top])) return MDB_CORRUPTED;
+			Node *cn = node_at(cp, mc->ki[mc->top]);
+			if (cn->flags & F_DUPDATA) {
+				// No current duplicate (e.g. after a failed search).
+				if (!(xcursor_of(mc)->flags & kCursorInitialized)) return EINVAL;
+				if (!(cn->flags & F_SUBDATA) && !(mc->db->flags & MDB_DUPFIXED)) {
+					MDB_val cur;
+					if ((rc = cursor_get(xcursor_of(mc), &cur, nullptr, MDB_GET_CURRENT))) return rc;
+					if (cur.mv_size != data->mv_size) {
+						// A duplicate of another size in a sub-page: delete
+						// the old one and insert the new one (lmdb.h), which
+						// must sort into the same place.  The key may point
+						// into the page: copy it first.
+						if (data->mv_size == 0) return MDB_BAD_VALSIZE;
+						char kbuf[kMaxKeySize];
+						std::memcpy(kbuf, key->mv_data, key->mv_size);
+						MDB_val k2{key->mv_size, kbuf};
+						if ((rc = cursor_del(mc, 0))) return rc;
+						return cursor_put(mc, &k2, data, flags & ~unsigned(MDB_CURRENT));
+					}
+				}
+			}
+		}
 	} else if (mc->db->root == kInvalidPgno) {
 		mc->snum = 0;
 		mc->top = 0;

@@ -26,7 +26,11 @@ static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
 	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
 		MDB_cursor *m3 = (mc->flags & kCursorSub) ? (m2->xcursor ? xcursor_of(m2) : nullptr) : m2;
 		if (!m3 || m3 == mc || m3->snum < mc->snum) continue;
-		if (m3->pg[lvl] == from) m3->pg[lvl] = to;
+		if (m3->pg[lvl] == from) {
+			m3->pg[lvl] = to;
+			// A sub-page lives inside the leaf: follow it to the copy.
+			if (!(mc->flags & kCursorSub) && is_leaf(to)) xcursor_refresh(m3, lvl, to);
+		}
 	}
 }
 

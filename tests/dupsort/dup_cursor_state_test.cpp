@@ -244,3 +244,34 @@ TEST_CASE("a cursor on a single item keeps no deleted mark from an earlier delet
 	CHECK(get(c, MDB_NEXT_DUP).rc == MDB_NOTFOUND);
 	CHECK(get(c, MDB_PREV_DUP).data == "2");
 }
+
+// A write through another cursor copies the leaf page (copy-on-write): a
+// cursor on a key with a sub-page must follow its duplicates to the copy.
+TEST_CASE("cursors on a sub-page follow a copy-on-write of the leaf", "[dupsort]") {
+	DupEnv e(MDB_DUPSORT);
+	REQUIRE(e.put("k", "first") == 0);
+	REQUIRE(e.put("k", "second") == 0);
+	REQUIRE(e.put("k", "third") == 0);
+	e.commit();
+	e.begin();
+	MDB_cursor *c = e.cursor();
+	REQUIRE(get(c, MDB_GET_BOTH, "k", "second").rc == 0);
+	const std::string first = "first";
+	REQUIRE(e.del("k", &first) == 0);  // the leaf is copied first
+	Got g = get(c, MDB_GET_CURRENT);
+	CHECK(g.rc == 0);
+	CHECK(g.data == "second");
+	size_t n = 0;
+	REQUIRE(mdb_cursor_count(c, &n) == 0);
+	CHECK(n == 2);
+	CHECK(get(c, MDB_NEXT_DUP).data == "third");
+	CHECK(get(c, MDB_PREV_DUP).data == "second");
+	CHECK(get(c, MDB_PREV_DUP).rc == MDB_NOTFOUND);
+	e.commit();
+	e.begin();
+	c = e.cursor();
+	REQUIRE(get(c, MDB_GET_BOTH, "k", "third").rc == 0);
+	REQUIRE(e.put("k", "fourth") == 0);
+	CHECK(get(c, MDB_GET_CURRENT).data == "third");
+	CHECK(get(c, MDB_PREV_DUP).data == "second");
+}

@@ -459,6 +459,9 @@ int cursor_del(MDB_cursor *mc, unsigned flags) {
 	if (leaf->flags & F_DUPDATA) {
 		if (!mc->xcursor) return MDB_CORRUPTED;
 		if (flags & MDB_NODUPDATA) {
+			// Without a current duplicate (after a failed search) the
+			// sub-cursor's record is not this key's: load it.
+			if (!(xcursor_of(mc)->flags & kCursorInitialized) && (rc = xcursor_init1(mc, leaf))) return rc;
 			mc->db->entries -= mc->xcursor->db.entries - 1;
 			xcursor_of(mc)->flags &= ~kCursorInitialized;
 		} else {

@@ -631,7 +631,8 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (flags & MDB_CURRENT) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		rc = MDB_SUCCESS;
-		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub)) {
+		// (MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key.)
+		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub) && !(flags & MDB_APPENDDUP)) {
 			Page *cp = mc->pg[mc->top];
 			if (mc->ki[mc->top] >= numkeys(cp)) return MDB_NOTFOUND;
 			if (!node_in_bounds(env, cp, mc->ki[mc->top])) return MDB_CORRUPTED;

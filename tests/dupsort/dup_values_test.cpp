@@ -36,3 +36,27 @@ TEST_CASE("an empty single item is not silently dropped by a second value", "[du
 	CHECK(e.put("j", "x") == 0);  // the transaction is still usable
 	e.commit();
 }
+
+// mdb_load -a stores the duplicates of a key with MDB_CURRENT|MDB_APPENDDUP
+// on a cursor already on that key (ITS#9500: 0.9.24 replaced the current
+// duplicate instead).
+TEST_CASE("MDB_CURRENT with MDB_APPENDDUP adds a duplicate to the current key", "[dupsort]") {
+	for (unsigned flags : {unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED)}) {
+		DupEnv e(flags);
+		MDB_cursor *c = e.cursor();
+		const std::string k = "key";
+		std::vector<std::string> items;
+		for (unsigned i = 0; i < 300; i++) items.push_back(item(i));
+		MDB_val kv = val(k), dv = val(items[0]);
+		REQUIRE(mdb_cursor_put(c, &kv, &dv, MDB_APPEND) == 0);
+		for (unsigned i = 1; i < items.size(); i++) {
+			dv = val(items[i]);
+			REQUIRE(mdb_cursor_put(c, &kv, &dv, MDB_CURRENT | MDB_APPENDDUP) == 0);
+		}
+		dv = val(items[5]);
+		CHECK(mdb_cursor_put(c, &kv, &dv, MDB_CURRENT | MDB_APPENDDUP) == MDB_KEYEXIST);
+		auto all = e.all();
+		REQUIRE(all.size() == items.size());
+		for (unsigned i = 0; i < items.size(); i++) CHECK(all[i].second == items[i]);
+	}
+}

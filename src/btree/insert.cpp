@@ -27,7 +27,11 @@ static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
 	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
 		MDB_cursor *m3 = (mc->flags & kCursorSub) ? (m2->xcursor ? xcursor_of(m2) : nullptr) : m2;
 		if (!m3 || m3 == mc || m3->snum < mc->snum) continue;
-		if (m3->pg[lvl] == from) m3->pg[lvl] = to;
+		if (m3->pg[lvl] == from) {
+			m3->pg[lvl] = to;
+			// A sub-page lives inside the leaf: follow it to the copy.
+			if (!(mc->flags & kCursorSub) && is_leaf(to)) xcursor_refresh(m3, lvl, to);
+		}
 	}
 }
 
@@ -640,6 +644,33 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (flags & MDB_CURRENT) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		rc = MDB_SUCCESS;
+		// (MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key.)
+		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub) && !(flags & MDB_APPENDDUP)) {
+			Page *cp = mc->pg[mc->top];
+			if (mc->ki[mc->top] >= numkeys(cp)) return MDB_NOTFOUND;
+			if (!node_in_bounds(env, cp, mc->ki[mc->top])) return MDB_CORRUPTED;
+			Node *cn = node_at(cp, mc->ki[mc->top]);
+			if (cn->flags & F_DUPDATA) {
+				// No current duplicate (e.g. after a failed search).
+				if (!(xcursor_of(mc)->flags & kCursorInitialized)) return EINVAL;
+				if (!(cn->flags & F_SUBDATA) && !(mc->db->flags & MDB_DUPFIXED)) {
+					MDB_val cur;
+					if ((rc = cursor_get(xcursor_of(mc), &cur, nullptr, MDB_GET_CURRENT))) return rc;
+					if (cur.mv_size != data->mv_size) {
+						// A duplicate of another size in a sub-page: delete
+						// the old one and insert the new one (lmdb.h), which
+						// must sort into the same place.  The key may point
+						// into the page: copy it first.
+						if (data->mv_size == 0) return MDB_BAD_VALSIZE;
+						char kbuf[kMaxKeySize];
+						std::memcpy(kbuf, key->mv_data, key->mv_size);
+						MDB_val k2{key->mv_size, kbuf};
+						if ((rc = cursor_del(mc, 0))) return rc;
+						return cursor_put(mc, &k2, data, flags & ~unsigned(MDB_CURRENT));
+					}
+				}
+			}
+		}
 	} else if (mc->db->root == kInvalidPgno) {
 		mc->snum = 0;
 		mc->top = 0;
@@ -748,6 +779,9 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 					if (flags & (MDB_NODUPDATA | MDB_APPENDDUP)) return MDB_KEYEXIST;
 					goto current;
 				}
+				// Duplicates are the keys of a sub-database: an empty item
+				// cannot be one of them (and must not be dropped).
+				if (olddata.mv_size == 0) return MDB_BAD_VALSIZE;
 				dkey.mv_size = olddata.mv_size;
 				dkey.mv_data = std::memcpy(reinterpret_cast<char *>(fp) + kPageHdr, olddata.mv_data,
 				                           olddata.mv_size);
@@ -953,6 +987,7 @@ new_sub:
 			if (flags & F_SUBDATA) {
 				std::memcpy(node_data(leaf), &mc->xcursor->db, sizeof(DbRecord));
 			}
+			xcursor_sync_peers(mc);
 			insert_data = int(mc->xcursor->db.entries - ecount);
 		}
 		if (insert_data) mc->db->entries++;

@@ -359,8 +359,11 @@ static inline int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, boo
 		rc = last ? cursor_last(xcursor_of(mc), data, nullptr)
 		          : cursor_first(xcursor_of(mc), data, nullptr);
 		if (rc) return rc;
-	} else if (data) {
-		if ((rc = node_read(mc, leaf, data))) return rc;
+	} else {
+		// A single item: the sub-cursor must not stay on the duplicates of
+		// the key the cursor came from.
+		if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+		if (data && (rc = node_read(mc, leaf, data))) return rc;
 	}
 	get_key(leaf, key);
 	return MDB_SUCCESS;
@@ -438,16 +441,29 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		if (mc->ki[mc->top] + 1u >= numkeys(mp)) return MDB_NOTFOUND;
 		mc->flags ^= kCursorEof;
 	}
-	if (mc->db->flags & MDB_DUPSORT) {
+	// (Past the last node, e.g. after a failed search: no current key.)
+	if ((mc->db->flags & MDB_DUPSORT) && mc->ki[mc->top] < numkeys(mp)) {
 		Node *leaf;
-		if (mc->ki[mc->top] >= numkeys(mp)) return MDB_NOTFOUND;
 		if ((rc = current_node(mc, &leaf))) return rc;
 		if (leaf->flags & F_DUPDATA) {
 			if (op == MDB_NEXT || op == MDB_NEXT_DUP) {
-				rc = cursor_next(xcursor_of(mc), data, nullptr, MDB_NEXT);
-				if (op != MDB_NEXT || rc != MDB_NOTFOUND) {
-					if (rc == MDB_SUCCESS) get_key(leaf, key);
-					return rc;
+				if (!(xcursor_of(mc)->flags & kCursorInitialized)) {
+					// Not among this key's duplicates: either the cursor's
+					// item was deleted and this key is the next one (start
+					// at its first duplicate), or a search failed here (the
+					// key counts as passed, like the item there in a plain
+					// database).
+					if (mc->flags & kCursorDel) {
+						mc->flags ^= kCursorDel;
+						return fetch_current(mc, key, data, false);
+					}
+					if (op == MDB_NEXT_DUP) return MDB_NOTFOUND;
+				} else {
+					rc = cursor_next(xcursor_of(mc), data, nullptr, MDB_NEXT);
+					if (op != MDB_NEXT || rc != MDB_NOTFOUND) {
+						if (rc == MDB_SUCCESS) get_key(leaf, key);
+						return rc;
+					}
 				}
 			}
 		} else {
@@ -486,7 +502,11 @@ int cursor_prev(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		Node *leaf;
 		if ((rc = current_node(mc, &leaf))) return rc;
 		if (leaf->flags & F_DUPDATA) {
-			if (op == MDB_PREV || op == MDB_PREV_DUP) {
+			if ((op == MDB_PREV || op == MDB_PREV_DUP) && !(xcursor_of(mc)->flags & kCursorInitialized)) {
+				// Not among this key's duplicates (see cursor_next): the
+				// previous item is the previous key's last one.
+				if (op == MDB_PREV_DUP) return MDB_NOTFOUND;
+			} else if (op == MDB_PREV || op == MDB_PREV_DUP) {
 				rc = cursor_prev(xcursor_of(mc), data, nullptr, MDB_PREV);
 				if (op != MDB_PREV || rc != MDB_NOTFOUND) {
 					if (rc == MDB_SUCCESS) {
@@ -740,7 +760,12 @@ int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		rc = EINVAL;
 		break;
 	}
-	if (mc->flags & kCursorDel) mc->flags ^= kCursorDel;
+	if (mc->flags & kCursorDel) {
+		// The cursor has been positioned: the "current item was deleted"
+		// state is over, for its duplicates as well.
+		mc->flags ^= kCursorDel;
+		if (mc->xcursor) xcursor_of(mc)->flags &= ~kCursorDel;
+	}
 	return rc;
 }
 

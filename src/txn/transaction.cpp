@@ -24,19 +24,47 @@ static txnid_t current_meta_txnid(void *ctx) {
 	return pick_meta(static_cast<MDB_env *>(ctx))->txnid;
 }
 
-// Allocate a txn with room for the per-db arrays.
-static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
-	MDB_txn *txn = new (std::nothrow) MDB_txn;
-	if (!txn) return nullptr;
-	unsigned n = env->maxdbs;
-	txn->dbs = static_cast<DbRecord *>(std::calloc(n, sizeof(DbRecord)));
-	txn->dbflags = static_cast<uint8_t *>(std::calloc(n, 1));
-	txn->dbiseqs = static_cast<unsigned *>(std::calloc(n, sizeof(unsigned)));
-	if (with_cursors) txn->cursors = static_cast<MDB_cursor **>(std::calloc(n, sizeof(MDB_cursor *)));
-	if (!txn->dbs || !txn->dbflags || !txn->dbiseqs || (with_cursors && !txn->cursors)) {
-		txn_free(txn);
-		return nullptr;
-	}
+// The lock file's shared words (the published txnid, the snapshot id of
+// each reader slot) are read and written by other threads and processes
+// without locks: always through atomic operations.
+static inline txnid_t shared_load(const volatile txnid_t *p) {
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+static inline void shared_store(volatile txnid_t *p, txnid_t v) {
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+// Keeps the loads before it ahead of the loads after it.  x86-64 does not
+// reorder loads with other loads: only the compiler must be held back.
+static inline void load_load_barrier() {
+#if defined(__x86_64__) || defined(__i386__)
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#else
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
+}
+
+// A txn and its per-db arrays in one block: the MDB_txn, then dbs[],
+// cursors[] (write txns), dbiseqs[] (unless borrowed from the env) and
+// dbflags[].
+static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors, bool own_dbiseqs) {
+	size_t n = env->maxdbs;
+	size_t size = sizeof(MDB_txn) + n * sizeof(DbRecord);
+	size_t off_cursors = size;
+	if (with_cursors) size += n * sizeof(MDB_cursor *);
+	size_t off_seqs = size;
+	if (own_dbiseqs) size += n * sizeof(unsigned);
+	size_t off_flags = size;
+	size += n;
+	static_assert(sizeof(MDB_txn) % alignof(DbRecord) == 0 && alignof(MDB_txn) >= alignof(DbRecord));
+	void *block = std::calloc(1, size);
+	if (!block) return nullptr;
+	MDB_txn *txn = new (block) MDB_txn;
+	char *base = static_cast<char *>(block);
+	txn->dbs = reinterpret_cast<DbRecord *>(base + sizeof(MDB_txn));
+	if (with_cursors) txn->cursors = reinterpret_cast<MDB_cursor **>(base + off_cursors);
+	txn->dbiseqs = own_dbiseqs ? reinterpret_cast<unsigned *>(base + off_seqs) : env->dbiseqs;
+	txn->dbflags = reinterpret_cast<uint8_t *>(base + off_flags);
 	txn->env = env;
 	txn->dbxs = env->dbxs;
 	return txn;
@@ -44,57 +72,75 @@ static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
 
 void txn_free(MDB_txn *txn) {
 	if (!txn) return;
-	std::free(txn->dbs);
-	std::free(txn->dbflags);
-	std::free(txn->dbiseqs);
-	std::free(txn->cursors);
-	delete txn;
+	txn->~MDB_txn();
+	std::free(txn);
 }
 
 MDB_txn *txn0_create(MDB_env *env) {
-	MDB_txn *t = txn_alloc(env, true);
+	MDB_txn *t = txn_alloc(env, true, true);
 	if (t) t->flags = kTxnFinished;
 	return t;
 }
 
-// Take the snapshot (read txn) or the writer lock (write txn) and load the
-// core db records.
-static int txn_renew0(MDB_txn *txn, bool try_write) {
+// Take the snapshot (read txn, `flags` has kTxnRdonly) or the writer lock
+// (write txn) and load the core db records.  A write txn is the env's txn0,
+// which another thread may be using until the writer lock is ours: nothing
+// in it is touched before that.
+static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 	MDB_env *env = txn->env;
 	Meta *meta;
-	unsigned flags = txn->flags & kTxnRdonly;
 	int rc;
 	bool new_notls = false;
 	volatile txnid_t *shared = env->locks.shared_txnid();
 
+	flags &= kTxnRdonly;
 	if (flags) {
-		if (!shared) {
-			meta = pick_meta(env);
-			txn->txnid = meta->txnid;
-			txn->reader = nullptr;
-		} else {
-			lock::ReaderSlot *r = txn->reader;
+		lock::ReaderSlot *r = nullptr;
+		if (shared) {
+			r = txn->reader;
 			if (!r || !(env->flags & MDB_NOTLS)) {
 				if ((rc = env->locks.acquire_reader(&r))) return rc;
 				new_notls = (env->flags & MDB_NOTLS) != 0;
 			}
-			do {
-				r->txnid = *shared;
-			} while (r->txnid != *shared);
-			if (!r->txnid && (env->flags & MDB_RDONLY)) {
+		}
+		txn->reader = r;
+		for (;;) {
+			txnid_t id;
+			if (!r) {
 				meta = pick_meta(env);
-				r->txnid = meta->txnid;
+				id = meta->txnid;
 			} else {
-				meta = env->metas[r->txnid & 1];
+				// Publish the snapshot in the slot before using it, and
+				// make sure it was still the newest one afterwards:
+				// otherwise a writer may already have decided that
+				// nobody needs the pages it replaced.
+				do {
+					id = shared_load(shared);
+					__atomic_store_n(&r->txnid, id, __ATOMIC_SEQ_CST);
+				} while (id != __atomic_load_n(shared, __ATOMIC_SEQ_CST));
+				if (!id && (env->flags & MDB_RDONLY)) {
+					// No writer published a txnid since the lock file was
+					// set up (a read-only opener does not publish one).
+					meta = pick_meta(env);
+					id = meta->txnid;
+					shared_store(&r->txnid, id);
+				} else {
+					meta = env->metas[id & 1];
+				}
 			}
-			txn->txnid = r->txnid;
-			txn->reader = r;
+			txn->txnid = id;
+			std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+			txn->next_pgno = meta->last_pgno + 1;
+			// A reader that stalled after choosing its meta page may find
+			// it rewritten by a writer two commits later: start over.
+			load_load_barrier();
+			if (*static_cast<volatile txnid_t *>(&meta->txnid) == id) break;
 		}
 	} else {
 		if (shared) {
 			rc = env->locks.lock_writer(try_write, current_meta_txnid, env);
 			if (rc) return rc;
-			txn->txnid = *shared;
+			txn->txnid = shared_load(shared);
 			meta = env->metas[txn->txnid & 1];
 		} else {
 			meta = pick_meta(env);
@@ -111,10 +157,10 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 		txn->saving_freelist = false;
 		env->txn = txn;
 		std::memcpy(txn->dbiseqs, env->dbiseqs, env->maxdbs * sizeof(unsigned));
+		std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+		txn->next_pgno = meta->last_pgno + 1;
 	}
 
-	std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
-	txn->next_pgno = meta->last_pgno + 1;
 	txn->flags = flags;
 	txn->numdbs = env->numdbs;
 	for (unsigned i = kCoreDbs; i < txn->numdbs; i++) {
@@ -150,22 +196,18 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		return nested_txn_begin(parent, ret);
 	}
 	if (flags & MDB_RDONLY) {
-		txn = txn_alloc(env, false);
+		txn = txn_alloc(env, false, false);
 		if (!txn) return ENOMEM;
-		txn->flags = flags;
-		std::free(txn->dbiseqs);
-		txn->dbiseqs = nullptr;
-		txn->dbiseqs = env->dbiseqs;
-		rc = txn_renew0(txn, false);
+		rc = txn_renew0(txn, flags, false);
 		if (rc) {
-			txn->dbiseqs = nullptr;
 			txn_free(txn);
 			return rc;
 		}
 	} else {
+		// txn0 may still be in use by another thread: renew0 takes the
+		// writer lock before it touches it.
 		txn = env->txn0;
-		txn->flags = flags;
-		rc = txn_renew0(txn, try_write);
+		rc = txn_renew0(txn, flags, try_write);
 		if (rc) return rc;
 	}
 	txn->flags |= flags;
@@ -175,7 +217,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 
 int txn_renew(MDB_txn *txn) {
 	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
-	return txn_renew0(txn, false);
+	return txn_renew0(txn, txn->flags, false);
 }
 
 // Export or close the db handles opened in this txn.
@@ -217,7 +259,7 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 	dbis_update(txn, mode & kEndUpdate);
 	if (txn->flags & kTxnRdonly) {
 		if (txn->reader) {
-			txn->reader->txnid = lock::kNoSnapshot;
+			shared_store(&txn->reader->txnid, lock::kNoSnapshot);
 			if (!(env->flags & MDB_NOTLS)) {
 				txn->reader = nullptr;
 			} else if (mode & kEndSlot) {
@@ -243,10 +285,7 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 			nested_txn_detach(txn);
 		}
 	}
-	if (mode & kEndFree) {
-		if (txn->flags & kTxnRdonly) txn->dbiseqs = nullptr;  // borrowed from env
-		txn_free(txn);
-	}
+	if (mode & kEndFree) txn_free(txn);
 }
 
 void txn_abort(MDB_txn *txn) {
@@ -324,7 +363,9 @@ static int write_meta(MDB_txn *txn) {
 	buf.m = *pick_meta(env);
 	buf.m.magic = kMagic;
 	buf.m.version = kDataVersion;
-	buf.m.mapsize = env->mapsize;
+	// The map size recorded only grows: a process with a smaller map
+	// (it has not adopted another one's mdb_env_set_mapsize) keeps it.
+	if (buf.m.mapsize < env->mapsize) buf.m.mapsize = env->mapsize;
 	buf.m.dbs[kFreeDbi] = txn->dbs[kFreeDbi];
 	buf.m.dbs[kMainDbi] = txn->dbs[kMainDbi];
 	buf.m.last_pgno = txn->next_pgno - 1;
@@ -340,7 +381,7 @@ static int write_meta(MDB_txn *txn) {
 			return rc;
 		}
 	}
-	if (volatile txnid_t *shared = env->locks.shared_txnid()) *shared = txn->txnid;
+	if (volatile txnid_t *shared = env->locks.shared_txnid()) shared_store(shared, txn->txnid);
 	return MDB_SUCCESS;
 }
 

@@ -57,7 +57,8 @@ static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors, bool own_dbiseqs) {
 	size_t off_flags = size;
 	size += n;
 	static_assert(sizeof(MDB_txn) % alignof(DbRecord) == 0 && alignof(MDB_txn) >= alignof(DbRecord));
-	void *block = std::calloc(1, size);
+	void *block = std::malloc(size);
+	if (block) std::memset(static_cast<char *>(block) + sizeof(MDB_txn), 0, size - sizeof(MDB_txn));
 	if (!block) return nullptr;
 	MDB_txn *txn = new (block) MDB_txn;
 	char *base = static_cast<char *>(block);

@@ -99,7 +99,14 @@ static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 		lock::ReaderSlot *r = nullptr;
 		if (shared) {
 			r = txn->reader;
-			if (!r || !(env->flags & MDB_NOTLS)) {
+			if (r && (env->flags & MDB_NOTLS)) {
+				// A reset MDB_NOTLS txn kept its slot; not usable by a
+				// fork child, nor while it holds a snapshot.
+				if (__atomic_load_n(&r->pid, __ATOMIC_ACQUIRE) !=
+				        lock::detail::g_pid.load(std::memory_order_relaxed) ||
+				    shared_load(&r->txnid) != lock::kNoSnapshot)
+					return MDB_BAD_RSLOT;
+			} else {
 				if ((rc = env->locks.acquire_reader(&r))) return rc;
 				new_notls = (env->flags & MDB_NOTLS) != 0;
 			}

@@ -193,3 +193,38 @@ TEST_CASE("env: MDB_RDONLY where the process may not write", "[concurrency][env]
 	}
 	chmod(envdir.c_str(), 0755);
 }
+
+TEST_CASE("env: a fork child cannot use its parent's reader slots (MDB_BAD_RSLOT)", "[concurrency][env]") {
+	unsigned flags = GENERATE(0u, unsigned(MDB_NOTLS));
+	INFO("env flags " << flags);
+	TempDir dir;
+	Env env;
+	REQUIRE(env.open(dir.path(), MDB_NOSYNC | flags) == 0);
+	REQUIRE(init_balances(env, kKeys) == 0);
+	MDB_txn *r;
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &r) == 0);
+	mdb_txn_reset(r);
+	std::fflush(nullptr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		// Misuse on purpose: the parent's environment in the child.
+		int code = 0;
+		if (flags & MDB_NOTLS) {
+			if (mdb_txn_renew(r) != MDB_BAD_RSLOT) code = 1;
+		} else {
+			MDB_txn *t;
+			if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &t) != MDB_BAD_RSLOT) code = 1;
+		}
+		_exit(code);
+	}
+	int st = 0;
+	REQUIRE(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st));
+	CHECK(WEXITSTATUS(st) == 0);
+	// The parent's slot is untouched and still works.
+	REQUIRE(mdb_txn_renew(r) == 0);
+	Snapshot s;
+	CHECK(scan(r, &s) == 0);
+	CHECK(invariant_holds(s, kKeys));
+	mdb_txn_abort(r);
+}

@@ -63,8 +63,19 @@ int cursor_set(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op, in
 int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
 int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data);
 void cursor_copy(const MDB_cursor *src, MDB_cursor *dst);
-// Validity of node i of page p (bounds inside the page).
-bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
+// Validity of node i of page p: the node, its key and its inline data lie
+// inside the page.  Pages written by this txn (dirty) and sub-pages inside
+// a validated node are trusted.
+inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
+	if (p->flags & (format::P_DIRTY | format::P_SUBP)) return true;
+	unsigned off = ptrs(p)[i];
+	unsigned ps = env->psize;
+	if (off < p->upper || off + kNodeHdr > ps) return false;
+	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+	size_t sz = size_t(off) + kNodeHdr + n->ksize;
+	if (p->flags & format::P_LEAF) sz += (n->flags & format::F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
+	return sz <= ps;
+}
 
 // ---- modification (btree/insert.cpp, btree/remove.cpp) -------------------
 int page_touch(MDB_cursor *mc);
@@ -105,5 +116,7 @@ int cmp_int(const MDB_val *a, const MDB_val *b);    // unsigned int
 int cmp_cint(const MDB_val *a, const MDB_val *b);   // unsigned int or size_t by size
 int cmp_long(const MDB_val *a, const MDB_val *b);   // size_t
 void set_default_cmp(MDB_txn *txn, MDB_dbi dbi);
+// The orders implied by a database's flags.
+void default_cmp_for(uint16_t flags, DbAux &x);
 
 }  // namespace lmdb

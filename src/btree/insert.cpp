@@ -5,6 +5,7 @@
 
 #include "btree/cursor.h"
 #include "btree/dupsort.h"
+#include "txn/spill.h"
 
 namespace lmdb {
 
@@ -35,6 +36,17 @@ int page_touch(MDB_cursor *mc) {
 	MDB_txn *txn = mc->txn;
 	Page *np;
 	int rc;
+	if (!is_dirty(mp) && (txn->flags & kTxnSpills)) {
+		if ((rc = unspill(txn, mp, &np))) {
+			txn->flags |= kTxnError;
+			return rc;
+		}
+		if (np) {
+			mc->pg[mc->top] = np;
+			retarget_cursors(mc, mp, np);
+			return MDB_SUCCESS;
+		}
+	}
 	if (!is_dirty(mp)) {
 		if ((rc = txn->free_pgs.reserve_more(1)) || (rc = page_alloc(mc, 1, &np))) {
 			txn->flags |= kTxnError;
@@ -612,6 +624,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 		data[1].mv_size = 0;
 		if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;
 	}
+	bool nospill = flags & kNoSpill;
 	flags &= ~kNoSpill;
 
 	if (mc->txn->flags & (kTxnRdonly | kTxnBlocked))
@@ -658,6 +671,12 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	}
 
 	if (mc->flags & kCursorDel) mc->flags ^= kCursorDel;
+
+	if (!nospill) {
+		MDB_val total = *data;
+		if (flags & MDB_MULTIPLE) total.mv_size = data->mv_size * dcount;
+		if ((rc2 = spill_if_needed(mc, key, &total))) return rc2;
+	}
 
 	if (rc == kNoRoot) {
 		Page *np;
@@ -830,9 +849,24 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 			if ((rc2 = page_get(mc->txn, pg, &omp))) return rc2;
 			if (!is_overflow(omp)) return MDB_CORRUPTED;
 			unsigned ovpages = omp->overflow_pages;
-			if (ovpages >= dpages && is_dirty(omp) &&
-			    (!mc->txn->parent || mc->txn->dirty.find(pg))) {
-				// Dirty in this txn and large enough: overwrite in place.
+			if (ovpages >= dpages && !is_dirty(omp) && (mc->txn->flags & kTxnSpills)) {
+				Page *np;
+				if ((rc2 = unspill(mc->txn, omp, &np))) return rc2;
+				if (np) omp = np;
+			}
+			if (ovpages >= dpages && is_dirty(omp)) {
+				// Written by this txn or an ancestor, and large enough:
+				// overwrite in place (a child first takes its own copy).
+				if (mc->txn->parent && !mc->txn->dirty.find(pg)) {
+					Page *np = page_buffer_alloc(env, ovpages);
+					if (!np) return ENOMEM;
+					if ((rc2 = mc->txn->dirty.insert(pg, np))) {
+						page_buffer_free(env, np, ovpages);
+						return rc2;
+					}
+					std::memcpy(np, omp, size_t(env->psize) * ovpages);
+					omp = np;
+				}
 				set_node_dsize(leaf, data->mv_size);
 				if (flags & MDB_RESERVE)
 					data->mv_data = page_data(omp);

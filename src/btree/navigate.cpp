@@ -22,17 +22,6 @@ static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	return true;
 }
 
-bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	unsigned off = ptrs(p)[i];
-	unsigned end = is_subpage(p) ? unsigned(p->upper) + 0xffff : env->psize;
-	if (is_subpage(p)) return true;  // sub-pages live inside a validated node
-	if (off < p->upper || off + kNodeHdr > end) return false;
-	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
-	size_t sz = size_t(off) + kNodeHdr + n->ksize;
-	if (is_leaf(p)) sz += (n->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
-	return sz <= end;
-}
-
 int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 	if (!(txn->flags & (kTxnRdonly | kTxnWritemap))) {
 		for (MDB_txn *t = txn; t; t = t->parent) {
@@ -58,6 +47,50 @@ int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 
 // ---- search inside a page -----------------------------------------------
 
+// Byte-order comparison, inlined into the search loop for the default order.
+struct MemnOrder {
+	static int compare(const MDB_val *a, const MDB_val *b) {
+		size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+		int r = std::memcmp(a->mv_data, b->mv_data, n);
+		if (r) return r;
+		return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+	}
+};
+
+// Binary search of the nodes [low, high] of mp.  With kCheck, every probed
+// node's key is bounds-checked (pages read from the file); pages this txn
+// wrote are trusted.  Returns the last comparison, the index in *iout, or
+// kBadNode when a node lies outside the page.
+inline constexpr int kBadNode = 0x7fffffff;
+
+template <bool kCheck, class Cmp>
+static inline int search_nodes(const Page *mp, int low, int high, const MDB_val *key, Cmp cmp,
+                               unsigned psize, unsigned *iout) {
+	int rc = 0;
+	unsigned i = 0;
+	const unsigned upper = mp->upper;
+	while (low <= high) {
+		i = unsigned(low + high) >> 1;
+		unsigned off = ptrs(mp)[i];
+		const Node *node = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(mp) + off);
+		if constexpr (kCheck) {
+			if (off < upper || off + kNodeHdr > psize || off + kNodeHdr + node->ksize > psize) {
+				*iout = i;
+				return kBadNode;
+			}
+		}
+		MDB_val nodekey{node->ksize, const_cast<char *>(node_key(node))};
+		rc = cmp(key, &nodekey);
+		if (rc == 0) break;
+		if (rc > 0)
+			low = int(i) + 1;
+		else
+			high = int(i) - 1;
+	}
+	*iout = i;
+	return rc;
+}
+
 Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 	Page *mp = mc->pg[mc->top];
 	unsigned nkeys = numkeys(mp);
@@ -69,9 +102,8 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 	}
 	int rc = 0;
 	unsigned i = 0;
-	Node *node = nullptr;
-	MDB_val nodekey;
 	if (is_leaf2(mp)) {
+		MDB_val nodekey;
 		nodekey.mv_size = mc->db->pad;
 		while (low <= high) {
 			i = unsigned(low + high) >> 1;
@@ -83,35 +115,29 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 			else
 				high = int(i) - 1;
 		}
-		node = reinterpret_cast<Node *>(page_data(mp));  // placeholder, never dereferenced
 	} else {
-		while (low <= high) {
-			i = unsigned(low + high) >> 1;
-			if (!node_in_bounds(mc->txn->env, mp, i)) {
-				mc->txn->flags |= kTxnError;
-				mc->ki[mc->top] = uint16_t(i);
-				if (exactp) *exactp = 0;
-				return nullptr;
-			}
-			node = node_at(mp, i);
-			nodekey.mv_size = node->ksize;
-			nodekey.mv_data = node_key(node);
-			rc = cmp(key, &nodekey);
-			if (rc == 0) break;
-			if (rc > 0)
-				low = int(i) + 1;
-			else
-				high = int(i) - 1;
+		const unsigned psize = mc->txn->env->psize;
+		const bool trusted = is_dirty(mp) || is_subpage(mp);
+		if (cmp == cmp_memn) {
+			rc = trusted ? search_nodes<false>(mp, low, high, key, MemnOrder::compare, psize, &i)
+			             : search_nodes<true>(mp, low, high, key, MemnOrder::compare, psize, &i);
+		} else {
+			rc = trusted ? search_nodes<false>(mp, low, high, key, cmp, psize, &i)
+			             : search_nodes<true>(mp, low, high, key, cmp, psize, &i);
+		}
+		if (rc == kBadNode) {
+			mc->txn->flags |= kTxnError;
+			mc->ki[mc->top] = indx_t(i);
+			if (exactp) *exactp = 0;
+			return nullptr;
 		}
 	}
-	if (rc > 0) {
-		i++;
-		if (!is_leaf2(mp) && i < nkeys) node = node_at(mp, i);
-	}
+	if (rc > 0) i++;
 	if (exactp) *exactp = (rc == 0 && nkeys > 0);
 	mc->ki[mc->top] = indx_t(i);
 	if (i >= nkeys) return nullptr;
-	return node;
+	// LEAF2 pages have no nodes: return a non-null placeholder.
+	return is_leaf2(mp) ? reinterpret_cast<Node *>(page_data(mp)) : node_at(mp, i);
 }
 
 // ---- the cursor stack ---------------------------------------------------
@@ -316,7 +342,7 @@ static inline int current_node(MDB_cursor *mc, Node **out) {
 
 // Deliver the item at the cursor (after a positioning move).  `last`
 // selects the last duplicate instead of the first.
-static int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
+static inline int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
 	Page *mp = mc->pg[mc->top];
 	if (is_leaf2(mp)) {
 		if (key) {

@@ -7,12 +7,14 @@
 
 #include "btree/cursor.h"
 #include "btree/dupsort.h"
+#include "txn/spill.h"
 
 namespace lmdb {
 
 using namespace format;
 
 inline constexpr unsigned kFillThreshold = 250;  // per mille of a page
+inline constexpr unsigned kNoSpillDel = 0x8000;  // internal: no spilling in this delete
 
 static long page_fill(const MDB_env *env, const Page *p) {
 	return 1000L * long(env->psize - kPageHdr - size_left(p)) / long(env->psize - kPageHdr);
@@ -441,6 +443,9 @@ int cursor_del(MDB_cursor *mc, unsigned flags) {
 	if (!(mc->flags & kCursorInitialized)) return EINVAL;
 	if (mc->ki[mc->top] >= numkeys(mc->pg[mc->top])) return MDB_NOTFOUND;
 
+	if (!(flags & kNoSpillDel) && (rc = spill_if_needed(mc, nullptr, nullptr))) return rc;
+	flags &= ~kNoSpillDel;
+
 	rc = cursor_touch(mc);
 	if (rc) return rc;
 
@@ -457,7 +462,7 @@ int cursor_del(MDB_cursor *mc, unsigned flags) {
 			xcursor_of(mc)->flags &= ~kCursorInitialized;
 		} else {
 			if (!(leaf->flags & F_SUBDATA)) xcursor_of(mc)->pg[0] = reinterpret_cast<Page *>(node_data(leaf));
-			rc = cursor_del(xcursor_of(mc), 0);
+			rc = cursor_del(xcursor_of(mc), kNoSpillDel);
 			if (rc) return rc;
 			if (mc->xcursor->db.entries) {
 				if (leaf->flags & F_SUBDATA) {

@@ -46,8 +46,8 @@ static inline void load_load_barrier() {
 
 // A txn and its per-db arrays in one block: the MDB_txn, then dbs[],
 // cursors[] (write txns), dbiseqs[] (unless borrowed from the env) and
-// dbflags[].
-static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors, bool own_dbiseqs) {
+// dbflags[].  Freed as a whole by txn_free().
+static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseqs) {
 	size_t n = env->maxdbs;
 	size_t size = sizeof(MDB_txn) + n * sizeof(DbRecord);
 	size_t off_cursors = size;
@@ -57,19 +57,24 @@ static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors, bool own_dbiseqs) {
 	size_t off_flags = size;
 	size += n;
 	static_assert(sizeof(MDB_txn) % alignof(DbRecord) == 0 && alignof(MDB_txn) >= alignof(DbRecord));
+	// Not calloc: the constructor initialises the MDB_txn, and clearing
+	// it twice was a large part of a read txn's begin.
 	void *block = std::malloc(size);
-	if (block) std::memset(static_cast<char *>(block) + sizeof(MDB_txn), 0, size - sizeof(MDB_txn));
 	if (!block) return nullptr;
+	std::memset(static_cast<char *>(block) + sizeof(MDB_txn), 0, size - sizeof(MDB_txn));
 	MDB_txn *txn = new (block) MDB_txn;
 	char *base = static_cast<char *>(block);
 	txn->dbs = reinterpret_cast<DbRecord *>(base + sizeof(MDB_txn));
 	if (with_cursors) txn->cursors = reinterpret_cast<MDB_cursor **>(base + off_cursors);
 	txn->dbiseqs = own_dbiseqs ? reinterpret_cast<unsigned *>(base + off_seqs) : env->dbiseqs;
+	txn->owns_dbiseqs = own_dbiseqs;
 	txn->dbflags = reinterpret_cast<uint8_t *>(base + off_flags);
 	txn->env = env;
 	txn->dbxs = env->dbxs;
 	return txn;
 }
+
+MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) { return txn_alloc_block(env, with_cursors, true); }
 
 void txn_free(MDB_txn *txn) {
 	if (!txn) return;
@@ -78,7 +83,7 @@ void txn_free(MDB_txn *txn) {
 }
 
 MDB_txn *txn0_create(MDB_env *env) {
-	MDB_txn *t = txn_alloc(env, true, true);
+	MDB_txn *t = txn_alloc(env, true);
 	if (t) t->flags = kTxnFinished;
 	return t;
 }
@@ -141,8 +146,13 @@ static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 			txn->next_pgno = meta->last_pgno + 1;
 			// A reader that stalled after choosing its meta page may find
 			// it rewritten by a writer two commits later: start over.
+			// (Only then: the published txnid has moved on.  A meta page
+			// that never matched -- a damaged file -- is used as it is,
+			// as upstream does, instead of looping.)
 			load_load_barrier();
-			if (*static_cast<volatile txnid_t *>(&meta->txnid) == id) break;
+			if (*static_cast<volatile txnid_t *>(&meta->txnid) == id || !r ||
+			    shared_load(shared) == id)
+				break;
 		}
 	} else {
 		if (shared) {
@@ -159,6 +169,7 @@ static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 		txn->loose = nullptr;
 		txn->loose_count = 0;
 		txn->dirty.clear();
+		txn->spilled.clear();
 		txn->free_pgs.clear();
 		txn->reclaimed.clear();
 		txn->last_reclaimed = 0;
@@ -192,6 +203,9 @@ static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 
 int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	bool try_write = flags & MDB_TRY_WRITE;
+	// Per-txn durability flags (upstream 0.9 accepts and ignores them;
+	// honouring them only ever skips a sync the caller asked to skip).
+	unsigned sync_flags = (flags & MDB_RDONLY) ? 0 : flags & (MDB_NOSYNC | MDB_NOMETASYNC);
 	flags &= MDB_RDONLY;
 	flags |= env->flags & MDB_WRITEMAP;
 	if (env->flags & MDB_RDONLY & ~flags) return EACCES;
@@ -204,7 +218,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		return nested_txn_begin(parent, ret);
 	}
 	if (flags & MDB_RDONLY) {
-		txn = txn_alloc(env, false, false);
+		txn = txn_alloc_block(env, false, false);
 		if (!txn) return ENOMEM;
 		rc = txn_renew0(txn, flags, false);
 		if (rc) {
@@ -218,7 +232,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		rc = txn_renew0(txn, flags, try_write);
 		if (rc) return rc;
 	}
-	txn->flags |= flags;
+	txn->flags |= flags | sync_flags;
 	*ret = txn;
 	return MDB_SUCCESS;
 }
@@ -358,7 +372,7 @@ static int page_flush(MDB_txn *txn) {
 	return MDB_SUCCESS;
 }
 
-static int write_meta(MDB_txn *txn) {
+static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 	MDB_env *env = txn->env;
 	unsigned toggle = unsigned(txn->txnid & 1);
 	struct {
@@ -383,7 +397,7 @@ static int write_meta(MDB_txn *txn) {
 		env->flags |= kEnvFatalError;
 		return rc;
 	}
-	if (!(env->flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
+	if (!(sync_flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
 		if ((rc = os::data_sync(env->fd.get()))) {
 			env->flags |= kEnvFatalError;
 			return rc;
@@ -432,8 +446,11 @@ int txn_commit(MDB_txn *txn) {
 	}
 	if ((rc = freelist_save(txn))) goto fail;
 	if ((rc = page_flush(txn))) goto fail;
-	if ((rc = env_sync(env, false))) goto fail;
-	if ((rc = write_meta(txn))) goto fail;
+	{
+		unsigned sync_flags = env->flags | (txn->flags & (MDB_NOSYNC | MDB_NOMETASYNC));
+		if (!(sync_flags & MDB_NOSYNC) && (rc = env_sync(env, false))) goto fail;
+		if ((rc = write_meta(txn, sync_flags))) goto fail;
+	}
 	end_mode = kEndCommitted | kEndUpdate;
 
 done:

@@ -276,35 +276,45 @@ static void dirty_free_all(MDB_txn *txn) {
 	txn->loose_count = 0;
 }
 
+// The end of a read txn (txn_end's read-only half; also the whole of
+// mdb_txn_reset, kept small).
+static inline void read_txn_end(MDB_txn *txn, unsigned mode) {
+	MDB_env *env = txn->env;
+	if (txn->numdbs > kCoreDbs) dbis_update(txn, mode & kEndUpdate);
+	if (lock::ReaderSlot *r = txn->reader) {
+		shared_store(&r->txnid, lock::kNoSnapshot);
+		if (!(env->flags & MDB_NOTLS)) {
+			txn->reader = nullptr;
+		} else if (mode & kEndSlot) {
+			env->locks.release_reader(r);
+			txn->reader = nullptr;
+		}
+	}
+	txn->numdbs = 0;
+	txn->flags |= kTxnFinished;
+}
+
 void txn_end(MDB_txn *txn, unsigned mode) {
 	MDB_env *env = txn->env;
-	dbis_update(txn, mode & kEndUpdate);
 	if (txn->flags & kTxnRdonly) {
-		if (txn->reader) {
-			shared_store(&txn->reader->txnid, lock::kNoSnapshot);
-			if (!(env->flags & MDB_NOTLS)) {
-				txn->reader = nullptr;
-			} else if (mode & kEndSlot) {
-				env->locks.release_reader(txn->reader);
-				txn->reader = nullptr;
+		read_txn_end(txn, mode);
+	} else {
+		dbis_update(txn, mode & kEndUpdate);
+		if (!(txn->flags & kTxnFinished)) {
+			if (!(mode & kEndUpdate)) cursors_close(txn, false);
+			dirty_free_all(txn);
+			txn->numdbs = 0;
+			txn->flags = kTxnFinished;
+			if (!txn->parent) {
+				txn->free_pgs.clear();
+				txn->reclaimed.clear();
+				txn->last_reclaimed = 0;
+				env->txn = nullptr;
+				mode &= ~kEndFree;  // txn0 is kept for reuse
+				if (env->locks.shared_txnid()) env->locks.unlock_writer();
+			} else {
+				nested_txn_detach(txn);
 			}
-		}
-		txn->numdbs = 0;
-		txn->flags |= kTxnFinished;
-	} else if (!(txn->flags & kTxnFinished)) {
-		if (!(mode & kEndUpdate)) cursors_close(txn, false);
-		dirty_free_all(txn);
-		txn->numdbs = 0;
-		txn->flags = kTxnFinished;
-		if (!txn->parent) {
-			txn->free_pgs.clear();
-			txn->reclaimed.clear();
-			txn->last_reclaimed = 0;
-			env->txn = nullptr;
-			mode &= ~kEndFree;  // txn0 is kept for reuse
-			if (env->locks.shared_txnid()) env->locks.unlock_writer();
-		} else {
-			nested_txn_detach(txn);
 		}
 	}
 	if (mode & kEndFree) txn_free(txn);
@@ -318,7 +328,7 @@ void txn_abort(MDB_txn *txn) {
 
 void txn_reset(MDB_txn *txn) {
 	if (!txn || !(txn->flags & kTxnRdonly)) return;
-	txn_end(txn, kEndReset);
+	read_txn_end(txn, kEndReset);
 }
 
 // Write all dirty pages in page order, coalescing adjacent pages into one

@@ -231,6 +231,10 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 	}
 	if ((flags & (MDB_RDONLY | MDB_NOLOCK)) == MDB_RDONLY) {
 		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
+		// A read-only environment on a read-only file system runs
+		// without a lock file, as upstream does (nobody can write there,
+		// so there is nothing to lock against).
+		if (rc == EROFS) rc = env->locks.open(lpath, mode, flags | MDB_NOLOCK, env->maxreaders, &excl);
 		if (rc) goto leave;
 	} else if (flags & MDB_NOLOCK) {
 		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
@@ -242,7 +246,8 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		default_cmp_for(pick_meta(env)->dbs[kMainDbi].flags, env->dbxs[kMainDbi]);
 	}
 	if (excl) {
-		if (volatile txnid_t *shared = env->locks.shared_txnid()) *shared = pick_meta(env)->txnid;
+		if (volatile txnid_t *shared = env->locks.shared_txnid())
+			__atomic_store_n(shared, pick_meta(env)->txnid, __ATOMIC_RELEASE);
 		if ((rc = env->locks.share())) goto leave;
 	}
 	if (!(flags & MDB_RDONLY)) {

@@ -36,9 +36,15 @@ void store(volatile T &v, U x) {
 
 // ---- process-wide state ------------------------------------------------------
 
+}  // namespace
+
 // getpid() is a system call on current glibc; the reader fast path must not
 // make one, so the pid is cached and refreshed in a fork child.
-std::atomic<pid_t> g_pid{0};
+std::atomic<pid_t> detail::g_pid{0};
+
+namespace {
+
+using detail::g_pid;
 
 // Per-process record of an open lock file, shared by every LockTable of
 // this process that opened the same file (same device and inode).  POSIX
@@ -528,6 +534,9 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 	im->file = entry;
 	im->exclusive = excl;
 	impl_ = im;
+	shared_ = &entry->map->header.txnid;
+	key_ = im->key;
+	key_valid_ = im->have_key;
 	if (exclusive)
 		*exclusive = excl;
 	return 0;
@@ -549,6 +558,8 @@ void LockTable::close() {
 	if (!im)
 		return;
 	impl_ = nullptr;
+	shared_ = nullptr;
+	key_valid_ = false;
 	// No more thread-exit callbacks for this table's key, then give back
 	// every slot this table handed out that still belongs to this process.
 	if (im->have_key)
@@ -597,7 +608,7 @@ void LockTable::unlock_writer() {
 	pthread_mutex_unlock(&impl_->lf()->writer.writer_mutex);
 }
 
-int LockTable::acquire_reader(ReaderSlot **slot) {
+int LockTable::acquire_reader_slow(ReaderSlot **slot) {
 	*slot = nullptr;
 	Impl *im = impl_;
 	if (!im)
@@ -694,12 +705,6 @@ txnid_t LockTable::oldest_reader(txnid_t last) const {
 		}
 	}
 	return oldest;
-}
-
-volatile txnid_t *LockTable::shared_txnid() {
-	if (!impl_ || !impl_->file)
-		return nullptr;
-	return &impl_->lf()->header.txnid;
 }
 
 unsigned LockTable::max_readers() const {

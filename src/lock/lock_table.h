@@ -7,12 +7,19 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 
 #include "lmdb.h"
 #include "lock/lock_layout.h"
 
 namespace lmdb::lock {
+
+namespace detail {
+// This process's id, cached because getpid() is a system call; set by the
+// first LockTable::open() and refreshed in a fork child.
+extern std::atomic<pid_t> g_pid;
+}  // namespace detail
 
 // Called while holding a writer mutex that was found owner-dead: returns
 // the txn id of the newest valid meta page of the data file.
@@ -79,7 +86,21 @@ public:
 	// slot still holds a snapshot or belongs to another process (fork).
 	// Returns MDB_READERS_FULL when every slot is taken.
 	// With MDB_NOLOCK the slot is a per-thread dummy outside any file.
-	int acquire_reader(ReaderSlot **slot);
+	int acquire_reader(ReaderSlot **slot) {
+		// Fast path, inline: this thread's slot from an earlier txn.
+		*slot = nullptr;
+		if (key_valid_) {
+			if (auto *r = static_cast<ReaderSlot *>(pthread_getspecific(key_))) {
+				if (__atomic_load_n(&r->pid, __ATOMIC_ACQUIRE) !=
+				        detail::g_pid.load(std::memory_order_relaxed) ||
+				    __atomic_load_n(&r->txnid, __ATOMIC_ACQUIRE) != kNoSnapshot)
+					return MDB_BAD_RSLOT;
+				*slot = r;
+				return 0;
+			}
+		}
+		return acquire_reader_slow(slot);
+	}
 	// Give a slot back (MDB_NOTLS transactions when they end).  If it is
 	// the calling thread's kept slot, the thread forgets it too.
 	void release_reader(ReaderSlot *slot);
@@ -88,7 +109,7 @@ public:
 
 	// The last committed txnid as published in the lock file (readers
 	// take their snapshot id from it).  nullptr with MDB_NOLOCK.
-	volatile txnid_t *shared_txnid();
+	volatile txnid_t *shared_txnid() const { return shared_; }
 
 	// Slots in the table (from the file size, which may differ from the
 	// `maxreaders` given to open() when the file already existed).
@@ -104,7 +125,13 @@ public:
 
 private:
 	struct Impl;
+	int acquire_reader_slow(ReaderSlot **slot);
+
 	Impl *impl_ = nullptr;
+	// Copies of what the read-txn fast path needs, set by open().
+	volatile txnid_t *shared_ = nullptr;  // nullptr with MDB_NOLOCK
+	pthread_key_t key_{};
+	bool key_valid_ = false;  // key_ holds each thread's slot (no MDB_NOTLS)
 };
 
 }  // namespace lmdb::lock

@@ -42,8 +42,7 @@ int nested_txn_begin(MDB_txn *parent, MDB_txn **ret) {
 	MDB_env *env = parent->env;
 	MDB_txn *txn = txn_alloc(env, true);
 	if (!txn) return ENOMEM;
-	std::free(txn->dbiseqs);
-	txn->dbiseqs = parent->dbiseqs;
+	txn->dbiseqs = parent->dbiseqs;  // its own array is part of the txn's block
 	txn->owns_dbiseqs = false;
 	txn->flags = parent->flags & ~(kTxnDirty | kTxnSpills);
 	txn->txnid = parent->txnid;

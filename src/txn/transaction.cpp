@@ -24,31 +24,62 @@ static txnid_t current_meta_txnid(void *ctx) {
 	return pick_meta(static_cast<MDB_env *>(ctx))->txnid;
 }
 
-// Allocate a txn with room for the per-db arrays.
-MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
-	MDB_txn *txn = new (std::nothrow) MDB_txn;
-	if (!txn) return nullptr;
-	unsigned n = env->maxdbs;
-	txn->dbs = static_cast<DbRecord *>(std::calloc(n, sizeof(DbRecord)));
-	txn->dbflags = static_cast<uint8_t *>(std::calloc(n, 1));
-	txn->dbiseqs = static_cast<unsigned *>(std::calloc(n, sizeof(unsigned)));
-	if (with_cursors) txn->cursors = static_cast<MDB_cursor **>(std::calloc(n, sizeof(MDB_cursor *)));
-	if (!txn->dbs || !txn->dbflags || !txn->dbiseqs || (with_cursors && !txn->cursors)) {
-		txn_free(txn);
-		return nullptr;
-	}
+// The lock file's shared words (the published txnid, the snapshot id of
+// each reader slot) are read and written by other threads and processes
+// without locks: always through atomic operations.
+static inline txnid_t shared_load(const volatile txnid_t *p) {
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+static inline void shared_store(volatile txnid_t *p, txnid_t v) {
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+// Keeps the loads before it ahead of the loads after it.  x86-64 does not
+// reorder loads with other loads: only the compiler must be held back.
+static inline void load_load_barrier() {
+#if defined(__x86_64__) || defined(__i386__)
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#else
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
+}
+
+// A txn and its per-db arrays in one block: the MDB_txn, then dbs[],
+// cursors[] (write txns), dbiseqs[] (unless borrowed from the env) and
+// dbflags[].  Freed as a whole by txn_free().
+static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseqs) {
+	size_t n = env->maxdbs;
+	size_t size = sizeof(MDB_txn) + n * sizeof(DbRecord);
+	size_t off_cursors = size;
+	if (with_cursors) size += n * sizeof(MDB_cursor *);
+	size_t off_seqs = size;
+	if (own_dbiseqs) size += n * sizeof(unsigned);
+	size_t off_flags = size;
+	size += n;
+	static_assert(sizeof(MDB_txn) % alignof(DbRecord) == 0 && alignof(MDB_txn) >= alignof(DbRecord));
+	// Not calloc: the constructor initialises the MDB_txn, and clearing
+	// it twice was a large part of a read txn's begin.
+	void *block = std::malloc(size);
+	if (!block) return nullptr;
+	std::memset(static_cast<char *>(block) + sizeof(MDB_txn), 0, size - sizeof(MDB_txn));
+	MDB_txn *txn = new (block) MDB_txn;
+	char *base = static_cast<char *>(block);
+	txn->dbs = reinterpret_cast<DbRecord *>(base + sizeof(MDB_txn));
+	if (with_cursors) txn->cursors = reinterpret_cast<MDB_cursor **>(base + off_cursors);
+	txn->dbiseqs = own_dbiseqs ? reinterpret_cast<unsigned *>(base + off_seqs) : env->dbiseqs;
+	txn->owns_dbiseqs = own_dbiseqs;
+	txn->dbflags = reinterpret_cast<uint8_t *>(base + off_flags);
 	txn->env = env;
 	txn->dbxs = env->dbxs;
 	return txn;
 }
 
+MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) { return txn_alloc_block(env, with_cursors, true); }
+
 void txn_free(MDB_txn *txn) {
 	if (!txn) return;
-	std::free(txn->dbs);
-	std::free(txn->dbflags);
-	if (txn->owns_dbiseqs) std::free(txn->dbiseqs);
-	std::free(txn->cursors);
-	delete txn;
+	txn->~MDB_txn();
+	std::free(txn);
 }
 
 MDB_txn *txn0_create(MDB_env *env) {
@@ -57,44 +88,77 @@ MDB_txn *txn0_create(MDB_env *env) {
 	return t;
 }
 
-// Take the snapshot (read txn) or the writer lock (write txn) and load the
-// core db records.
-static int txn_renew0(MDB_txn *txn, bool try_write) {
+// Take the snapshot (read txn, `flags` has kTxnRdonly) or the writer lock
+// (write txn) and load the core db records.  A write txn is the env's txn0,
+// which another thread may be using until the writer lock is ours: nothing
+// in it is touched before that.
+static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 	MDB_env *env = txn->env;
 	Meta *meta;
-	unsigned flags = txn->flags & kTxnRdonly;
 	int rc;
 	bool new_notls = false;
 	volatile txnid_t *shared = env->locks.shared_txnid();
 
+	flags &= kTxnRdonly;
 	if (flags) {
-		if (!shared) {
-			meta = pick_meta(env);
-			txn->txnid = meta->txnid;
-			txn->reader = nullptr;
-		} else {
-			lock::ReaderSlot *r = txn->reader;
-			if (!r || !(env->flags & MDB_NOTLS)) {
+		lock::ReaderSlot *r = nullptr;
+		if (shared) {
+			r = txn->reader;
+			if (r && (env->flags & MDB_NOTLS)) {
+				// A reset MDB_NOTLS txn kept its slot; not usable by a
+				// fork child, nor while it holds a snapshot.
+				if (__atomic_load_n(&r->pid, __ATOMIC_ACQUIRE) !=
+				        lock::detail::g_pid.load(std::memory_order_relaxed) ||
+				    shared_load(&r->txnid) != lock::kNoSnapshot)
+					return MDB_BAD_RSLOT;
+			} else {
 				if ((rc = env->locks.acquire_reader(&r))) return rc;
 				new_notls = (env->flags & MDB_NOTLS) != 0;
 			}
-			do {
-				r->txnid = *shared;
-			} while (r->txnid != *shared);
-			if (!r->txnid && (env->flags & MDB_RDONLY)) {
+		}
+		txn->reader = r;
+		for (;;) {
+			txnid_t id;
+			if (!r) {
 				meta = pick_meta(env);
-				r->txnid = meta->txnid;
+				id = meta->txnid;
 			} else {
-				meta = env->metas[r->txnid & 1];
+				// Publish the snapshot in the slot before using it, and
+				// make sure it was still the newest one afterwards:
+				// otherwise a writer may already have decided that
+				// nobody needs the pages it replaced.
+				do {
+					id = shared_load(shared);
+					__atomic_store_n(&r->txnid, id, __ATOMIC_SEQ_CST);
+				} while (id != __atomic_load_n(shared, __ATOMIC_SEQ_CST));
+				if (!id && (env->flags & MDB_RDONLY)) {
+					// No writer published a txnid since the lock file was
+					// set up (a read-only opener does not publish one).
+					meta = pick_meta(env);
+					id = meta->txnid;
+					shared_store(&r->txnid, id);
+				} else {
+					meta = env->metas[id & 1];
+				}
 			}
-			txn->txnid = r->txnid;
-			txn->reader = r;
+			txn->txnid = id;
+			std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+			txn->next_pgno = meta->last_pgno + 1;
+			// A reader that stalled after choosing its meta page may find
+			// it rewritten by a writer two commits later: start over.
+			// (Only then: the published txnid has moved on.  A meta page
+			// that never matched -- a damaged file -- is used as it is,
+			// as upstream does, instead of looping.)
+			load_load_barrier();
+			if (*static_cast<volatile txnid_t *>(&meta->txnid) == id || !r ||
+			    shared_load(shared) == id)
+				break;
 		}
 	} else {
 		if (shared) {
 			rc = env->locks.lock_writer(try_write, current_meta_txnid, env);
 			if (rc) return rc;
-			txn->txnid = *shared;
+			txn->txnid = shared_load(shared);
 			meta = env->metas[txn->txnid & 1];
 		} else {
 			meta = pick_meta(env);
@@ -112,10 +176,10 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 		txn->saving_freelist = false;
 		env->txn = txn;
 		std::memcpy(txn->dbiseqs, env->dbiseqs, env->maxdbs * sizeof(unsigned));
+		std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+		txn->next_pgno = meta->last_pgno + 1;
 	}
 
-	std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
-	txn->next_pgno = meta->last_pgno + 1;
 	txn->flags = flags;
 	txn->numdbs = env->numdbs;
 	for (unsigned i = kCoreDbs; i < txn->numdbs; i++) {
@@ -154,21 +218,18 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		return nested_txn_begin(parent, ret);
 	}
 	if (flags & MDB_RDONLY) {
-		txn = txn_alloc(env, false);
+		txn = txn_alloc_block(env, false, false);
 		if (!txn) return ENOMEM;
-		txn->flags = flags;
-		std::free(txn->dbiseqs);
-		txn->dbiseqs = env->dbiseqs;
-		txn->owns_dbiseqs = false;
-		rc = txn_renew0(txn, false);
+		rc = txn_renew0(txn, flags, false);
 		if (rc) {
 			txn_free(txn);
 			return rc;
 		}
 	} else {
+		// txn0 may still be in use by another thread: renew0 takes the
+		// writer lock before it touches it.
 		txn = env->txn0;
-		txn->flags = flags;
-		rc = txn_renew0(txn, try_write);
+		rc = txn_renew0(txn, flags, try_write);
 		if (rc) return rc;
 	}
 	txn->flags |= flags | sync_flags;
@@ -178,7 +239,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 
 int txn_renew(MDB_txn *txn) {
 	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
-	return txn_renew0(txn, false);
+	return txn_renew0(txn, txn->flags, false);
 }
 
 // Export or close the db handles opened in this txn.
@@ -215,35 +276,45 @@ static void dirty_free_all(MDB_txn *txn) {
 	txn->loose_count = 0;
 }
 
+// The end of a read txn (txn_end's read-only half; also the whole of
+// mdb_txn_reset, kept small).
+static inline void read_txn_end(MDB_txn *txn, unsigned mode) {
+	MDB_env *env = txn->env;
+	if (txn->numdbs > kCoreDbs) dbis_update(txn, mode & kEndUpdate);
+	if (lock::ReaderSlot *r = txn->reader) {
+		shared_store(&r->txnid, lock::kNoSnapshot);
+		if (!(env->flags & MDB_NOTLS)) {
+			txn->reader = nullptr;
+		} else if (mode & kEndSlot) {
+			env->locks.release_reader(r);
+			txn->reader = nullptr;
+		}
+	}
+	txn->numdbs = 0;
+	txn->flags |= kTxnFinished;
+}
+
 void txn_end(MDB_txn *txn, unsigned mode) {
 	MDB_env *env = txn->env;
-	dbis_update(txn, mode & kEndUpdate);
 	if (txn->flags & kTxnRdonly) {
-		if (txn->reader) {
-			txn->reader->txnid = lock::kNoSnapshot;
-			if (!(env->flags & MDB_NOTLS)) {
-				txn->reader = nullptr;
-			} else if (mode & kEndSlot) {
-				env->locks.release_reader(txn->reader);
-				txn->reader = nullptr;
+		read_txn_end(txn, mode);
+	} else {
+		dbis_update(txn, mode & kEndUpdate);
+		if (!(txn->flags & kTxnFinished)) {
+			if (!(mode & kEndUpdate)) cursors_close(txn, false);
+			dirty_free_all(txn);
+			txn->numdbs = 0;
+			txn->flags = kTxnFinished;
+			if (!txn->parent) {
+				txn->free_pgs.clear();
+				txn->reclaimed.clear();
+				txn->last_reclaimed = 0;
+				env->txn = nullptr;
+				mode &= ~kEndFree;  // txn0 is kept for reuse
+				if (env->locks.shared_txnid()) env->locks.unlock_writer();
+			} else {
+				nested_txn_detach(txn);
 			}
-		}
-		txn->numdbs = 0;
-		txn->flags |= kTxnFinished;
-	} else if (!(txn->flags & kTxnFinished)) {
-		if (!(mode & kEndUpdate)) cursors_close(txn, false);
-		dirty_free_all(txn);
-		txn->numdbs = 0;
-		txn->flags = kTxnFinished;
-		if (!txn->parent) {
-			txn->free_pgs.clear();
-			txn->reclaimed.clear();
-			txn->last_reclaimed = 0;
-			env->txn = nullptr;
-			mode &= ~kEndFree;  // txn0 is kept for reuse
-			if (env->locks.shared_txnid()) env->locks.unlock_writer();
-		} else {
-			nested_txn_detach(txn);
 		}
 	}
 	if (mode & kEndFree) txn_free(txn);
@@ -257,7 +328,7 @@ void txn_abort(MDB_txn *txn) {
 
 void txn_reset(MDB_txn *txn) {
 	if (!txn || !(txn->flags & kTxnRdonly)) return;
-	txn_end(txn, kEndReset);
+	read_txn_end(txn, kEndReset);
 }
 
 // Write all dirty pages in page order, coalescing adjacent pages into one
@@ -324,7 +395,9 @@ static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 	buf.m = *pick_meta(env);
 	buf.m.magic = kMagic;
 	buf.m.version = kDataVersion;
-	buf.m.mapsize = env->mapsize;
+	// The map size recorded only grows: a process with a smaller map
+	// (it has not adopted another one's mdb_env_set_mapsize) keeps it.
+	if (buf.m.mapsize < env->mapsize) buf.m.mapsize = env->mapsize;
 	buf.m.dbs[kFreeDbi] = txn->dbs[kFreeDbi];
 	buf.m.dbs[kMainDbi] = txn->dbs[kMainDbi];
 	buf.m.last_pgno = txn->next_pgno - 1;
@@ -340,7 +413,7 @@ static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 			return rc;
 		}
 	}
-	if (volatile txnid_t *shared = env->locks.shared_txnid()) *shared = txn->txnid;
+	if (volatile txnid_t *shared = env->locks.shared_txnid()) shared_store(shared, txn->txnid);
 	return MDB_SUCCESS;
 }
 

@@ -65,6 +65,11 @@ int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data);
 void cursor_copy(const MDB_cursor *src, MDB_cursor *dst);
 // Validity of node i of page p (bounds inside the page).
 bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
+// Whole-page check (every node, no overlaps, sub-pages): done once when a
+// page from the file becomes writable or is merged.
+bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
+// A LEAF2 page of the cursor's db holds numkeys * pad bytes within `size`.
+bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size);
 
 // ---- modification (btree/insert.cpp, btree/remove.cpp) -------------------
 int page_touch(MDB_cursor *mc);

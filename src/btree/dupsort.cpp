@@ -51,8 +51,13 @@ int xcursor_init1(MDB_cursor *mc, Node *node) {
 		xc->flags = kCursorSub;
 	} else {
 		Page *fp = reinterpret_cast<Page *>(node_data(node));
-		if (node_dsize(node) < kPageHdr || fp->lower < kPageHdr || fp->lower > fp->upper ||
-		    fp->upper > node_dsize(node)) {
+		// A sub-page: header inside the node, a leaf (LEAF2 exactly when
+		// the db is DUPFIXED) whose keys fit in the node.
+		unsigned want = P_LEAF | P_SUBP | ((mc->db->flags & MDB_DUPFIXED) ? P_LEAF2 : 0);
+		size_t dsize = node_dsize(node);
+		if (dsize < kPageHdr || fp->lower < kPageHdr || fp->lower > fp->upper || fp->upper > dsize ||
+		    (fp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) != want ||
+		    (is_leaf2(fp) && (!fp->pad || size_t(numkeys(fp)) * fp->pad > dsize - kPageHdr))) {
 			mc->txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
 		}

@@ -36,6 +36,12 @@ int page_touch(MDB_cursor *mc) {
 	Page *np;
 	int rc;
 	if (!is_dirty(mp)) {
+		// From here on the page is written through unchecked paths:
+		// check all of it once (hostile files, docs/hostile-files.md).
+		if (!page_nodes_sane(mc, mp)) {
+			txn->flags |= kTxnError;
+			return MDB_CORRUPTED;
+		}
 		if ((rc = txn->free_pgs.reserve_more(1)) || (rc = page_alloc(mc, 1, &np))) {
 			txn->flags |= kTxnError;
 			return rc;

@@ -1,6 +1,8 @@
 // Reading the tree: page lookup with validation, binary search inside a
 // page, descent from the root, and cursor movement.
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "btree/cursor.h"
@@ -12,9 +14,11 @@ using namespace format;
 
 // ---- validation of pages read from the file ------------------------------
 
+// Header of a page as read from the file: its own number, one type, the
+// node area inside the page.  Sub-page flags never appear on real pages.
 static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	if (p->pgno != pg) return false;
-	unsigned f = p->flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META);
+	unsigned f = p->flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_SUBP);
 	if (f == P_OVERFLOW) return p->overflow_pages >= 1;
 	if (f != P_BRANCH && f != P_LEAF) return false;
 	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > env->psize) return false;
@@ -22,15 +26,92 @@ static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	return true;
 }
 
-bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	unsigned off = ptrs(p)[i];
-	unsigned end = is_subpage(p) ? unsigned(p->upper) + 0xffff : env->psize;
-	if (is_subpage(p)) return true;  // sub-pages live inside a validated node
-	if (off < p->upper || off + kNodeHdr > end) return false;
+// Node at offset `off` of a page (or sub-page) of `size` bytes: inside it.
+static inline bool node_fits(const Page *p, unsigned off, size_t size) {
+	if (off < p->upper || off + kNodeHdr > size) return false;
 	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
 	size_t sz = size_t(off) + kNodeHdr + n->ksize;
 	if (is_leaf(p)) sz += (n->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
-	return sz <= end;
+	return sz <= size;
+}
+
+bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
+	unsigned off = ptrs(p)[i];
+	if (!is_subpage(p)) return node_fits(p, off, env->psize);
+	// A sub-page inside a page of the map is bounded by the end of that
+	// page.  Sub-pages elsewhere are in dirty pages, which were checked
+	// whole when they were copied from the map (page_nodes_sane).
+	const char *cp = reinterpret_cast<const char *>(p);
+	if (cp < env->map || cp >= env->map + env->mapsize) return true;
+	size_t rel = size_t(cp - env->map) % env->psize;
+	return node_fits(p, off, env->psize - rel);
+}
+
+// All nodes of a page (or of a sub-page of `size` bytes) inside it, not
+// overlapping; record and sub-page nodes well-formed.  dbflags: the db's.
+static bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
+	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > size) return false;
+	unsigned n = numkeys(p);
+	if (is_leaf2(p)) {
+		unsigned pad = subpage ? p->pad : 0;
+		return !subpage || (pad && size_t(n) * pad <= size - kPageHdr);
+	}
+	if (!n) return true;
+	uint16_t stackbuf[512];
+	uint16_t *offs = n <= 512 ? stackbuf : static_cast<uint16_t *>(std::malloc(n * sizeof(uint16_t)));
+	if (!offs) return false;
+	bool ok = true;
+	for (unsigned i = 0; i < n && ok; i++) {
+		unsigned off = ptrs(p)[i];
+		offs[i] = uint16_t(off);
+		if (!node_fits(p, off, size)) {
+			ok = false;
+			break;
+		}
+		if (!is_leaf(p)) continue;
+		const Node *nd = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+		unsigned f = nd->flags;
+		if (subpage) {
+			ok = f == 0;
+		} else if (f & F_DUPDATA) {
+			if (!(dbflags & MDB_DUPSORT) || (f & F_BIGDATA)) {
+				ok = false;
+			} else if (f & F_SUBDATA) {
+				ok = node_dsize(nd) == sizeof(DbRecord);
+			} else {
+				const Page *sp = reinterpret_cast<const Page *>(node_data(nd));
+				unsigned want = P_LEAF | P_SUBP | ((dbflags & MDB_DUPFIXED) ? P_LEAF2 : 0);
+				ok = node_dsize(nd) >= kPageHdr &&
+				     (sp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) == want &&
+				     nodes_sane(sp, node_dsize(nd), dbflags, true);
+			}
+		} else if (f & F_SUBDATA) {
+			ok = !(f & F_BIGDATA) && node_dsize(nd) == sizeof(DbRecord);
+		}
+	}
+	if (ok) {
+		// Sorted by offset, each node must end before the next begins.
+		std::sort(offs, offs + n);
+		for (unsigned i = 0; i + 1 < n && ok; i++) {
+			const Node *nd = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + offs[i]);
+			size_t end = size_t(offs[i]) + kNodeHdr + nd->ksize;
+			if (is_leaf(p)) end += (nd->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(nd);
+			ok = end <= offs[i + 1];
+		}
+	}
+	if (offs != stackbuf) std::free(offs);
+	return ok;
+}
+
+bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
+	if (is_overflow(p)) return true;
+	if (is_leaf2(p) && !leaf2_sane(mc, p, mc->txn->env->psize)) return false;
+	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false);
+}
+
+bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size) {
+	size_t pad = mc->db->pad;
+	return (mc->db->flags & MDB_DUPFIXED) && pad && size_t(numkeys(p)) * pad <= size - kPageHdr;
 }
 
 int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
@@ -42,13 +123,15 @@ int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 			}
 		}
 	}
-	if (pg >= txn->next_pgno || pg < kNumMetas) {
+	MDB_env *env = txn->env;
+	if (pg >= txn->next_pgno || pg < kNumMetas || !file_holds(env, pg + 1)) {
 		txn->flags |= kTxnError;
 		return MDB_PAGE_NOTFOUND;
 	}
-	MDB_env *env = txn->env;
 	Page *p = reinterpret_cast<Page *>(env->map + size_t(env->psize) * pg);
-	if (!page_header_sane(env, p, pg)) {
+	if (!page_header_sane(env, p, pg) ||
+	    (is_overflow(p) && (p->overflow_pages > txn->next_pgno - pg ||
+	                        !file_holds(env, pg + p->overflow_pages)))) {
 		txn->flags |= kTxnError;
 		return MDB_CORRUPTED;
 	}
@@ -194,7 +277,8 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			}
 		}
 		if (!ready) {
-			if (!node_in_bounds(mc->txn->env, mp, i)) {
+			// Deeper than the db's depth: a cycle or a misplaced page.
+			if (!node_in_bounds(mc->txn->env, mp, i) || mc->snum >= mc->db->depth) {
 				mc->txn->flags |= kTxnError;
 				return MDB_CORRUPTED;
 			}
@@ -208,7 +292,8 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			mp = mc->pg[mc->top];
 		}
 	}
-	if (!is_leaf(mp)) {
+	if (!is_leaf(mp) || mc->snum != mc->db->depth ||
+	    (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize))) {
 		mc->txn->flags |= kTxnError;
 		return MDB_CORRUPTED;
 	}
@@ -368,6 +453,10 @@ int cursor_sibling(MDB_cursor *mc, bool right) {
 		return rc;
 	}
 	if ((rc = cursor_push(mc, mp))) return rc;
+	if (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize)) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
 	if (!right) mc->ki[mc->top] = indx_t(numkeys(mp) - 1);
 	return MDB_SUCCESS;
 }

@@ -341,6 +341,16 @@ int rebalance(MDB_cursor *mc) {
 		mc->ki[mc->top] = 0;
 		fromleft = true;
 	}
+	{
+		// The neighbour is read (merged) without being touched: check it
+		// whole, and that it is the same kind of page.
+		Page *np = mn.pg[mn.top];
+		if (((np->flags ^ mc->pg[mc->top]->flags) & (P_BRANCH | P_LEAF | P_LEAF2)) ||
+		    (!is_dirty(np) && !page_nodes_sane(&mn, np))) {
+			mc->txn->flags |= kTxnError;
+			return MDB_CORRUPTED;
+		}
+	}
 
 	if (page_fill(env, mn.pg[mn.top]) >= long(thresh) && numkeys(mn.pg[mn.top]) > minkeys) {
 		rc = node_move(&mn, mc, fromleft);

@@ -111,7 +111,8 @@ struct Compactor {
 
 	int walk_page(Page *mp, pgno_t *newpg, bool dupdata, unsigned depth, unsigned level) {
 		int rc;
-		if (level > kCursorStack) return MDB_CORRUPTED;
+		// LEAF2 pages exist only in the sub-dbs of DUPFIXED dbs.
+		if (level > kCursorStack || (is_leaf2(mp) && !dupdata)) return MDB_CORRUPTED;
 		// Writable copy of the page; child numbers are patched in it.
 		char *work = static_cast<char *>(std::malloc(psize));
 		if (!work) return ENOMEM;
@@ -270,6 +271,16 @@ int copy_plain(MDB_env *env, int fd) {
 		locked = true;
 		if ((rc = txn_renew(txn))) {
 			env->locks.unlock_writer();
+			txn_abort(txn);
+			return rc;
+		}
+	}
+	// A byte copy does not walk the trees, but it must not pass off a
+	// snapshot whose roots are missing as a good copy.
+	for (unsigned dbi : {kFreeDbi, kMainDbi}) {
+		Page *rp;
+		if (txn->dbs[dbi].root != kInvalidPgno && (rc = page_get(txn, txn->dbs[dbi].root, &rp))) {
+			if (locked) env->locks.unlock_writer();
 			txn_abort(txn);
 			return rc;
 		}

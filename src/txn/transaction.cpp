@@ -307,6 +307,9 @@ static int page_flush(MDB_txn *txn) {
 	if (!rc && niov) rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
 	std::free(items);
 	if (rc) return rc;
+	uint64_t cur = env->file_pages.load(std::memory_order_relaxed);
+	while (cur < next_pg && !env->file_pages.compare_exchange_weak(cur, next_pg, std::memory_order_relaxed)) {
+	}
 	dirty_free_all(txn);
 	return MDB_SUCCESS;
 }

@@ -15,7 +15,7 @@
 
 namespace hostile {
 
-const char *const kDbNames[4] = {"tree", "big", "dups", "fixed"};
+const char *const kDbNames[kNumDbs] = {"tree", "big", "dups", "fixed", "ints"};
 
 namespace {
 
@@ -23,6 +23,7 @@ constexpr unsigned kTreeKeys = 400, kTreeExtra = 30;
 constexpr unsigned kBigKeys = 10;
 constexpr unsigned kDupKeys = 40, kDupsEach = 3, kDupBig = 300;
 constexpr unsigned kFixKeys = 20, kFixEach = 4, kFixBig = 1200;
+constexpr unsigned kIntKeys = 600;
 constexpr size_t kMapSize = size_t(16) << 20;
 
 std::string tree_key(unsigned i) {
@@ -67,6 +68,10 @@ std::string bigdup_val(unsigned j) {
 	s.resize(32, 'z');
 	return s;
 }
+std::string int_key(unsigned i) {
+	uint64_t x = uint64_t(i) * 7 + 3;
+	return std::string(reinterpret_cast<const char *>(&x), sizeof x);
+}
 std::string fix_key(unsigned i) {
 	char b[8];
 	std::snprintf(b, sizeof b, "f%02u", i);
@@ -79,6 +84,7 @@ unsigned db_flags(unsigned which) {
 	switch (which) {
 	case 2: return MDB_DUPSORT;
 	case 3: return MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP;
+	case 4: return MDB_INTEGERKEY;
 	default: return 0;
 	}
 }
@@ -94,7 +100,7 @@ unsigned db_flags(unsigned which) {
 int build_reference(const std::string &dir) {
 	MDB_env *env = nullptr;
 	MDB_txn *txn = nullptr, *reader = nullptr;
-	MDB_dbi dbi[4];
+	MDB_dbi dbi[kNumDbs];
 	CHECK_RC(mdb_env_create(&env));
 	struct Closer {
 		MDB_env *&e;
@@ -110,7 +116,7 @@ int build_reference(const std::string &dir) {
 
 	// txn 1: everything.
 	CHECK_RC(mdb_txn_begin(env, nullptr, 0, &txn));
-	for (unsigned d = 0; d < 4; d++) {
+	for (unsigned d = 0; d < kNumDbs; d++) {
 		int rc = mdb_dbi_open(txn, kDbNames[d], MDB_CREATE | db_flags(d), &dbi[d]);
 		if (rc) {
 			mdb_txn_abort(txn);
@@ -135,6 +141,7 @@ int build_reference(const std::string &dir) {
 		uint64_t x = uint64_t(j) * 3;
 		rc = put(dbi[3], V("F"), MDB_val{sizeof x, &x});
 	}
+	for (unsigned i = 0; i < kIntKeys && !rc; i++) rc = put(dbi[4], V(int_key(i)), V(tree_val(i, 2) + tree_val(i, 3)));
 	if (rc) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -410,6 +417,9 @@ private:
 			for (unsigned i = 0; i < kFixKeys; i++) v.push_back(fix_key(i));
 			v.push_back("F");
 			break;
+		case 4:
+			for (unsigned i = 0; i < kIntKeys; i++) v.push_back(int_key(i));
+			break;
 		}
 		return v;
 	}
@@ -419,7 +429,7 @@ private:
 		for (const char *n : kDbNames) names.push_back(n);
 		names.push_back("missing");
 		read_db(nullptr, 0, names);
-		for (unsigned d = 0; d < 4; d++) read_db(kDbNames[d], db_flags(d), expected_keys(d));
+		for (unsigned d = 0; d < kNumDbs; d++) read_db(kDbNames[d], db_flags(d), expected_keys(d));
 		read_db("missing", 0, {});
 	}
 
@@ -501,6 +511,14 @@ private:
 			}
 			break;
 		}
+		case 4:
+			for (unsigned i = 0; i < kIntKeys && ok(0); i += 5) {
+				if (i % 2)
+					ok(del(int_key(i), nullptr, "del int"));
+				else
+					ok(put(int_key(i + 1000), tree_val(i, 9), 0, "put int"));
+			}
+			break;
 		}
 		if (rc) {
 			mdb_txn_abort(txn);
@@ -510,7 +528,7 @@ private:
 	}
 
 	void write_all() {
-		for (unsigned d = 0; d < 4; d++) write_db(d);
+		for (unsigned d = 0; d < kNumDbs; d++) write_db(d);
 		// Drop one db entirely (walks every page of it) and create another.
 		MDB_txn *txn;
 		if (note(mdb_txn_begin(env_, nullptr, 0, &txn), "txn_begin(rw)")) return;

@@ -59,6 +59,7 @@ int build_reference(const std::string &dir);
 void exercise(const std::string &dir, const Plan &plan, Outcome *out);
 
 // Names of the named databases of the reference environment.
-extern const char *const kDbNames[4];
+inline constexpr unsigned kNumDbs = 5;
+extern const char *const kDbNames[kNumDbs];
 
 }  // namespace hostile

@@ -127,6 +127,12 @@ TEST_CASE("hostile: seeded random corruption", "[hostile][random]") {
 		return new (p) Shared();
 	}();
 	TempDir d, scratch;
+	if (const char *dump = std::getenv("HOSTILE_DUMP")) {
+		// Debugging aid: write the corrupted file of seed HOSTILE_SEED.
+		Image im = ref;
+		corrupt(im, base);
+		write_file(dump, im.bytes.data(), im.bytes.size());
+	}
 	uint64_t ran = 0;
 	for (uint64_t start = 0; start < iters; start += batch) {
 		uint64_t end = std::min(iters, start + batch);

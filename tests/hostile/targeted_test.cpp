@@ -109,7 +109,8 @@ TEST_CASE("hostile: the reference environment has the shapes the tests target", 
 	CHECK(pm.fixed_subpage_nodes.size() >= 10);
 	CHECK(pm.fixed_subdb_nodes.size() >= 1);
 	CHECK(pm.free_records.size() >= 2);
-	CHECK(pm.records.size() == 4);
+	CHECK(pm.records.size() == kNumDbs);
+	CHECK(tree(pm, "ints").depth >= 2);
 	// And the untouched reference passes the exercise without any error.
 	TempDir d, scratch;
 	install(d.path(), im);
@@ -292,7 +293,11 @@ TEST_CASE("hostile: wrong page types", "[hostile]") {
 	            T{"leaf flagged leaf2", 2, fmt::P_LEAF | fmt::P_LEAF2},
 	            T{"branch flagged leaf2", 1, fmt::P_LEAF | fmt::P_LEAF2},
 	            T{"branch flagged branch+leaf", 1, fmt::P_LEAF | fmt::P_BRANCH},
-	            T{"leaf flagged sub-page", 2, fmt::P_LEAF | fmt::P_SUBP}}) {
+	            T{"leaf flagged sub-page", 2, fmt::P_LEAF | fmt::P_SUBP},
+	            // A dirty page is written in place: never trust the flag from the file.
+	            T{"leaf flagged dirty", 2, fmt::P_LEAF | fmt::P_DIRTY},
+	            T{"branch flagged dirty", 1, fmt::P_BRANCH | fmt::P_DIRTY},
+	            T{"root flagged dirty", 0, fmt::P_BRANCH | fmt::P_DIRTY}}) {
 		check_case(t.name, [t](Image &im, PageMap &pm) {
 			uint64_t pg = pick(tree(pm, "tree"), t.level, t.level ? 1 : 0);
 			im.hdr(pg)->flags = t.flags;
@@ -363,6 +368,17 @@ TEST_CASE("hostile: nodes outside their page", "[hostile]") {
 			}
 		}, kBroken, kNone);
 	}
+	// Integer keys: the key size of node 1 picks the comparison on branch
+	// pages, so it is read before any search probe.
+	check_case("INTEGERKEY branch node 1 ptr far out", [](Image &im, PageMap &pm) {
+		im.set_ptr(pick(tree(pm, "ints"), 0), 1, 0xfff0);
+	}, kBroken, kCompactFails);
+	check_case("INTEGERKEY leaf key of 2 bytes", [](Image &im, PageMap &pm) {
+		uint64_t pg = pick(tree(pm, "ints"), 1, 1);
+		fmt::Node *n = im.node(pg, im.nkeys(pg) - 1);
+		n->ksize = 2;
+		Image::set_dsize(n, Image::dsize(n) + 6);
+	}, kBroken, kNoDetect);
 	check_case("main db record node key size huge", [](Image &im, PageMap &pm) {
 		Loc l = pm.records.at("dups");
 		im.node(l.pg, l.idx)->ksize = 0xfff0;
@@ -401,6 +417,9 @@ TEST_CASE("hostile: overflow pages", "[hostile]") {
 		uint64_t pg = 1;
 		std::memcpy(Image::ndata(im.node(l.pg, l.idx)), &pg, 8);
 	}, kBroken, kCompactFails);
+	check_case("overflow page flagged dirty", [&](Image &im, PageMap &pm) {
+		for (Loc l : pm.bignodes) im.hdr(ov(im, l))->flags |= fmt::P_DIRTY;
+	}, kBroken, kNone);
 	check_case("overflow header flagged leaf", [&](Image &im, PageMap &pm) {
 		im.hdr(ov(im, pm.bignodes.at(2)))->flags = fmt::P_LEAF;
 	}, kBroken, kCompactFails);

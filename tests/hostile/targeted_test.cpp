@@ -498,6 +498,16 @@ TEST_CASE("hostile: sub-pages", "[hostile]") {
 	check_case("DUPFIXED sub-page key size huge", [&](Image &im, PageMap &pm) {
 		sub(im, pm.fixed_subpage_nodes.at(3))->pad = 4000;
 	}, kBroken, kNone);
+	// Writes copy pad bytes of each new item: a pad from the file larger
+	// than the items must not make them read past the caller's data.
+	for (unsigned i = 0; i < 6; i++) {
+		check_case(("DUPFIXED sub-page pad larger than the items #" + std::to_string(i)).c_str(),
+		           [&, i](Image &im, PageMap &pm) {
+			           fmt::PageHeader *h = sub(im, pm.fixed_subpage_nodes.at(i));
+			           h->lower = fmt::kPageHeaderSize + 2;
+			           h->pad = 24;
+		           }, kBroken | bit(kBadValSize), kNoDetect);
+	}
 	check_case("DUPFIXED sub-page lower huge", [&](Image &im, PageMap &pm) {
 		fmt::PageHeader *h = sub(im, pm.fixed_subpage_nodes.at(3));
 		h->lower = uint16_t(h->upper);

@@ -134,6 +134,12 @@ int node_add(MDB_cursor *mc, indx_t indx, const MDB_val *key, MDB_val *data, pgn
 
 	if (is_leaf2(mp)) {
 		size_t ksize = mc->db->pad;
+		if (key->mv_size != ksize) {
+			// Fixed-size items of another size (the size may come from the
+			// file): never copy past the caller's item.
+			mc->txn->flags |= kTxnError;
+			return MDB_BAD_VALSIZE;
+		}
 		char *p = leaf2_key(mp, indx, ksize);
 		int dif = int(numkeys(mp)) - indx;
 		if (dif > 0) std::memmove(p + ksize, p, size_t(dif) * ksize);

@@ -129,9 +129,13 @@ int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 		return MDB_PAGE_NOTFOUND;
 	}
 	Page *p = reinterpret_cast<Page *>(env->map + size_t(env->psize) * pg);
+	// P_DIRTY pages are written in place, so the flag is never taken from
+	// the file: only a WRITEMAP txn's own pages carry it in the map.
 	if (!page_header_sane(env, p, pg) ||
 	    (is_overflow(p) && (p->overflow_pages > txn->next_pgno - pg ||
-	                        !file_holds(env, pg + p->overflow_pages)))) {
+	                        !file_holds(env, pg + p->overflow_pages))) ||
+	    (is_dirty(p) && ((txn->flags & (kTxnRdonly | kTxnWritemap)) != kTxnWritemap ||
+	                     txn->dirty.find(pg) != p))) {
 		txn->flags |= kTxnError;
 		return MDB_CORRUPTED;
 	}
@@ -147,7 +151,7 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 	int low = is_leaf(mp) ? 0 : 1;
 	int high = int(nkeys) - 1;
 	MDB_cmp_func *cmp = mc->dbx->cmp;
-	if (cmp == cmp_cint && is_branch(mp) && nkeys > 1) {
+	if (cmp == cmp_cint && is_branch(mp) && nkeys > 1 && node_in_bounds(mc->txn->env, mp, 1)) {
 		cmp = node_at(mp, 1)->ksize == sizeof(size_t) ? cmp_long : cmp_int;
 	}
 	int rc = 0;

@@ -289,8 +289,7 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 	return MDB_SUCCESS;
 }
 
-bool file_holds(MDB_env *env, pgno_t end) {
-	if (end <= env->file_pages.load(std::memory_order_relaxed)) return true;
+bool file_holds_slow(MDB_env *env, pgno_t end) {
 	// Another process may have grown the file since we last looked.
 	struct stat st;
 	if (fstat(env->fd.get(), &st) < 0) return false;

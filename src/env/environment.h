@@ -91,7 +91,10 @@ void page_buffer_free(MDB_env *env, Page *p, unsigned npages);
 int env_sync(MDB_env *env, bool force);
 
 // Whether the data file holds pages [0, end): checks the cached size, and
-// the file itself when that is too small.
-bool file_holds(MDB_env *env, pgno_t end);
+// the file itself (fstat) only when that is too small.
+bool file_holds_slow(MDB_env *env, pgno_t end);
+inline bool file_holds(MDB_env *env, pgno_t end) {
+	return end <= env->file_pages.load(std::memory_order_relaxed) || file_holds_slow(env, end);
+}
 
 }  // namespace lmdb

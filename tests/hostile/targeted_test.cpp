@@ -252,6 +252,19 @@ TEST_CASE("hostile: root page numbers out of range", "[hostile]") {
 	}, kBroken, kCompactFails);
 }
 
+TEST_CASE("hostile: db flags in the meta page", "[hostile]") {
+	// The free db is never DUPSORT; its internal cursors have no sub-cursor.
+	for (uint16_t f : {uint16_t(MDB_DUPSORT), uint16_t(MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP),
+	                   uint16_t(MDB_DUPFIXED), uint16_t(MDB_REVERSEKEY), uint16_t(0)}) {
+		check_case(("free db flags " + std::to_string(f)).c_str(), [f](Image &im, PageMap &) {
+			im.meta(im.cur_meta())->dbs[fmt::kFreeDbi].flags = f;
+		}, kBroken, kNoDetect);
+		check_case(("main db flags " + std::to_string(f)).c_str(), [f](Image &im, PageMap &) {
+			im.meta(im.cur_meta())->dbs[fmt::kMainDbi].flags = f;
+		}, kBroken | bit(kIncompatible), kNoDetect);
+	}
+}
+
 TEST_CASE("hostile: tree depth in the record", "[hostile]") {
 	for (uint16_t depth : {uint16_t(1), uint16_t(2), uint16_t(9), uint16_t(0xffff)}) {
 		check_case(("depth " + std::to_string(depth)).c_str(), [depth](Image &im, PageMap &pm) {

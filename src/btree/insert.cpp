@@ -631,6 +631,12 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (key->mv_size - 1 >= kMaxKeySize) return MDB_BAD_VALSIZE;
 	if (data->mv_size > ((mc->db->flags & MDB_DUPSORT) ? kMaxKeySize : 0xffffffffu))
 		return MDB_BAD_VALSIZE;
+	if ((mc->db->flags & MDB_DUPSORT) && !mc->xcursor) {
+		// An internal cursor (main or free db) on a db whose flags from the
+		// file say DUPSORT.
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
 
 	dkey.mv_size = 0;
 	dkey.mv_data = nullptr;

@@ -518,7 +518,7 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 				}
 			}
 		} else {
-			xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+			if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
 			if (op == MDB_NEXT_DUP) return MDB_NOTFOUND;
 		}
 	}
@@ -564,7 +564,7 @@ int cursor_prev(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 				}
 			}
 		} else {
-			xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+			if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
 			if (op == MDB_PREV_DUP) return MDB_NOTFOUND;
 		}
 	}

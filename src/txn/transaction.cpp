@@ -114,6 +114,9 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 	}
 
 	std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+	// The free db's flags field also holds env flags; of the db flags only
+	// INTEGERKEY is real (never DUPSORT: its cursors have no sub-cursor).
+	txn->dbs[kFreeDbi].flags = uint16_t((txn->dbs[kFreeDbi].flags & ~kPersistentDbFlags) | MDB_INTEGERKEY);
 	txn->next_pgno = meta->last_pgno + 1;
 	txn->flags = flags;
 	txn->numdbs = env->numdbs;

@@ -152,6 +152,12 @@ int dup_first_last(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
 static int fetch_multiple(MDB_cursor *mc, MDB_val *data) {
 	MDB_cursor *mx = xcursor_of(mc);
 	Page *p = mx->pg[mx->top];
+	// LEAF2 pages were checked to hold numkeys * pad bytes when entered;
+	// any other page here is damage (a plain leaf in a DUPFIXED sub-db).
+	if (!is_leaf2(p)) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
 	data->mv_size = size_t(numkeys(p)) * mx->db->pad;
 	data->mv_data = page_data(p);
 	mx->ki[mx->top] = indx_t(numkeys(p) - 1);

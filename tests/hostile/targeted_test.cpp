@@ -322,6 +322,12 @@ TEST_CASE("hostile: wrong page types", "[hostile]") {
 	check_case("LEAF2 sub-db leaf flagged plain leaf", [](Image &im, PageMap &pm) {
 		im.hdr(pick(tree(pm, "fixed/F"), 1, 0))->flags = fmt::P_LEAF;
 	}, kBroken, kNoDetect);
+	check_case("LEAF2 sub-db leaves flagged plain leaf, big key size", [](Image &im, PageMap &pm) {
+		for (uint64_t pg : tree(pm, "fixed/F").level.back()) im.hdr(pg)->flags = fmt::P_LEAF;
+		Loc l = pm.fixed_subdb_nodes.at(0);
+		RecordEdit r(im, l);
+		r->pad = 2000;
+	}, kBroken, kNone);
 	check_case("main db leaf flagged branch", [](Image &im, PageMap &pm) {
 		im.hdr(pick(tree(pm, "main"), 0))->flags = fmt::P_BRANCH;
 	}, kBroken, kCompactFails);

@@ -265,6 +265,26 @@ TEST_CASE("hostile: db flags in the meta page", "[hostile]") {
 	}
 }
 
+TEST_CASE("hostile: db flags in a named db's record", "[hostile]") {
+	// Found by the fuzzer: DUPFIXED without DUPSORT leaves the cursor with no
+	// sub-cursor for MDB_GET_MULTIPLE.
+	for (uint16_t f : {uint16_t(MDB_DUPFIXED), uint16_t(MDB_DUPFIXED | MDB_INTEGERDUP), uint16_t(0),
+	                   uint16_t(MDB_INTEGERKEY), uint16_t(0xffff)}) {
+		for (const char *db : {"fixed", "dups", "tree"}) {
+			check_case((std::string(db) + " record flags " + std::to_string(f)).c_str(),
+			           [f, db](Image &im, PageMap &pm) {
+				           {
+					           RecordEdit r(im, pm.records.at(db));
+					           r->flags = f;
+				           }
+				           // And a first item that is a plain node.
+				           uint64_t leaf = tree(pm, db).level.back().at(0);
+				           im.node(leaf, 0)->flags = 0;
+			           }, kBroken | bit(kIncompatible) | bit(kBadValSize), kNoDetect);
+		}
+	}
+}
+
 TEST_CASE("hostile: tree depth in the record", "[hostile]") {
 	for (uint16_t depth : {uint16_t(1), uint16_t(2), uint16_t(9), uint16_t(0xffff)}) {
 		check_case(("depth " + std::to_string(depth)).c_str(), [depth](Image &im, PageMap &pm) {

@@ -167,6 +167,9 @@ static int fetch_multiple(MDB_cursor *mc, MDB_val *data) {
 int dup_multiple(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 	int rc;
 	if (data == nullptr) return EINVAL;
+	// DUPFIXED without DUPSORT (possible in a record from the file): no
+	// sub-cursor, nothing to deliver.
+	if (!mc->xcursor) return MDB_INCOMPATIBLE;
 	if (op == MDB_GET_MULTIPLE) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;

@@ -219,6 +219,7 @@ int category_of(int rc) {
 	case MDB_KEYEXIST: return kKeyExist;
 	case ENOMEM: return kNoMem;
 	case MDB_TXN_FULL: return kTxnFull;
+	case MDB_PAGE_FULL: return kPageFull;
 	default: return -1;
 	}
 }

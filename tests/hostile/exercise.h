@@ -29,6 +29,7 @@ enum Category : unsigned {
 	kSuccess, kNotFound, kCorrupted, kPageNotFound, kInvalid, kVersionMismatch,
 	kCursorFull, kBadTxn, kIncompatible, kBadDbi, kMapFull, kMapResized, kBadValSize,
 	kKeyExist, kNoMem, kTxnFull,
+	kPageFull,  // upstream's "internal error" when a damaged page does not hold what it claims
 	kOsError,  // an errno from mdb_env_open (a garbage map size cannot be mapped)
 	kNumCategories
 };

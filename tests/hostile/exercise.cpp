@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -378,7 +379,13 @@ private:
 			}
 		};
 		get_all(keys);
-		if (txn) get_all(expected);
+		if (txn) {
+			std::set<std::string> seen(keys.begin(), keys.end());
+			std::vector<std::string> rest;
+			for (const std::string &s : expected)
+				if (!seen.count(s)) rest.push_back(s);
+			get_all(rest);
+		}
 		if (txn && plan_.backwards) {
 			MDB_cursor *c;
 			if (!note(mdb_cursor_open(txn, dbi, &c), "cursor_open")) {

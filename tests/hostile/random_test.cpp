@@ -118,7 +118,7 @@ uint64_t env_u64(const char *name, uint64_t dflt) {
 
 TEST_CASE("hostile: seeded random corruption", "[hostile][random]") {
 	const uint64_t base = env_u64("HOSTILE_SEED", 0x5eed0001);
-	const uint64_t iters = env_u64("HOSTILE_ITERS", slow_build() ? 250 : 2500);
+	const uint64_t iters = env_u64("HOSTILE_ITERS", slow_build() ? 150 : 2500);
 	const uint64_t batch = 100;
 	const Image &ref = reference_image();
 	static Shared *sh = [] {

@@ -607,6 +607,46 @@ TEST_CASE("hostile: cycles in the tree terminate", "[hostile]") {
 	}, expect | bit(kIncompatible), kNoDetect);
 }
 
+// Rewrite page pg as a branch page with `slots` slots all pointing at child.
+static void make_branch(Image &im, uint64_t pg, unsigned slots, uint64_t child) {
+	uint8_t *p = im.page(pg);
+	std::memset(p, 0, im.psize);
+	fmt::PageHeader *h = im.hdr(pg);
+	h->pgno = pg;
+	h->flags = fmt::P_BRANCH;
+	unsigned upper = im.psize;
+	for (unsigned i = 0; i < slots; i++) {
+		unsigned ks = i ? 2 : 0;
+		upper -= 8 + ks;
+		fmt::Node *n = reinterpret_cast<fmt::Node *>(p + upper);
+		Image::set_child(n, child);
+		n->ksize = uint16_t(ks);
+		if (ks) {
+			p[upper + 8] = uint8_t('a' + i / 26);
+			p[upper + 9] = uint8_t('a' + i % 26);
+		}
+		im.set_ptr(pg, i, uint16_t(upper));
+	}
+	h->lower = uint16_t(fmt::kPageHeaderSize + 2 * slots);
+	h->upper = uint16_t(upper);
+}
+
+TEST_CASE("hostile: shared pages do not multiply the work", "[hostile]") {
+	// A chain of branch pages whose every slot points at the next one: as a
+	// tree it has 100^20 leaves.  Dropping the db and the compacting copy
+	// must stop (each page of a tree is visited once), scans are capped by
+	// the caller.
+	check_case("dups db as a 20-level chain of shared branch pages", [](Image &im, PageMap &pm) {
+		std::vector<uint64_t> chain = tree(pm, "tree").level.back();  // reuse tree's leaves
+		REQUIRE(chain.size() >= 21);
+		uint64_t leaf = pick(tree(pm, "dups"), 1);
+		for (unsigned i = 0; i < 20; i++) make_branch(im, chain[i], 100, i + 1 < 20 ? chain[i + 1] : leaf);
+		RecordEdit r(im, pm.records.at("dups"));
+		r->root = chain[0];
+		r->depth = 21;
+	}, kBroken, kNoDetect | kCompactFails);
+}
+
 TEST_CASE("hostile: free-list records", "[hostile]") {
 	auto rec = [](Image &im, Loc l) {
 		return reinterpret_cast<uint64_t *>(Image::ndata(im.node(l.pg, l.idx)));

@@ -526,9 +526,13 @@ int drop_tree(MDB_cursor *mc, bool subs) {
 	if ((mc->flags & kCursorSub) || (!subs && !mc->db->overflow_pages)) cursor_pop(mc);
 
 	cursor_copy(mc, &mx);
+	pgno_t visited = 0;
 	while (mc->snum > 0) {
 		Page *mp = mc->pg[mc->top];
 		unsigned n = numkeys(mp);
+		// A tree holds each page once: more visits than the file has pages
+		// means shared pages (which could multiply the walk without end).
+		if (++visited > txn->next_pgno) return MDB_CORRUPTED;
 		if (is_leaf(mp)) {
 			for (i = 0; i < n; i++) {
 				if (!node_in_bounds(txn->env, mp, i)) return MDB_CORRUPTED;
@@ -550,7 +554,12 @@ int drop_tree(MDB_cursor *mc, bool subs) {
 			if (!subs && !mc->db->overflow_pages) goto pop;
 		} else {
 			if ((rc = txn->free_pgs.reserve_more(n))) return rc;
-			for (i = 0; i < n; i++) txn->free_pgs.push(node_pgno(node_at(mp, i)));
+			for (i = 0; i < n; i++) {
+				if (!node_in_bounds(txn->env, mp, i)) return MDB_CORRUPTED;
+				pgno_t child = node_pgno(node_at(mp, i));
+				if (child < kNumMetas || child >= txn->next_pgno) return MDB_PAGE_NOTFOUND;
+				txn->free_pgs.push(child);
+			}
 		}
 		if (!mc->top) break;
 		mc->ki[mc->top] = indx_t(i);

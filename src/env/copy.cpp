@@ -111,8 +111,10 @@ struct Compactor {
 
 	int walk_page(Page *mp, pgno_t *newpg, bool dupdata, unsigned depth, unsigned level) {
 		int rc;
-		// LEAF2 pages exist only in the sub-dbs of DUPFIXED dbs.
-		if (level > kCursorStack || (is_leaf2(mp) && !dupdata)) return MDB_CORRUPTED;
+		// LEAF2 pages exist only in the sub-dbs of DUPFIXED dbs.  A copy
+		// never has more pages than its source: more means shared pages.
+		if (level > kCursorStack || (is_leaf2(mp) && !dupdata) || next_pgno >= txn->next_pgno)
+			return MDB_CORRUPTED;
 		// Writable copy of the page; child numbers are patched in it.
 		char *work = static_cast<char *>(std::malloc(psize));
 		if (!work) return ENOMEM;
@@ -145,7 +147,8 @@ struct Compactor {
 					std::memcpy(node_data(ni), &next_pgno, sizeof(pgno_t));
 					Page *omp;
 					if ((rc = page_get(txn, pg, &omp))) goto out;
-					if (!is_overflow(omp) || pg + omp->overflow_pages > txn->next_pgno) {
+					if (!is_overflow(omp) || pg + omp->overflow_pages > txn->next_pgno ||
+					    next_pgno + omp->overflow_pages > txn->next_pgno) {
 						rc = MDB_CORRUPTED;
 						goto out;
 					}

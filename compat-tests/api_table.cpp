@@ -33,7 +33,7 @@ bool load_ours_direct(LmdbApi &api, std::string *err) {
     return false;
   }
   api.origin = real_path(info.dli_fname);
-  if (api.origin == real_path(kUpstreamLibrary)) {
+  if (api.origin == real_path(kUpstreamLibrary) || api.origin == real_path(oracle_library())) {
     *err = "the directly linked mdb_* symbols resolve to the upstream library " + api.origin +
            " (check the RPATH of this binary and LD_LIBRARY_PATH/LD_PRELOAD)";
     return false;
@@ -41,13 +41,18 @@ bool load_ours_direct(LmdbApi &api, std::string *err) {
   return true;
 }
 
+const char *oracle_library() {
+  const char *e = getenv("LMDB_COMPAT_ORACLE");
+  return e && *e ? e : kUpstreamLibrary;
+}
+
 bool load_upstream(LmdbApi &api, const std::string &label, std::string *err) {
   api.name = label;
-  api.origin = kUpstreamLibrary;
-  void *h = dlmopen(LM_ID_NEWLM, kUpstreamLibrary, RTLD_NOW | RTLD_LOCAL);
+  api.origin = oracle_library();
+  void *h = dlmopen(LM_ID_NEWLM, api.origin.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char *e = dlerror();
-    *err = std::string("dlmopen(") + kUpstreamLibrary + "): " + (e ? e : "?");
+    *err = "dlmopen(" + api.origin + "): " + (e ? e : "?");
     return false;
   }
   // Every link-map namespace has its own libc with its own pthread key

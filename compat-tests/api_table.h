@@ -78,6 +78,9 @@ struct LmdbApi {
 
 // Path of the upstream library used as the oracle.
 inline constexpr const char *kUpstreamLibrary = "/usr/lib/x86_64-linux-gnu/liblmdb.so.0";
+// The oracle actually loaded: kUpstreamLibrary, or $LMDB_COMPAT_ORACLE (for
+// local triage against another upstream build; never used by ctest).
+const char *oracle_library();
 
 // Our library, through the symbols the executable was linked against.
 // Fails (returns false, message in *err) if those symbols resolve to the

@@ -15,6 +15,7 @@ struct Checker {
   int failures = 0;
   bool verbose;
   uint64_t seed;
+  GenOptions gen;
 
   void fail(const std::string &what) {
     fprintf(stderr, "CROSSFILE FAILED (seed 0x%016llx): %s\n", static_cast<unsigned long long>(seed), what.c_str());
@@ -55,8 +56,7 @@ struct Checker {
   bool lockstep(const std::vector<const LmdbApi *> &impls, const std::vector<std::string> &dirs, const EnvConfig &cfg,
                 uint64_t run_seed, uint64_t n, const char *label) {
     Runner r(impls, cfg, dirs);
-    GenOptions opt;
-    Generator g(run_seed, opt);
+    Generator g(run_seed, gen);
     std::vector<Op> tail = final_check_ops();
     for (uint64_t i = 0; i < n + tail.size(); i++) {
       Op op = i < n ? g.next(r.model()) : tail[i - n];
@@ -75,8 +75,9 @@ struct Checker {
 
 }  // namespace
 
-int run_crossfile(uint64_t seed, uint64_t nops, const std::vector<const LmdbApi *> &impls, bool verbose) {
-  Checker c{0, verbose, seed};
+int run_crossfile(uint64_t seed, uint64_t nops, const std::vector<const LmdbApi *> &impls, bool verbose,
+                  const GenOptions &gen) {
+  Checker c{0, verbose, seed, gen};
   const LmdbApi &up = *impls[0];
   const LmdbApi &ours = *impls[1];
   TempDir tmp("crossfile");

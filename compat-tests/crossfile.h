@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "api_table.h"
+#include "generator.h"
 
 namespace compat {
 
 // impls[0] = oracle, impls[1] = implementation under test.  Returns the
 // number of failed checks.
-int run_crossfile(uint64_t seed, uint64_t nops, const std::vector<const LmdbApi *> &impls, bool verbose);
+int run_crossfile(uint64_t seed, uint64_t nops, const std::vector<const LmdbApi *> &impls, bool verbose,
+                  const GenOptions &gen = GenOptions{});
 
 }  // namespace compat

@@ -1,6 +1,7 @@
 #include "dump.h"
 
 #include <cstring>
+#include <filesystem>
 
 #include "keyspace.h"
 #include "ops.h"
@@ -114,8 +115,10 @@ EnvDump dump_env(const LmdbApi &api, const std::string &dir, unsigned env_flags,
         }
         out.dbs.push_back(dump_db(api, txn, d, i));
       }
-      for (const DbDump &d : out.dbs)
+      for (const DbDump &d : out.dbs) {
         out.tree_pages += d.st.ms_branch_pages + d.st.ms_leaf_pages + d.st.ms_overflow_pages;
+        if (d.flags & MDB_DUPSORT) out.has_subdbs = true;
+      }
       // The free database (dbi 0): its own pages, plus the page lists it holds.
       MDB_stat fs{};
       MDB_cursor *c = nullptr;
@@ -136,6 +139,31 @@ EnvDump dump_env(const LmdbApi &api, const std::string &dir, unsigned env_flags,
       }
     }
     api.mdb_txn_abort(txn);
+  }
+  if (!out.rc && out.has_subdbs) {
+    // Count the live pages with a compacting copy: its last page number + 1
+    // = 2 meta pages + the pages of every tree and sub-database.
+    std::string copy = dir + "/compact-copy";
+    std::filesystem::remove_all(copy);
+    std::filesystem::create_directory(copy);
+    MDB_env *ce = nullptr;
+    MDB_envinfo ci{};
+    int rc2 = api.mdb_env_copy2(env, copy.c_str(), MDB_CP_COMPACT);
+    if (!rc2) rc2 = api.mdb_env_create(&ce);
+    if (!rc2) rc2 = api.mdb_env_set_maxdbs(ce, maxdbs);
+    if (!rc2) rc2 = api.mdb_env_set_mapsize(ce, mapsize);
+    if (!rc2) rc2 = api.mdb_env_open(ce, copy.c_str(), MDB_RDONLY, 0644);
+    if (!rc2) rc2 = api.mdb_env_info(ce, &ci);
+    if (ce) api.mdb_env_close(ce);
+    std::filesystem::remove_all(copy);
+    if (rc2) {
+      fail("compacting copy", rc2);
+    } else {
+      size_t free_db_pages = 0;
+      for (const DbDump &d : out.dbs) free_db_pages += d.st.ms_branch_pages + d.st.ms_leaf_pages + d.st.ms_overflow_pages;
+      free_db_pages = out.tree_pages - free_db_pages;
+      out.tree_pages = ci.me_last_pgno + 1 - 2 + free_db_pages;
+    }
   }
   api.mdb_env_close(env);
   return out;

@@ -39,6 +39,11 @@ struct EnvDump {
   // trees + pages on the free list + 2 meta pages == me_last_pgno + 1.
   size_t tree_pages = 0;
   size_t free_pages = 0;
+  // With DUPSORT databases, mdb_stat does not count the pages of the
+  // sub-databases: then tree_pages is taken from a compacting copy (which
+  // holds every live page but none of the free database) plus the free
+  // database's own pages.
+  bool has_subdbs = false;
 };
 
 EnvDump dump_env(const LmdbApi &api, const std::string &dir, unsigned env_flags, unsigned maxdbs,

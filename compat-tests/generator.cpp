@@ -39,10 +39,34 @@ struct Choice {
 }  // namespace
 
 unsigned db_profile_flags(const GenOptions &o, int db) {
-  if (o.dupsort && (db == 5 || db == 6)) return MDB_DUPSORT;
+  if (o.dupsort) {
+    // Every duplicate profile; the main database stays plain.
+    switch (db) {
+      case 1: return MDB_DUPSORT | MDB_DUPFIXED | MDB_REVERSEDUP;
+      case 2: return MDB_DUPSORT | MDB_REVERSEDUP;
+      case 3: return MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP;  // size_t items
+      case 4: return MDB_DUPSORT | kCustomDupCmp;
+      case 5: return MDB_DUPSORT;
+      case 6: return MDB_DUPSORT | MDB_DUPFIXED;
+      case 7: return MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP;  // unsigned int items
+      case 9: return MDB_INTEGERKEY | MDB_DUPSORT | MDB_INTEGERDUP;  // unsigned int items
+      default: return 0;
+    }
+  }
   if (o.reversekey && db == 7) return MDB_REVERSEKEY;
   if (o.intkey && db == 9) return MDB_INTEGERKEY;
   return 0;
+}
+
+unsigned dup_item_size(const GenOptions &o, int db) {
+  if (!o.dupsort) return 0;
+  switch (db) {
+    case 1: return 16;
+    case 3: return sizeof(size_t);
+    case 6: return 12;
+    case 7: case 9: return sizeof(unsigned int);
+    default: return 0;
+  }
 }
 
 EnvConfig env_for_seed(uint64_t seed) {
@@ -59,8 +83,67 @@ EnvConfig env_for_seed(uint64_t seed) {
   return c;
 }
 
+KeyRef Generator::pick_dup_key(const Model &m, int db, bool for_write) {
+  KeyRef k;
+  uint64_t x = rng_.below(1000);
+  unsigned n = 0;
+  const KeyRef *recent = m.recent_keys(db, &n);
+  if (is_int(opt_, db)) {
+    if (n && x < 300) return recent[rng_.below(n)];
+    k.kind = KeyKind::Int;
+    k.len = sizeof(unsigned int);
+    k.id = static_cast<uint32_t>(x < 800 ? rng_.below(12) : rng_.below(400));
+    return k;
+  }
+  if (x < 8) {  // invalid key sizes
+    k.id = static_cast<uint32_t>(rng_.below(kHotKeys));
+    k.len = rng_.chance(0.5) ? 0 : kMaxKey + 1;
+    return k;
+  }
+  if (n && x < (for_write ? 300u : 420u)) return recent[rng_.below(n)];
+  if (x < 820) {  // a few keys collect many duplicates (sub-pages become sub-databases)
+    k.id = static_cast<uint32_t>(rng_.below(x < 620 ? 5 : 14));
+  } else if (x < 940) {
+    k.id = static_cast<uint32_t>(rng_.below(kHotKeys));
+  } else {
+    k.id = kLongKeyBase + static_cast<uint32_t>(rng_.below(kLongKeys));
+    uint64_t h = mix64(k.id * 7919ull);
+    k.len = (h % 10 == 0) ? kMaxKey : static_cast<uint16_t>(16 + (h >> 8) % (kMaxKey - 16));
+    return k;
+  }
+  k.len = static_cast<uint16_t>(1 + mix64(k.id) % 16);
+  return k;
+}
+
+void Generator::pick_pair(const Model &m, int db, KeyRef *k, ValRef *v) {
+  unsigned n = 0;
+  const Model::Pair *p = m.recent_pairs(db, &n);
+  if (n && rng_.chance(0.7)) {
+    const Model::Pair &x = p[rng_.below(n)];
+    *k = x.key;
+    *v = x.val;
+    return;
+  }
+  *k = pick_key(m, db, false);
+  *v = pick_val(db);
+}
+
+ValRef Generator::ordered_val(int db, uint32_t count) {
+  const unsigned f = db_profile_flags(opt_, db);
+  const unsigned fixed = dup_item_size(opt_, db);
+  ValKind kind = (f & MDB_INTEGERDUP) ? ValKind::OrderedInt
+               : (f & MDB_REVERSEDUP) ? ValKind::OrderedRev
+               : (f & kCustomDupCmp)  ? ValKind::Random
+                                      : ValKind::OrderedMem;
+  uint32_t len = fixed ? fixed : static_cast<uint32_t>(rng_.range(5, 40));
+  uint32_t seed = ordered_[db];
+  ordered_[db] += count;
+  return make_val(seed, len, kind);
+}
+
 KeyRef Generator::pick_key(const Model &m, int db, bool for_write) {
   KeyRef k;
+  if (is_dup(opt_, db)) return pick_dup_key(m, db, for_write);
   if (is_int(opt_, db)) {
     k.kind = KeyKind::Int;
     k.len = sizeof(unsigned int);
@@ -100,9 +183,18 @@ KeyRef Generator::pick_key(const Model &m, int db, bool for_write) {
 ValRef Generator::pick_val(int db) {
   ValRef v;
   v.seed = static_cast<uint32_t>(rng_.next());
-  if (is_dup(opt_, db)) {  // dup data is limited like keys
-    v.seed = static_cast<uint32_t>(rng_.below(64));
-    v.len = static_cast<uint32_t>(rng_.range(0, 64));
+  if (is_dup(opt_, db)) {  // dup data is limited like keys (at most 511 bytes)
+    v.seed = static_cast<uint32_t>(rng_.below(700));
+    const unsigned fixed = dup_item_size(opt_, db);
+    uint64_t x = rng_.below(1000);
+    if (x < 6) v.len = kMaxKey + 1;  // MDB_BAD_VALSIZE
+    else if (fixed) v.len = fixed;
+    else if (x < 10) v.len = 1;  // (no empty items: see tests/dupsort/dup_values_test.cpp)
+    else if (x < 20) v.len = kMaxKey;
+    else if (x < 450) v.len = static_cast<uint32_t>(rng_.range(1, 16));
+    else if (x < 850) v.len = static_cast<uint32_t>(rng_.range(17, 64));
+    else if (x < 950) v.len = static_cast<uint32_t>(rng_.range(65, 200));
+    else v.len = static_cast<uint32_t>(rng_.range(201, kMaxKey));
     return v;
   }
   uint64_t x = rng_.below(1000);
@@ -126,6 +218,10 @@ unsigned Generator::pick_cursor_get(int db) {
   c.add(12, MDB_SET_RANGE);
   c.add(10, MDB_GET_CURRENT);
   if (is_dup(opt_, db)) {
+    const bool fixed = db_profile_flags(opt_, db) & MDB_DUPFIXED;
+    c.add(fixed ? 5 : 1, MDB_GET_MULTIPLE);
+    c.add(fixed ? 6 : 1, MDB_NEXT_MULTIPLE);
+    c.add(fixed ? 4 : 1, MDB_PREV_MULTIPLE);
     c.add(6, MDB_GET_BOTH);
     c.add(6, MDB_GET_BOTH_RANGE);
     c.add(4, MDB_FIRST_DUP);
@@ -174,6 +270,7 @@ Op Generator::dbi_open_op(const Model &m, int txn) {
   int db = static_cast<int>(rng_.range(1, kNamedDbs));
   op.db = static_cast<uint8_t>(db);
   double create = db <= 4 ? 0.8 : db <= 6 ? 0.3 : db == 7 ? 0.05 : db == 8 ? 0.0 : 0.5;
+  if (opt_.dupsort) create = db == 8 ? 0.0 : 0.7;
   op.flags = db_profile_flags(opt_, db) | (rng_.chance(create) ? static_cast<unsigned>(MDB_CREATE) : 0u);
   return op;
 }
@@ -220,6 +317,10 @@ Op Generator::data_op(const Model &m) {
   op.db = static_cast<uint8_t>(db);
   switch (op.kind) {
     case OpKind::Put: {
+      if (is_dup(opt_, db)) {
+        dup_put_flags(m, db, &op, false);
+        break;
+      }
       op.key = pick_key(m, db, true);
       op.val = pick_val(db);
       uint64_t x = rng_.below(100);
@@ -236,14 +337,14 @@ Op Generator::data_op(const Model &m) {
       break;
     case OpKind::Del:
       op.key = pick_key(m, db, false);
-      if (is_dup(opt_, db) && rng_.chance(0.5)) {
+      if (is_dup(opt_, db) && rng_.chance(0.85)) {  // mostly one pair: keys keep many duplicates
         op.arg = 1;
-        op.val = pick_val(db);
+        pick_pair(m, db, &op.key, &op.val);
       }
       break;
     case OpKind::Drop:
       // Dropping is drastic; keep it rare so trees grow deep.
-      if (!rng_.chance(0.15) || db == 0) {
+      if (!rng_.chance(opt_.dupsort ? 0.03 : 0.15) || db == 0) {
         op.kind = OpKind::Get;
         op.key = pick_key(m, db, false);
         break;
@@ -254,6 +355,41 @@ Op Generator::data_op(const Model &m) {
       break;
   }
   return op;
+}
+
+void Generator::dup_put_flags(const Model &m, int db, Op *op, bool cursor) {
+  const bool fixed = db_profile_flags(opt_, db) & MDB_DUPFIXED;
+  if (rng_.chance(0.25)) {
+    pick_pair(m, db, &op->key, &op->val);  // often an existing pair
+  } else {
+    op->key = pick_key(m, db, true);
+    op->val = pick_val(db);
+  }
+  uint64_t x = rng_.below(100);
+  if (x < 40) op->flags = 0;
+  else if (x < 52) op->flags = MDB_NODUPDATA;
+  else if (x < 58) op->flags = MDB_NOOVERWRITE;
+  else if (x < 68) {
+    op->flags = MDB_APPENDDUP | (rng_.chance(0.2) ? static_cast<unsigned>(MDB_NODUPDATA) : 0u);
+    if (rng_.chance(0.8)) op->val = ordered_val(db, 1);
+  } else if (x < 70) {
+    op->flags = MDB_APPEND;
+  } else if (cursor && x < 86) {
+    op->flags = MDB_CURRENT;
+    op->arg = rng_.chance(0.8) ? kCurrentSameData : 0;
+  } else if (cursor && x < 97 && (fixed || rng_.chance(0.1))) {
+    op->flags = MDB_MULTIPLE;
+    op->arg = static_cast<uint32_t>(rng_.range(1, rng_.chance(0.3) ? 300 : 40));
+    uint64_t y = rng_.below(10);
+    if (y < 3) {
+      op->flags |= MDB_APPENDDUP;
+      op->val = ordered_val(db, op->arg);
+    } else if (y < 4) {
+      op->flags |= MDB_NODUPDATA;
+    }
+  } else {
+    op->flags = 0;
+  }
 }
 
 Op Generator::cursor_op(const Model &m) {
@@ -271,7 +407,7 @@ Op Generator::cursor_op(const Model &m) {
   c.add(usable.empty() ? 0 : 60, kGet);
   c.add(usable.empty() ? 0 : 16, kPut);
   c.add(usable.empty() ? 0 : 10, kDel);
-  c.add(usable.empty() || !opt_.dupsort ? 0 : 1, kCount);
+  c.add(usable.empty() || !opt_.dupsort ? 0 : 5, kCount);
   c.add(detached.empty() ? 0 : 8, kRenew);
   c.add(detached.empty() ? 0 : 6, kClose);
   if (c.empty()) return data_op(m);
@@ -328,12 +464,17 @@ Op Generator::cursor_op(const Model &m) {
     case kGet:
       op.kind = OpKind::CursorGet;
       op.arg = pick_cursor_get(db);
-      if (op.arg == MDB_SET || op.arg == MDB_SET_KEY || op.arg == MDB_SET_RANGE || op.arg == MDB_GET_BOTH ||
-          op.arg == MDB_GET_BOTH_RANGE)
+      if (op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE)
+        pick_pair(m, db, &op.key, &op.val);
+      else if (op.arg == MDB_SET || op.arg == MDB_SET_KEY || op.arg == MDB_SET_RANGE)
         op.key = pick_key(m, db, false);
-      if (op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE) op.val = pick_val(db);
       break;
     case kPut: {
+      if (is_dup(opt_, db)) {
+        op.kind = OpKind::CursorPut;
+        dup_put_flags(m, db, &op, true);
+        break;
+      }
       op.kind = OpKind::CursorPut;
       op.val = pick_val(db);
       uint64_t x = rng_.below(100);
@@ -348,7 +489,7 @@ Op Generator::cursor_op(const Model &m) {
     }
     case kDel:
       op.kind = OpKind::CursorDel;
-      if (is_dup(opt_, db) && rng_.chance(0.3)) op.flags = MDB_NODUPDATA;
+      if (is_dup(opt_, db) && rng_.chance(0.12)) op.flags = MDB_NODUPDATA;
       break;
     case kCount:
       op.kind = OpKind::CursorCount;

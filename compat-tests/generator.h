@@ -13,7 +13,7 @@ namespace compat {
 
 struct GenOptions {
   // Hooks for features not exercised by default (see README).
-  bool dupsort = false;     // db5, db6 are MDB_DUPSORT; dup cursor ops, del with data
+  bool dupsort = false;     // db1..db7, db9 have MDB_DUPSORT profiles (see db_profile_flags)
   bool reversekey = false;  // db7 is MDB_REVERSEKEY
   bool intkey = false;      // db9 is MDB_INTEGERKEY (keys are native unsigned / size_t)
   bool append = false;      // sometimes MDB_APPEND on puts
@@ -22,8 +22,12 @@ struct GenOptions {
   uint32_t reopen_every = 12000;     // mean ops between environment reopens
 };
 
-// The database flags a named database is always opened with.
+// The database flags a named database is always opened with (may include
+// the harness bit kCustomDupCmp).
 unsigned db_profile_flags(const GenOptions &o, int db);
+// The fixed size of the data items of a MDB_DUPFIXED / MDB_INTEGERDUP
+// profile (0: variable).
+unsigned dup_item_size(const GenOptions &o, int db);
 
 // Environment configuration for a seed (flags vary with the seed).
 EnvConfig env_for_seed(uint64_t seed);
@@ -45,6 +49,10 @@ class Generator {
   Op txn_end_op(const Model &m);
   KeyRef pick_key(const Model &m, int db, bool for_write);
   ValRef pick_val(int db);
+  ValRef ordered_val(int db, uint32_t count);  // values after all earlier ones
+  KeyRef pick_dup_key(const Model &m, int db, bool for_write);
+  void pick_pair(const Model &m, int db, KeyRef *k, ValRef *v);
+  void dup_put_flags(const Model &m, int db, Op *op, bool cursor);
   unsigned pick_cursor_get(int db);
 
   Rng rng_;
@@ -53,6 +61,7 @@ class Generator {
   uint64_t next_check_ = 0;
   uint64_t next_reopen_ = 0;
   bool want_check_ = false;
+  uint32_t ordered_[kDbCount] = {};  // next seed of ordered_val per database
 };
 
 }  // namespace compat

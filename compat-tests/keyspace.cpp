@@ -64,11 +64,33 @@ std::string key_bytes(const KeyRef &k) {
 }
 
 void fill_val(const ValRef &v, char *out) {
-  fill_random(mix64(0x76616cull ^ (static_cast<uint64_t>(v.seed) << 20) ^ v.len), out, v.len);
+  const uint32_t n = val_len(v);
+  fill_random(mix64(0x76616cull ^ (static_cast<uint64_t>(v.seed) << 20) ^ v.len), out, n);
+  unsigned char be[5] = {0xFF, static_cast<unsigned char>(v.seed >> 24), static_cast<unsigned char>(v.seed >> 16),
+                         static_cast<unsigned char>(v.seed >> 8), static_cast<unsigned char>(v.seed)};
+  switch (val_kind(v)) {
+    case ValKind::Random:
+      break;
+    case ValKind::OrderedMem:  // 0xFF, big-endian seed, random tail
+      memcpy(out, be, n < 5 ? n : 5);
+      break;
+    case ValKind::OrderedRev:  // the same, read from the end backwards
+      for (uint32_t i = 0; i < 5 && i < n; i++) out[n - 1 - i] = static_cast<char>(be[i]);
+      break;
+    case ValKind::OrderedInt:
+      if (n == sizeof(unsigned int)) {
+        unsigned int x = 0xF0000000u + v.seed;
+        memcpy(out, &x, sizeof x);
+      } else if (n == sizeof(size_t)) {
+        size_t x = (static_cast<size_t>(0xF0000000u) << 32) + v.seed;
+        memcpy(out, &x, sizeof x);
+      }
+      break;
+  }
 }
 
 std::string val_bytes(const ValRef &v) {
-  std::string s(v.len, '\0');
+  std::string s(val_len(v), '\0');
   fill_val(v, s.data());
   return s;
 }

@@ -20,10 +20,27 @@ struct KeyRef {
   KeyKind kind = KeyKind::Plain;
 };
 
+// A value: `len` bytes derived from `seed`.  The top byte of `len` selects
+// how (ValKind); the low 24 bits are the length.  The ordered kinds encode
+// `seed` so that values sort by seed under one duplicate order (and after
+// almost every random value), which MDB_APPENDDUP needs.
+enum class ValKind : uint8_t {
+  Random = 0,
+  OrderedMem = 1,     // memcmp order (MDB_DUPSORT, MDB_DUPFIXED)
+  OrderedRev = 2,     // reverse-byte order (MDB_REVERSEDUP)
+  OrderedInt = 3,     // native unsigned integers of 4 or 8 bytes (MDB_INTEGERDUP)
+};
+
 struct ValRef {
   uint32_t seed = 0;
   uint32_t len = 0;
 };
+
+inline uint32_t val_len(const ValRef &v) { return v.len & 0xFFFFFFu; }
+inline ValKind val_kind(const ValRef &v) { return static_cast<ValKind>(v.len >> 24); }
+inline ValRef make_val(uint32_t seed, uint32_t len, ValKind k = ValKind::Random) {
+  return ValRef{seed, (len & 0xFFFFFFu) | (static_cast<uint32_t>(k) << 24)};
+}
 
 // Name of named database number i (1-based; 0 is the main database).
 std::string db_name(unsigned i);
@@ -32,7 +49,7 @@ std::string db_name(unsigned i);
 std::string key_bytes(const KeyRef &k);
 std::string val_bytes(const ValRef &v);
 
-// Fill `out` (n bytes) with the bytes of value v (used for MDB_RESERVE).
+// Fill `out` (val_len(v) bytes) with the bytes of value v (used for MDB_RESERVE).
 void fill_val(const ValRef &v, char *out);
 
 // Short printable description of a byte string: size and a hex/text preview.

@@ -257,7 +257,7 @@ int main(int argc, char **argv) {
   int failures = 0;
   if (a.random) failures += !random_run(a.seed, a.ops ? a.ops : 50000, a, impls);
   if (a.scenarios) failures += run_scenarios(impls, a.verbose);
-  if (a.crossfile) failures += run_crossfile(a.have_seed ? a.seed : 0x5EEDull, a.ops ? a.ops : 20000, impls, a.verbose);
+  if (a.crossfile) failures += run_crossfile(a.have_seed ? a.seed : 0x5EEDull, a.ops ? a.ops : 20000, impls, a.verbose, a.gen);
   if (a.ctest) {
     uint64_t per_seed = a.ops ? a.ops : 40000;
     uint64_t fresh = fresh_seed();

@@ -1,5 +1,7 @@
 #include "model.h"
 
+#include <string>
+
 #include "lmdb.h"
 
 namespace compat {
@@ -58,6 +60,40 @@ bool Model::cursors_on(int db, bool attached_only) const {
   return false;
 }
 
+unsigned Model::required_item_size(int db) const {
+  const unsigned f = handles_[db].flags;
+  if (!(f & MDB_DUPSORT) || !(f & (MDB_DUPFIXED | MDB_INTEGERDUP))) return 0;
+  switch (db) {  // generator.cpp, dup_item_size()
+    case 1: return 16;
+    case 3: return sizeof(size_t);
+    case 6: return 12;
+    default: return sizeof(unsigned int);
+  }
+}
+
+// Ops generated for one database can meet another one after shrinking (a
+// cursor slot reused): keep key and data sizes valid for integer keys and
+// fixed-size duplicates.
+bool Model::sizes_ok(int db, const Op &op) const {
+  const unsigned f = handles_[db].flags;
+  const bool put = op.kind == OpKind::Put || op.kind == OpKind::CursorPut;
+  const bool uses_key = !(op.kind == OpKind::CursorPut && (op.flags & MDB_CURRENT)) && op.kind != OpKind::CursorDel &&
+                        op.kind != OpKind::CursorCount;
+  if ((f & MDB_INTEGERKEY) && uses_key && (op.kind != OpKind::CursorGet || op.arg == MDB_SET ||
+                                          op.arg == MDB_SET_KEY || op.arg == MDB_SET_RANGE ||
+                                          op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE)) {
+    if (op.key.kind != KeyKind::Int || op.key.len != sizeof(unsigned int)) return false;
+  }
+  const unsigned need = required_item_size(db);
+  if (!need) return true;
+  const bool uses_data = (put && !(op.kind == OpKind::CursorPut && (op.flags & MDB_CURRENT) && op.arg == kCurrentSameData)) ||
+                         (op.kind == OpKind::Del && op.arg == 1) ||
+                         (op.kind == OpKind::CursorGet && (op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE));
+  if (!uses_data) return true;
+  const uint32_t n = val_len(op.val);
+  return n == need || (put && n > 511);
+}
+
 bool Model::applicable(const Op &op) const {
   if (op.kind == OpKind::EnvReopen) return true;
   if (!env_open_) return false;
@@ -89,10 +125,11 @@ bool Model::applicable(const Op &op) const {
       return op.db != 0 && handles_[op.db].in_env && handles_[op.db].pending_txn == -1 && active_count() == 0;
     case OpKind::DbiFlags:
     case OpKind::Stat:
+      return usable(s, op.db);
     case OpKind::Get:
     case OpKind::Put:
     case OpKind::Del:
-      return usable(s, op.db);
+      return usable(s, op.db) && sizes_ok(op.db, op);
     case OpKind::EnvStat:
     case OpKind::EnvInfo:
       return true;
@@ -110,7 +147,7 @@ bool Model::applicable(const Op &op) const {
       return c.open && active(s) && handles_[c.db].gen == c.gen && usable(s, c.db);
     }
     case OpKind::CursorGet:
-      if (!cursor_usable(op.cur)) return false;
+      if (!cursor_usable(op.cur) || !sizes_ok(cursors_[op.cur].db, op)) return false;
       switch (op.arg) {
         case MDB_FIRST: case MDB_LAST: case MDB_SET: case MDB_SET_KEY: case MDB_SET_RANGE:
         case MDB_GET_BOTH: case MDB_GET_BOTH_RANGE:
@@ -119,7 +156,8 @@ bool Model::applicable(const Op &op) const {
           return !cursors_[op.cur].tainted;
       }
     case OpKind::CursorPut:
-      return cursor_usable(op.cur) && (!(op.flags & MDB_CURRENT) || !cursors_[op.cur].tainted);
+      return cursor_usable(op.cur) && sizes_ok(cursors_[op.cur].db, op) &&
+             (!(op.flags & MDB_CURRENT) || !cursors_[op.cur].tainted);
     case OpKind::CursorDel:
     case OpKind::CursorCount:
       return cursor_usable(op.cur) && !cursors_[op.cur].tainted;
@@ -172,7 +210,7 @@ void Model::taint_cursors(int txn, int db, int except) {
   }
 }
 
-void Model::apply(const Op &op, int rc) {
+void Model::apply(const Op &op, int rc, const Result *r) {
   const int s = op.txn;
   switch (op.kind) {
     case OpKind::EnvReopen:
@@ -222,6 +260,9 @@ void Model::apply(const Op &op, int rc) {
         h.pending_txn = s;
       }
       t.usable[op.db] = h.gen;
+      if (r)
+        for (const Field &f : r->fields)
+          if (std::string(f.name) == "dbi_flags") h.flags = static_cast<unsigned>(f.num);
       break;
     }
     case OpKind::DbiClose:
@@ -241,7 +282,10 @@ void Model::apply(const Op &op, int rc) {
       const bool via_cursor = op.kind == OpKind::CursorPut;
       const int db = via_cursor ? cursors_[op.cur].db : op.db;
       const int txn = via_cursor ? cursors_[op.cur].txn : s;
-      if (rc == 0 && !(op.flags & MDB_CURRENT)) recent_[db][recent_n_[db]++ % kRecent] = op.key;
+      if (rc == 0 && !(op.flags & MDB_CURRENT)) {
+        recent_[db][recent_n_[db]++ % kRecent] = op.key;
+        pairs_[db][pairs_n_[db]++ % kRecent] = Pair{op.key, op.val};
+      }
       if (rc == 0) taint_cursors(txn, db, via_cursor ? op.cur : -1);
       if (via_cursor && rc == 0) cursors_[op.cur].failed_set = cursors_[op.cur].tainted = false;
       break;

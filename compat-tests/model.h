@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "ops.h"
+#include "result.h"
 
 namespace compat {
 
@@ -20,6 +21,7 @@ class Model {
     uint64_t gen = 0;       // 0: no handle for this database
     bool in_env = false;    // committed into the environment
     int pending_txn = -1;   // opened (DB_NEW) in this txn, not yet committed
+    unsigned flags = 0;     // the database's flags (mdb_dbi_flags after opening)
   };
   struct Txn {
     TxnState st = TxnState::None;
@@ -67,13 +69,31 @@ class Model {
     return recent_[db];
   }
 
+  // Key/value pairs recently stored in each database (for deletes of one
+  // duplicate and MDB_GET_BOTH).
+  struct Pair {
+    KeyRef key;
+    ValRef val;
+  };
+  const Pair *recent_pairs(int db, unsigned *n) const {
+    *n = pairs_n_[db] < kRecent ? pairs_n_[db] : kRecent;
+    return pairs_[db];
+  }
+
   bool applicable(const Op &op) const;
-  void apply(const Op &op, int rc);
+  // `r`: the oracle's full result (for mdb_dbi_open: the database flags).
+  void apply(const Op &op, int rc, const Result *r = nullptr);
+
+  // Data items of MDB_DUPFIXED / MDB_INTEGERDUP databases must all have one
+  // size (mixing sizes is undefined); 0 = any size.  The sizes are those of
+  // the generator's database profiles.
+  unsigned required_item_size(int db) const;
 
  private:
   void end_txn(int slot, bool keep, bool reset);
   void taint_cursors(int txn, int db, int except);
   void snapshot_handles(int slot);
+  bool sizes_ok(int db, const Op &op) const;
 
   EnvConfig cfg_;
   bool env_open_ = false;
@@ -85,6 +105,8 @@ class Model {
   Cursor cursors_[kCursorSlots];
   KeyRef recent_[kDbCount][kRecent];
   unsigned recent_n_[kDbCount] = {};
+  Pair pairs_[kDbCount][kRecent];
+  unsigned pairs_n_[kDbCount] = {};
 };
 
 }  // namespace compat

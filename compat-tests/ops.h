@@ -47,12 +47,22 @@ enum class OpKind : uint8_t {
   CursorClose,  // cur
   CursorRenew,  // txn, cur
   CursorGet,    // cur, arg = MDB_cursor_op, key/val for the ops taking them
-  CursorPut,    // cur, key, val, flags (MDB_CURRENT: key taken from GET_CURRENT)
+  CursorPut,    // cur, key, val, flags (MDB_CURRENT: key taken from GET_CURRENT;
+                //   arg=1: data is the current data, see kCurrentSameData;
+                //   MDB_MULTIPLE: arg items of val's size, seeds val.seed+i)
   CursorDel,    // cur, flags
   CursorCount,  // cur
   FullCheck,    // txn: dump every database usable in txn and compare
   Count_
 };
+
+// Harness-only bit in DbiOpen flags: install custom_dup_cmp (mdb_set_dupsort)
+// after a successful open.  Never passed to the library.
+inline constexpr uint32_t kCustomDupCmp = 0x80000000u;
+// CursorPut with MDB_CURRENT and arg == kCurrentSameData: the new data is the
+// cursor's current data, with its last byte changed if the database has the
+// custom duplicate order (so it still sorts into the same place).
+inline constexpr uint32_t kCurrentSameData = 1;
 
 struct Op {
   OpKind kind = OpKind::EnvStat;

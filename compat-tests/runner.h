@@ -12,6 +12,7 @@
 #include "api_table.h"
 #include "generator.h"
 #include "model.h"
+#include "oracle_guard.h"
 #include "ops.h"
 #include "result.h"
 #include "side.h"
@@ -52,6 +53,8 @@ class Runner {
   uint64_t executed() const { return executed_; }
   uint64_t skipped() const { return skipped_; }
   const std::string &failure() const { return failure_; }
+  const std::map<std::string, uint64_t> &guarded() const { return guarded_; }
+  const std::map<std::string, uint64_t> &coverage() const { return coverage_; }
   void shutdown();
 
  private:
@@ -63,7 +66,12 @@ class Runner {
   bool last_skipped_ = false;
   uint64_t executed_ = 0, skipped_ = 0;
   std::string failure_;
+  OracleGuard guard_;
+  std::map<std::string, uint64_t> guarded_;   // ops skipped by the oracle guard, by reason
+  std::map<std::string, uint64_t> coverage_;  // DUPSORT states reached
 };
+
+bool is_cursor_op(OpKind k);
 
 // LMDB_COMPAT_TRACE=1: print every executed op and the oracle's result.
 bool trace_enabled();
@@ -79,6 +87,7 @@ struct RunOutcome {
   uint64_t executed = 0, skipped = 0;
   unsigned max_depth = 0;  // deepest tree seen (coverage indicator)
   std::map<std::pair<int, int>, uint64_t> histogram;  // (OpKind, rc) -> count
+  std::map<std::string, uint64_t> guarded, coverage;
 };
 std::string format_histogram(const RunOutcome &o);
 

@@ -4,8 +4,21 @@
 
 namespace compat {
 
+int custom_dup_cmp(const MDB_val *a, const MDB_val *b) {
+  if (a->mv_size != b->mv_size) return a->mv_size < b->mv_size ? -1 : 1;
+  size_t n = a->mv_size ? a->mv_size - 1 : 0;
+  int r = n ? memcmp(a->mv_data, b->mv_data, n) : 0;
+  return r < 0 ? 1 : r > 0 ? -1 : 0;
+}
+
 Material materialize(const Op &op) {
   Material m;
+  if (op.kind == OpKind::CursorPut && (op.flags & MDB_MULTIPLE)) {
+    // op.arg items, contiguous, each of the value's size.
+    m.key = key_bytes(op.key);
+    for (uint32_t i = 0; i < op.arg; i++) m.val += val_bytes(ValRef{op.val.seed + i, op.val.len});
+    return m;
+  }
   switch (op.kind) {
     case OpKind::Get:
     case OpKind::Del:
@@ -40,6 +53,7 @@ void Side::shutdown() {
   if (env_) api_.mdb_env_close(env_);
   env_ = nullptr;
   for (auto &d : dbi_) d = 0;
+  for (auto &c : custom_dcmp_) c = false;
 }
 
 int Side::open_env(Result &r) {
@@ -154,10 +168,14 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
     case OpKind::DbiOpen: {
       MDB_dbi d = 0;
       std::string name = db_name(op.db);
-      r.set_rc("rc", api_.mdb_dbi_open(txn_[s], op.db ? name.c_str() : nullptr, op.flags, &d));
+      r.set_rc("rc", api_.mdb_dbi_open(txn_[s], op.db ? name.c_str() : nullptr, op.flags & ~kCustomDupCmp, &d));
       if (r.rc == 0) {
         dbi_[op.db] = d;
         r.num("dbi", d);
+        if (op.flags & kCustomDupCmp) {
+          r.num("set_dupsort.rc", api_.mdb_set_dupsort(txn_[s], d, custom_dup_cmp));
+          custom_dcmp_[op.db] = true;
+        }
         unsigned fl = 0;
         r.num("flags.rc", api_.mdb_dbi_flags(txn_[s], d, &fl));
         r.num("dbi_flags", fl);
@@ -280,7 +298,7 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
       MDB_cursor *c = cur_[op.cur];
       const int db = cur_db_[op.cur];
       MDB_val k = key, d = val;
-      std::string cur_key;
+      std::string cur_key, cur_data;
       if (op.flags & MDB_CURRENT) {
         // The key must be the one at the cursor: fetch it first.
         MDB_val ck{}, cd{};
@@ -294,8 +312,15 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
         cur_key.assign(static_cast<const char *>(ck.mv_data), ck.mv_size);
         k = MDB_val{cur_key.size(), cur_key.data()};
         r.bytes("current.key", cur_key.data(), cur_key.size());
+        if (op.arg == kCurrentSameData) {
+          cur_data.assign(static_cast<const char *>(cd.mv_data), cd.mv_size);
+          if (custom_dcmp_[db] && !cur_data.empty()) cur_data.back() = static_cast<char>(cur_data.back() ^ 0x5A);
+          d = MDB_val{cur_data.size(), cur_data.data()};
+        }
       }
-      r.set_rc("rc", api_.mdb_cursor_put(c, &k, &d, op.flags));
+      MDB_val multi[2] = {{val_len(op.val), const_cast<char *>(m.val.data())}, {op.arg, nullptr}};
+      r.set_rc("rc", api_.mdb_cursor_put(c, &k, (op.flags & MDB_MULTIPLE) ? multi : &d, op.flags));
+      if (op.flags & MDB_MULTIPLE) r.num("multiple.count", static_cast<int64_t>(multi[1].mv_size));
       if (r.rc == 0 && (op.flags & MDB_RESERVE)) {
         r.num("reserved_size", static_cast<int64_t>(d.mv_size));
         memcpy(d.mv_data, m.val.data(), m.val.size());

@@ -31,6 +31,8 @@ class Side {
   const std::string &dir() const { return dir_; }
   const char *name() const { return api_.name.c_str(); }
   MDB_env *env() const { return env_; }
+  // The library's cursor in a slot (null if none); used by the oracle guard.
+  MDB_cursor *cursor(int slot) const { return cur_[slot]; }
 
   void exec(const Op &op, const Material &m, Result &r);
   // Dump every database in `dbs` through the txn in `slot` (FullCheck).
@@ -53,6 +55,12 @@ class Side {
   int cur_txn_[kCursorSlots] = {};
   int cur_db_[kCursorSlots] = {};
   MDB_dbi dbi_[kDbCount] = {};
+  bool custom_dcmp_[kDbCount] = {};  // opened with kCustomDupCmp
 };
+
+// The duplicate order installed with mdb_set_dupsort on databases opened
+// with kCustomDupCmp: shorter items first, then by all bytes but the last in
+// descending order.  Items differing only in their last byte are equal.
+int custom_dup_cmp(const MDB_val *a, const MDB_val *b);
 
 }  // namespace compat

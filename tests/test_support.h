@@ -1,10 +1,19 @@
 // Small helpers shared by the unit tests.
 #pragma once
 #include <cstdlib>
+#include <cstring>
 #include <string>
+
+#include "lmdb.h"
 #include <unistd.h>
 
 namespace test_support {
+
+// MDB_val views.  The const char* overload exists so that a string literal
+// does not bind to a temporary std::string that dies before the call.
+inline MDB_val val(const std::string &s) { return MDB_val{s.size(), const_cast<char *>(s.data())}; }
+inline MDB_val val(const char *s) { return MDB_val{std::strlen(s), const_cast<char *>(s)}; }
+inline std::string str(const MDB_val &v) { return std::string(static_cast<const char *>(v.mv_data), v.mv_size); }
 
 // A fresh directory under /tmp, removed with its contents at scope exit.
 class TempDir {

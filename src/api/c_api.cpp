@@ -117,7 +117,7 @@ LMDB_API int mdb_env_info(MDB_env *env, MDB_envinfo *info) {
 		return MDB_SUCCESS;
 	}
 	format::Meta *meta = pick_meta(env);
-	info->me_mapaddr = (env->flags & MDB_FIXEDMAP) ? env->map : nullptr;
+	info->me_mapaddr = reinterpret_cast<void *>(meta->address);
 	info->me_last_pgno = meta->last_pgno;
 	info->me_last_txnid = meta->txnid;
 	info->me_mapsize = env->mapsize;

@@ -70,9 +70,9 @@ int cmp_cint(const MDB_val *a, const MDB_val *b) {
 	return 0;
 }
 
-void set_default_cmp(MDB_txn *txn, MDB_dbi dbi) {
-	uint16_t f = txn->dbs[dbi].flags;
-	DbAux &x = txn->dbxs[dbi];
+void set_default_cmp(MDB_txn *txn, MDB_dbi dbi) { default_cmp_for(txn->dbs[dbi].flags, txn->dbxs[dbi]); }
+
+void default_cmp_for(uint16_t f, DbAux &x) {
 	x.cmp = (f & MDB_REVERSEKEY) ? cmp_memnr : (f & MDB_INTEGERKEY) ? cmp_cint : cmp_memn;
 	if (!(f & MDB_DUPSORT))
 		x.dcmp = nullptr;

@@ -63,8 +63,24 @@ int cursor_set(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op, in
 int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
 int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data);
 void cursor_copy(const MDB_cursor *src, MDB_cursor *dst);
-// Validity of node i of page p (bounds inside the page).
-bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
+// Bounds of node i of a sub-page: see node_in_bounds.
+bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
+// Validity of node i of page p: the node, its key and its inline data lie
+// inside the page.  Pages written by this txn (dirty: page_get never takes
+// the flag from the file, and pages copied from the file were checked whole
+// by page_nodes_sane) are trusted; sub-pages are bounded by the page that
+// holds them.
+inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
+	if (p->flags & (format::P_DIRTY | format::P_SUBP))
+		return !(p->flags & format::P_SUBP) || subpage_node_in_bounds(env, p, i);
+	unsigned off = ptrs(p)[i];
+	unsigned ps = env->psize;
+	if (off < p->upper || off + kNodeHdr > ps) return false;
+	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+	size_t sz = size_t(off) + kNodeHdr + n->ksize;
+	if (p->flags & format::P_LEAF) sz += (n->flags & format::F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
+	return sz <= ps;
+}
 // Whole-page check (every node, no overlaps, sub-pages): done once when a
 // page from the file becomes writable or is merged.
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
@@ -110,5 +126,7 @@ int cmp_int(const MDB_val *a, const MDB_val *b);    // unsigned int
 int cmp_cint(const MDB_val *a, const MDB_val *b);   // unsigned int or size_t by size
 int cmp_long(const MDB_val *a, const MDB_val *b);   // size_t
 void set_default_cmp(MDB_txn *txn, MDB_dbi dbi);
+// The orders implied by a database's flags.
+void default_cmp_for(uint16_t flags, DbAux &x);
 
 }  // namespace lmdb

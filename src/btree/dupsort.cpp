@@ -101,6 +101,16 @@ void xcursor_init2(MDB_cursor *mc, XCursor *src, bool new_dupdata) {
 	mx->cursor.pg[0] = src->cursor.pg[0];
 }
 
+void xcursor_sync_peers(MDB_cursor *mc) {
+	if (!mc->xcursor || !(mc->flags & kCursorInitialized) || !mc->snum) return;
+	const unsigned top = mc->top;
+	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
+		if (m2 == mc || !m2->xcursor || !(m2->flags & kCursorInitialized) || m2->snum < mc->snum) continue;
+		if (m2->pg[top] != mc->pg[top] || m2->ki[top] != mc->ki[top]) continue;
+		m2->xcursor->db = mc->xcursor->db;
+	}
+}
+
 void node_shrink(Page *mp, indx_t indx) {
 	Node *node = node_at(mp, indx);
 	Page *sp = reinterpret_cast<Page *>(node_data(node));

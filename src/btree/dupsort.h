@@ -33,6 +33,10 @@ inline void xcursor_refresh(MDB_cursor *m, unsigned top, Page *mp) {
 	if ((n->flags & (format::F_DUPDATA | format::F_SUBDATA)) == format::F_DUPDATA)
 		m->xcursor->cursor.pg[0] = reinterpret_cast<Page *>(node_data(n));
 }
+// After mc changed the duplicates of its current key: give every other
+// cursor on that key mc's copy of the sub-database record (count, root,
+// depth), so their counts, deletes and walks see the change.
+void xcursor_sync_peers(MDB_cursor *mc);
 // Shrink a sub-page node to its used size after a duplicate was removed.
 void node_shrink(Page *mp, indx_t indx);
 

@@ -5,6 +5,7 @@
 
 #include "btree/cursor.h"
 #include "btree/dupsort.h"
+#include "txn/spill.h"
 
 namespace lmdb {
 
@@ -26,7 +27,11 @@ static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
 	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
 		MDB_cursor *m3 = (mc->flags & kCursorSub) ? (m2->xcursor ? xcursor_of(m2) : nullptr) : m2;
 		if (!m3 || m3 == mc || m3->snum < mc->snum) continue;
-		if (m3->pg[lvl] == from) m3->pg[lvl] = to;
+		if (m3->pg[lvl] == from) {
+			m3->pg[lvl] = to;
+			// A sub-page lives inside the leaf: follow it to the copy.
+			if (!(mc->flags & kCursorSub) && is_leaf(to)) xcursor_refresh(m3, lvl, to);
+		}
 	}
 }
 
@@ -35,6 +40,17 @@ int page_touch(MDB_cursor *mc) {
 	MDB_txn *txn = mc->txn;
 	Page *np;
 	int rc;
+	if (!is_dirty(mp) && (txn->flags & kTxnSpills)) {
+		if ((rc = unspill(txn, mp, &np))) {
+			txn->flags |= kTxnError;
+			return rc;
+		}
+		if (np) {
+			mc->pg[mc->top] = np;
+			retarget_cursors(mc, mp, np);
+			return MDB_SUCCESS;
+		}
+	}
 	if (!is_dirty(mp)) {
 		// From here on the page is written through unchecked paths:
 		// check all of it once (hostile files, docs/hostile-files.md).
@@ -624,6 +640,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 		data[1].mv_size = 0;
 		if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;
 	}
+	bool nospill = flags & kNoSpill;
 	flags &= ~kNoSpill;
 
 	if (mc->txn->flags & (kTxnRdonly | kTxnBlocked))
@@ -645,6 +662,33 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (flags & MDB_CURRENT) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		rc = MDB_SUCCESS;
+		// (MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key.)
+		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub) && !(flags & MDB_APPENDDUP)) {
+			Page *cp = mc->pg[mc->top];
+			if (mc->ki[mc->top] >= numkeys(cp)) return MDB_NOTFOUND;
+			if (!node_in_bounds(env, cp, mc->ki[mc->top])) return MDB_CORRUPTED;
+			Node *cn = node_at(cp, mc->ki[mc->top]);
+			if (cn->flags & F_DUPDATA) {
+				// No current duplicate (e.g. after a failed search).
+				if (!(xcursor_of(mc)->flags & kCursorInitialized)) return EINVAL;
+				if (!(cn->flags & F_SUBDATA) && !(mc->db->flags & MDB_DUPFIXED)) {
+					MDB_val cur;
+					if ((rc = cursor_get(xcursor_of(mc), &cur, nullptr, MDB_GET_CURRENT))) return rc;
+					if (cur.mv_size != data->mv_size) {
+						// A duplicate of another size in a sub-page: delete
+						// the old one and insert the new one (lmdb.h), which
+						// must sort into the same place.  The key may point
+						// into the page: copy it first.
+						if (data->mv_size == 0) return MDB_BAD_VALSIZE;
+						char kbuf[kMaxKeySize];
+						std::memcpy(kbuf, key->mv_data, key->mv_size);
+						MDB_val k2{key->mv_size, kbuf};
+						if ((rc = cursor_del(mc, 0))) return rc;
+						return cursor_put(mc, &k2, data, flags & ~unsigned(MDB_CURRENT));
+					}
+				}
+			}
+		}
 	} else if (mc->db->root == kInvalidPgno) {
 		mc->snum = 0;
 		mc->top = 0;
@@ -676,6 +720,12 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	}
 
 	if (mc->flags & kCursorDel) mc->flags ^= kCursorDel;
+
+	if (!nospill) {
+		MDB_val total = *data;
+		if (flags & MDB_MULTIPLE) total.mv_size = data->mv_size * dcount;
+		if ((rc2 = spill_if_needed(mc, key, &total))) return rc2;
+	}
 
 	if (rc == kNoRoot) {
 		Page *np;
@@ -747,6 +797,9 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 					if (flags & (MDB_NODUPDATA | MDB_APPENDDUP)) return MDB_KEYEXIST;
 					goto current;
 				}
+				// Duplicates are the keys of a sub-database: an empty item
+				// cannot be one of them (and must not be dropped).
+				if (olddata.mv_size == 0) return MDB_BAD_VALSIZE;
 				dkey.mv_size = olddata.mv_size;
 				dkey.mv_data = std::memcpy(reinterpret_cast<char *>(fp) + kPageHdr, olddata.mv_data,
 				                           olddata.mv_size);
@@ -848,9 +901,24 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 			if ((rc2 = page_get(mc->txn, pg, &omp))) return rc2;
 			if (!is_overflow(omp)) return MDB_CORRUPTED;
 			unsigned ovpages = omp->overflow_pages;
-			if (ovpages >= dpages && is_dirty(omp) &&
-			    (!mc->txn->parent || mc->txn->dirty.find(pg))) {
-				// Dirty in this txn and large enough: overwrite in place.
+			if (ovpages >= dpages && !is_dirty(omp) && (mc->txn->flags & kTxnSpills)) {
+				Page *np;
+				if ((rc2 = unspill(mc->txn, omp, &np))) return rc2;
+				if (np) omp = np;
+			}
+			if (ovpages >= dpages && is_dirty(omp)) {
+				// Written by this txn or an ancestor, and large enough:
+				// overwrite in place (a child first takes its own copy).
+				if (mc->txn->parent && !mc->txn->dirty.find(pg)) {
+					Page *np = page_buffer_alloc(env, ovpages);
+					if (!np) return ENOMEM;
+					if ((rc2 = mc->txn->dirty.insert(pg, np))) {
+						page_buffer_free(env, np, ovpages);
+						return rc2;
+					}
+					std::memcpy(np, omp, size_t(env->psize) * ovpages);
+					omp = np;
+				}
 				set_node_dsize(leaf, data->mv_size);
 				if (flags & MDB_RESERVE)
 					data->mv_data = page_data(omp);
@@ -937,6 +1005,7 @@ new_sub:
 			if (flags & F_SUBDATA) {
 				std::memcpy(node_data(leaf), &mc->xcursor->db, sizeof(DbRecord));
 			}
+			xcursor_sync_peers(mc);
 			insert_data = int(mc->xcursor->db.entries - ecount);
 		}
 		if (insert_data) mc->db->entries++;

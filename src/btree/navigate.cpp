@@ -35,16 +35,19 @@ static inline bool node_fits(const Page *p, unsigned off, size_t size) {
 	return sz <= size;
 }
 
-bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	unsigned off = ptrs(p)[i];
-	if (!is_subpage(p)) return node_fits(p, off, env->psize);
-	// A sub-page inside a page of the map is bounded by the end of that
-	// page.  Sub-pages elsewhere are in dirty pages, which were checked
-	// whole when they were copied from the map (page_nodes_sane).
+// A sub-page inside a page of the map is bounded by the end of that page
+// (its flags, P_DIRTY included, come from the file): the bytes from p to
+// there.  0 for sub-pages elsewhere: in dirty pages, which were checked
+// whole when they were copied from the map (page_nodes_sane).
+static inline unsigned subpage_limit(const MDB_env *env, const Page *p) {
 	const char *cp = reinterpret_cast<const char *>(p);
-	if (cp < env->map || cp >= env->map + env->mapsize) return true;
-	size_t rel = size_t(cp - env->map) % env->psize;
-	return node_fits(p, off, env->psize - rel);
+	if (cp < env->map || cp >= env->map + env->mapsize) return 0;
+	return env->psize - unsigned(size_t(cp - env->map) % env->psize);
+}
+
+bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
+	unsigned limit = subpage_limit(env, p);
+	return !limit || node_fits(p, ptrs(p)[i], limit);
 }
 
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
@@ -145,6 +148,50 @@ int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 
 // ---- search inside a page -----------------------------------------------
 
+// Byte-order comparison, inlined into the search loop for the default order.
+struct MemnOrder {
+	static int compare(const MDB_val *a, const MDB_val *b) {
+		size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+		int r = std::memcmp(a->mv_data, b->mv_data, n);
+		if (r) return r;
+		return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+	}
+};
+
+// Binary search of the nodes [low, high] of mp.  With kCheck, every probed
+// node's key is bounds-checked (pages read from the file); pages this txn
+// wrote are trusted.  Returns the last comparison, the index in *iout, or
+// kBadNode when a node lies outside the page.
+inline constexpr int kBadNode = 0x7fffffff;
+
+template <bool kCheck, class Cmp>
+static inline int search_nodes(const Page *mp, int low, int high, const MDB_val *key, Cmp cmp,
+                               unsigned psize, unsigned *iout) {
+	int rc = 0;
+	unsigned i = 0;
+	const unsigned upper = mp->upper;
+	while (low <= high) {
+		i = unsigned(low + high) >> 1;
+		unsigned off = ptrs(mp)[i];
+		const Node *node = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(mp) + off);
+		if constexpr (kCheck) {
+			if (off < upper || off + kNodeHdr > psize || off + kNodeHdr + node->ksize > psize) {
+				*iout = i;
+				return kBadNode;
+			}
+		}
+		MDB_val nodekey{node->ksize, const_cast<char *>(node_key(node))};
+		rc = cmp(key, &nodekey);
+		if (rc == 0) break;
+		if (rc > 0)
+			low = int(i) + 1;
+		else
+			high = int(i) - 1;
+	}
+	*iout = i;
+	return rc;
+}
+
 Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 	Page *mp = mc->pg[mc->top];
 	unsigned nkeys = numkeys(mp);
@@ -156,9 +203,8 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 	}
 	int rc = 0;
 	unsigned i = 0;
-	Node *node = nullptr;
-	MDB_val nodekey;
 	if (is_leaf2(mp)) {
+		MDB_val nodekey;
 		nodekey.mv_size = mc->db->pad;
 		while (low <= high) {
 			i = unsigned(low + high) >> 1;
@@ -170,35 +216,40 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 			else
 				high = int(i) - 1;
 		}
-		node = reinterpret_cast<Node *>(page_data(mp));  // placeholder, never dereferenced
 	} else {
-		while (low <= high) {
-			i = unsigned(low + high) >> 1;
-			if (!node_in_bounds(mc->txn->env, mp, i)) {
-				mc->txn->flags |= kTxnError;
-				mc->ki[mc->top] = uint16_t(i);
-				if (exactp) *exactp = 0;
-				return nullptr;
-			}
-			node = node_at(mp, i);
-			nodekey.mv_size = node->ksize;
-			nodekey.mv_data = node_key(node);
-			rc = cmp(key, &nodekey);
-			if (rc == 0) break;
-			if (rc > 0)
-				low = int(i) + 1;
-			else
-				high = int(i) - 1;
+		unsigned psize = mc->txn->env->psize;
+		bool trusted = is_dirty(mp);
+		if (is_subpage(mp)) {
+			psize = subpage_limit(mc->txn->env, mp);
+			trusted = psize == 0;
+		}
+		if (cmp == cmp_memn) {
+			rc = trusted ? search_nodes<false>(mp, low, high, key, MemnOrder::compare, psize, &i)
+			             : search_nodes<true>(mp, low, high, key, MemnOrder::compare, psize, &i);
+		} else {
+			rc = trusted ? search_nodes<false>(mp, low, high, key, cmp, psize, &i)
+			             : search_nodes<true>(mp, low, high, key, cmp, psize, &i);
+		}
+		if (rc == kBadNode) {
+			mc->txn->flags |= kTxnError;
+			mc->ki[mc->top] = indx_t(i);
+			if (exactp) *exactp = 0;
+			return nullptr;
 		}
 	}
-	if (rc > 0) {
-		i++;
-		if (!is_leaf2(mp) && i < nkeys) node = node_at(mp, i);
-	}
+	if (rc > 0) i++;
 	if (exactp) *exactp = (rc == 0 && nkeys > 0);
 	mc->ki[mc->top] = indx_t(i);
 	if (i >= nkeys) return nullptr;
-	return node;
+	// The probes checked keys only: the leaf node handed out is checked
+	// whole (its data is what the caller reads next).
+	if (is_leaf(mp) && !is_leaf2(mp) && !node_in_bounds(mc->txn->env, mp, i)) {
+		mc->txn->flags |= kTxnError;
+		if (exactp) *exactp = 0;
+		return nullptr;
+	}
+	// LEAF2 pages have no nodes: return a non-null placeholder.
+	return is_leaf2(mp) ? reinterpret_cast<Node *>(page_data(mp)) : node_at(mp, i);
 }
 
 // ---- the cursor stack ---------------------------------------------------
@@ -405,7 +456,7 @@ static inline int current_node(MDB_cursor *mc, Node **out) {
 
 // Deliver the item at the cursor (after a positioning move).  `last`
 // selects the last duplicate instead of the first.
-static int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
+static inline int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
 	Page *mp = mc->pg[mc->top];
 	if (is_leaf2(mp)) {
 		if (key) {
@@ -422,8 +473,11 @@ static int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last)
 		rc = last ? cursor_last(xcursor_of(mc), data, nullptr)
 		          : cursor_first(xcursor_of(mc), data, nullptr);
 		if (rc) return rc;
-	} else if (data) {
-		if ((rc = node_read(mc, leaf, data))) return rc;
+	} else {
+		// A single item: the sub-cursor must not stay on the duplicates of
+		// the key the cursor came from.
+		if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+		if (data && (rc = node_read(mc, leaf, data))) return rc;
 	}
 	get_key(leaf, key);
 	return MDB_SUCCESS;
@@ -505,16 +559,29 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		if (mc->ki[mc->top] + 1u >= numkeys(mp)) return MDB_NOTFOUND;
 		mc->flags ^= kCursorEof;
 	}
-	if (mc->db->flags & MDB_DUPSORT) {
+	// (Past the last node, e.g. after a failed search: no current key.)
+	if ((mc->db->flags & MDB_DUPSORT) && mc->ki[mc->top] < numkeys(mp)) {
 		Node *leaf;
-		if (mc->ki[mc->top] >= numkeys(mp)) return MDB_NOTFOUND;
 		if ((rc = current_node(mc, &leaf))) return rc;
 		if (leaf->flags & F_DUPDATA) {
 			if (op == MDB_NEXT || op == MDB_NEXT_DUP) {
-				rc = cursor_next(xcursor_of(mc), data, nullptr, MDB_NEXT);
-				if (op != MDB_NEXT || rc != MDB_NOTFOUND) {
-					if (rc == MDB_SUCCESS) get_key(leaf, key);
-					return rc;
+				if (!(xcursor_of(mc)->flags & kCursorInitialized)) {
+					// Not among this key's duplicates: either the cursor's
+					// item was deleted and this key is the next one (start
+					// at its first duplicate), or a search failed here (the
+					// key counts as passed, like the item there in a plain
+					// database).
+					if (mc->flags & kCursorDel) {
+						mc->flags ^= kCursorDel;
+						return fetch_current(mc, key, data, false);
+					}
+					if (op == MDB_NEXT_DUP) return MDB_NOTFOUND;
+				} else {
+					rc = cursor_next(xcursor_of(mc), data, nullptr, MDB_NEXT);
+					if (op != MDB_NEXT || rc != MDB_NOTFOUND) {
+						if (rc == MDB_SUCCESS) get_key(leaf, key);
+						return rc;
+					}
 				}
 			}
 		} else {
@@ -553,7 +620,11 @@ int cursor_prev(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		Node *leaf;
 		if ((rc = current_node(mc, &leaf))) return rc;
 		if (leaf->flags & F_DUPDATA) {
-			if (op == MDB_PREV || op == MDB_PREV_DUP) {
+			if ((op == MDB_PREV || op == MDB_PREV_DUP) && !(xcursor_of(mc)->flags & kCursorInitialized)) {
+				// Not among this key's duplicates (see cursor_next): the
+				// previous item is the previous key's last one.
+				if (op == MDB_PREV_DUP) return MDB_NOTFOUND;
+			} else if (op == MDB_PREV || op == MDB_PREV_DUP) {
 				rc = cursor_prev(xcursor_of(mc), data, nullptr, MDB_PREV);
 				if (op != MDB_PREV || rc != MDB_NOTFOUND) {
 					if (rc == MDB_SUCCESS) {
@@ -807,7 +878,12 @@ int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		rc = EINVAL;
 		break;
 	}
-	if (mc->flags & kCursorDel) mc->flags ^= kCursorDel;
+	if (mc->flags & kCursorDel) {
+		// The cursor has been positioned: the "current item was deleted"
+		// state is over, for its duplicates as well.
+		mc->flags ^= kCursorDel;
+		if (mc->xcursor) xcursor_of(mc)->flags &= ~kCursorDel;
+	}
 	return rc;
 }
 

@@ -7,12 +7,14 @@
 
 #include "btree/cursor.h"
 #include "btree/dupsort.h"
+#include "txn/spill.h"
 
 namespace lmdb {
 
 using namespace format;
 
 inline constexpr unsigned kFillThreshold = 250;  // per mille of a page
+inline constexpr unsigned kNoSpillDel = 0x8000;  // internal: no spilling in this delete
 
 static long page_fill(const MDB_env *env, const Page *p) {
 	return 1000L * long(env->psize - kPageHdr - size_left(p)) / long(env->psize - kPageHdr);
@@ -419,19 +421,25 @@ static int cursor_del0(MDB_cursor *mc) {
 						}
 						if (rc) goto fail;
 					}
-					if (m3->xcursor && !(m3->flags & kCursorEof)) {
+					// (A cursor marked at the end may still stand on a node.)
+					if (m3->xcursor && m3->ki[m3->top] < numkeys(m3->pg[m3->top])) {
 						Node *node = node_at(m3->pg[m3->top], m3->ki[m3->top]);
-						if (node->flags & F_DUPDATA) {
-							if (xcursor_of(m3)->flags & kCursorInitialized) {
-								if (!(node->flags & F_SUBDATA))
-									xcursor_of(m3)->pg[0] = reinterpret_cast<Page *>(node_data(node));
-							} else {
-								if ((rc = xcursor_init1(m3, node))) goto fail;
-								rc = cursor_first(xcursor_of(m3), nullptr, nullptr);
-								if (rc) goto fail;
-							}
+						// An initialised sub-cursor is still on this key's
+						// duplicates (its sub-page may have moved).  Otherwise
+						// the cursor stood on the deleted item and now stands on
+						// this one: at its first duplicate, which the next
+						// MDB_NEXT returns.
+						if (!(node->flags & F_DUPDATA)) {
+							// no duplicates: nothing to set up
+						} else if (xcursor_of(m3)->flags & kCursorInitialized) {
+							if (!(node->flags & F_SUBDATA))
+								xcursor_of(m3)->pg[0] = reinterpret_cast<Page *>(node_data(node));
+						} else {
+							if ((rc = xcursor_init1(m3, node))) goto fail;
+							rc = cursor_first(xcursor_of(m3), nullptr, nullptr);
+							if (rc) goto fail;
+							xcursor_of(m3)->flags |= kCursorDel;
 						}
-						xcursor_of(m3)->flags |= kCursorDel;
 					}
 				}
 			}
@@ -451,6 +459,9 @@ int cursor_del(MDB_cursor *mc, unsigned flags) {
 	if (!(mc->flags & kCursorInitialized)) return EINVAL;
 	if (mc->ki[mc->top] >= numkeys(mc->pg[mc->top])) return MDB_NOTFOUND;
 
+	if (!(flags & kNoSpillDel) && (rc = spill_if_needed(mc, nullptr, nullptr))) return rc;
+	flags &= ~kNoSpillDel;
+
 	rc = cursor_touch(mc);
 	if (rc) return rc;
 
@@ -463,11 +474,14 @@ int cursor_del(MDB_cursor *mc, unsigned flags) {
 	if (leaf->flags & F_DUPDATA) {
 		if (!mc->xcursor) return MDB_CORRUPTED;
 		if (flags & MDB_NODUPDATA) {
+			// Without a current duplicate (after a failed search) the
+			// sub-cursor's record is not this key's: load it.
+			if (!(xcursor_of(mc)->flags & kCursorInitialized) && (rc = xcursor_init1(mc, leaf))) return rc;
 			mc->db->entries -= mc->xcursor->db.entries - 1;
 			xcursor_of(mc)->flags &= ~kCursorInitialized;
 		} else {
 			if (!(leaf->flags & F_SUBDATA)) xcursor_of(mc)->pg[0] = reinterpret_cast<Page *>(node_data(leaf));
-			rc = cursor_del(xcursor_of(mc), 0);
+			rc = cursor_del(xcursor_of(mc), kNoSpillDel);
 			if (rc) return rc;
 			if (mc->xcursor->db.entries) {
 				if (leaf->flags & F_SUBDATA) {
@@ -482,6 +496,7 @@ int cursor_del(MDB_cursor *mc, unsigned flags) {
 						if (m2->pg[mc->top] == mp) xcursor_refresh(m2, mc->top, mp);
 					}
 				}
+				xcursor_sync_peers(mc);
 				mc->db->entries--;
 				return rc;
 			}
@@ -514,7 +529,17 @@ fail:
 	return rc;
 }
 
+static int drop_tree0(MDB_cursor *mc, bool subs);
+
+// Free every page of the tree under mc.  The cursor is left unpositioned
+// (a sub-cursor must not keep pointing into the freed pages).
 int drop_tree(MDB_cursor *mc, bool subs) {
+	int rc = drop_tree0(mc, subs);
+	mc->flags &= ~kCursorInitialized;
+	return rc;
+}
+
+static int drop_tree0(MDB_cursor *mc, bool subs) {
 	int rc = page_search(mc, nullptr, kSearchFirst);
 	if (rc == MDB_NOTFOUND) return MDB_SUCCESS;
 	if (rc) return rc;

@@ -7,6 +7,7 @@
 
 #include "btree/cursor.h"
 #include "btree/dupsort.h"
+#include "db/cursor_box.h"
 #include "txn/txn_ops.h"
 
 namespace lmdb {
@@ -145,12 +146,6 @@ int get0(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data) {
 	return cursor_set(&mc, key, data, MDB_SET, &exact);
 }
 
-namespace {
-struct CursorBox {
-	MDB_cursor c;
-	XCursor x;
-};
-}  // namespace
 
 int cursor_open(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **ret) {
 	CursorBox *box = new (std::nothrow) CursorBox;

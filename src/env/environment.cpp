@@ -76,15 +76,21 @@ static int write_initial_metas(MDB_env *env, const Meta &meta) {
 	return rc;
 }
 
-static int env_map(MDB_env *env) {
+// Map the data file.  addr: the fixed address recorded by MDB_FIXEDMAP, as a
+// hint; EBUSY when the kernel cannot honour it.
+static int env_map(MDB_env *env, void *addr) {
 	int prot = PROT_READ;
 	int mflags = MAP_SHARED;
 	if (env->flags & MDB_WRITEMAP) {
 		prot |= PROT_WRITE;
 		if (ftruncate(env->fd.get(), off_t(env->mapsize)) < 0) return errno;
 	}
-	void *p = mmap(nullptr, env->mapsize, prot, mflags, env->fd.get(), 0);
+	void *p = mmap(addr, env->mapsize, prot, mflags, env->fd.get(), 0);
 	if (p == MAP_FAILED) return errno;
+	if (addr && p != addr) {
+		munmap(p, env->mapsize);
+		return EBUSY;
+	}
 	if (env->flags & MDB_NORDAHEAD) madvise(p, env->mapsize, MADV_RANDOM);
 	env->map = static_cast<char *>(p);
 	struct stat st;
@@ -124,16 +130,22 @@ static int env_open2(MDB_env *env) {
 	env->mapsize = (env->mapsize + env->os_psize - 1) / env->os_psize * env->os_psize;
 	meta.mapsize = env->mapsize;
 
-	if (newenv) {
+	bool fixed = env->flags & MDB_FIXEDMAP;
+	if (newenv && !fixed) {
 		if ((rc = write_initial_metas(env, meta))) return rc;
-	} else {
+	} else if (!newenv) {
 		// A file shorter than its own meta claims is truncated.
 		struct stat st;
 		if (fstat(env->fd.get(), &st) == 0 &&
 		    uint64_t(st.st_size) < uint64_t(kNumMetas) * env->psize)
 			return MDB_INVALID;
 	}
-	if ((rc = env_map(env))) return rc;
+	if ((rc = env_map(env, fixed && !newenv ? reinterpret_cast<void *>(meta.address) : nullptr))) return rc;
+	if (newenv && fixed) {
+		// The address is only known now; record it before anything else.
+		meta.address = reinterpret_cast<uint64_t>(env->map);
+		if ((rc = write_initial_metas(env, meta))) return rc;
+	}
 
 	env->maxfree_1pg = (env->psize - kPageHdr) / sizeof(pgno_t) - 1;
 	env->nodemax = (((env->psize - kPageHdr) / kMinKeysPerPage) & ~1u) - sizeof(indx_t);
@@ -229,6 +241,10 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		if (rc) goto leave;
 	}
 	if ((rc = env_open2(env))) goto leave;
+	{
+		// Callers may use dbi 1 without mdb_dbi_open (upstream would crash).
+		default_cmp_for(pick_meta(env)->dbs[kMainDbi].flags, env->dbxs[kMainDbi]);
+	}
 	if (excl) {
 		if (volatile txnid_t *shared = env->locks.shared_txnid()) *shared = pick_meta(env)->txnid;
 		if ((rc = env->locks.share())) goto leave;
@@ -279,9 +295,10 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 		if (size < minsize) size = minsize;
 		size = (size + env->os_psize - 1) / env->os_psize * env->os_psize;
 		munmap(env->map, env->mapsize);
+		void *old = (env->flags & MDB_FIXEDMAP) ? env->map : nullptr;
 		env->map = nullptr;
 		env->mapsize = size;
-		int rc = env_map(env);
+		int rc = env_map(env, old);
 		if (rc) return rc;
 	}
 	env->mapsize = size;

@@ -1,13 +1,123 @@
-// Nested write transactions.  Not available yet (issue 5): beginning one
-// fails cleanly with ENOTSUP and leaves the parent usable.
+// Nested write transactions.  A child starts from its parent's state: the
+// db records, the reclaimed free pages (a copy), and the parent's cursors,
+// which are backed up and then follow the child.  Its own dirty pages shadow
+// the parent's; reads fall through to the parent's dirty pages and then the
+// map.  Commit merges everything into the parent; abort restores the
+// parent's cursors and drops the child's pages.
 #include <cerrno>
+#include <cstring>
+#include <new>
 
+#include "btree/cursor.h"
+#include "db/cursor_box.h"
 #include "txn/txn_ops.h"
 
 namespace lmdb {
 
-int nested_txn_begin(MDB_txn *, MDB_txn **) { return ENOTSUP; }
-int nested_txn_commit(MDB_txn *) { return ENOTSUP; }
-void nested_txn_detach(MDB_txn *) {}
+// Let the child's cursor lists take over the parent's cursors, keeping a
+// backup of each for an abort.
+static int cursor_shadow(MDB_txn *src, MDB_txn *dst) {
+	for (unsigned i = src->numdbs; i-- > 0;) {
+		MDB_cursor *mc = src->cursors[i];
+		while (mc) {
+			CursorBox *bk = new (std::nothrow) CursorBox;
+			if (!bk) return ENOMEM;
+			bk->c = *mc;
+			if (mc->xcursor) bk->x = *mc->xcursor;
+			MDB_cursor *next = mc->next;
+			mc->backup = &bk->c;
+			mc->db = &dst->dbs[i];
+			mc->txn = dst;
+			mc->dbflag = &dst->dbflags[i];
+			if (mc->xcursor) mc->xcursor->cursor.txn = dst;
+			mc->next = dst->cursors[i];
+			dst->cursors[i] = mc;
+			mc = next;
+		}
+	}
+	return MDB_SUCCESS;
+}
+
+int nested_txn_begin(MDB_txn *parent, MDB_txn **ret) {
+	MDB_env *env = parent->env;
+	MDB_txn *txn = txn_alloc(env, true);
+	if (!txn) return ENOMEM;
+	std::free(txn->dbiseqs);
+	txn->dbiseqs = parent->dbiseqs;
+	txn->owns_dbiseqs = false;
+	txn->flags = parent->flags & ~(kTxnDirty | kTxnSpills);
+	txn->txnid = parent->txnid;
+	txn->next_pgno = parent->next_pgno;
+	txn->parent = parent;
+	txn->numdbs = parent->numdbs;
+	std::memcpy(txn->dbs, parent->dbs, txn->numdbs * sizeof(DbRecord));
+	for (unsigned i = 0; i < txn->numdbs; i++) txn->dbflags[i] = parent->dbflags[i] & uint8_t(~kDbNew);
+	int rc = txn->reclaimed.append(parent->reclaimed);
+	txn->last_reclaimed = parent->last_reclaimed;
+	parent->flags |= kTxnHasChild;
+	parent->child = txn;
+	if (!rc) rc = cursor_shadow(parent, txn);
+	if (rc) {
+		txn_end(txn, kEndFailBeginChild | kEndFree);
+		return rc;
+	}
+	*ret = txn;
+	return MDB_SUCCESS;
+}
+
+void nested_txn_detach(MDB_txn *txn) {
+	MDB_txn *parent = txn->parent;
+	parent->child = nullptr;
+	parent->flags &= ~kTxnHasChild;
+}
+
+int nested_txn_commit(MDB_txn *txn) {
+	MDB_txn *parent = txn->parent;
+	MDB_env *env = txn->env;
+	int rc = parent->free_pgs.append(txn->free_pgs);
+	if (rc) {
+		txn_abort(txn);
+		return rc;
+	}
+	parent->next_pgno = txn->next_pgno;
+	parent->flags = txn->flags;
+
+	cursors_close(txn, true);
+
+	std::memcpy(parent->dbs, txn->dbs, txn->numdbs * sizeof(DbRecord));
+	parent->numdbs = txn->numdbs;
+	parent->dbflags[format::kFreeDbi] = txn->dbflags[format::kFreeDbi];
+	parent->dbflags[format::kMainDbi] = txn->dbflags[format::kMainDbi];
+	for (unsigned i = format::kCoreDbs; i < txn->numdbs; i++)
+		parent->dbflags[i] = uint8_t(txn->dbflags[i] | (parent->dbflags[i] & kDbNew));
+
+	// The child's dirty pages replace the parent's copies.
+	txn->dirty.for_each([&](pgno_t pg, void *p) {
+		if (rc) return;
+		if (void *old = parent->dirty.find(pg)) {
+			if (old != p) {
+				Page *op = static_cast<Page *>(old);
+				page_buffer_free(env, op, is_overflow(op) ? op->overflow_pages : 1);
+			}
+		}
+		rc = parent->dirty.insert(pg, p);
+	});
+	txn->dirty.clear();
+	if (rc) parent->flags |= kTxnError;
+
+	// Loose pages, reclaimed pages and the consumed records move up.
+	Page **lp = &parent->loose;
+	while (*lp) lp = reinterpret_cast<Page **>(page_data(*lp));
+	std::memcpy(lp, &txn->loose, sizeof(Page *));
+	parent->loose_count += txn->loose_count;
+	txn->loose = nullptr;
+	txn->loose_count = 0;
+	parent->reclaimed.swap(txn->reclaimed);
+	parent->last_reclaimed = txn->last_reclaimed;
+
+	parent->child = nullptr;
+	txn_free(txn);
+	return rc;
+}
 
 }  // namespace lmdb

@@ -25,7 +25,7 @@ static txnid_t current_meta_txnid(void *ctx) {
 }
 
 // Allocate a txn with room for the per-db arrays.
-static MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
+MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
 	MDB_txn *txn = new (std::nothrow) MDB_txn;
 	if (!txn) return nullptr;
 	unsigned n = env->maxdbs;
@@ -46,7 +46,7 @@ void txn_free(MDB_txn *txn) {
 	if (!txn) return;
 	std::free(txn->dbs);
 	std::free(txn->dbflags);
-	std::free(txn->dbiseqs);
+	if (txn->owns_dbiseqs) std::free(txn->dbiseqs);
 	std::free(txn->cursors);
 	delete txn;
 }
@@ -105,6 +105,7 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 		txn->loose = nullptr;
 		txn->loose_count = 0;
 		txn->dirty.clear();
+		txn->spilled.clear();
 		txn->free_pgs.clear();
 		txn->reclaimed.clear();
 		txn->last_reclaimed = 0;
@@ -141,6 +142,9 @@ static int txn_renew0(MDB_txn *txn, bool try_write) {
 
 int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	bool try_write = flags & MDB_TRY_WRITE;
+	// Per-txn durability flags (upstream 0.9 accepts and ignores them;
+	// honouring them only ever skips a sync the caller asked to skip).
+	unsigned sync_flags = (flags & MDB_RDONLY) ? 0 : flags & (MDB_NOSYNC | MDB_NOMETASYNC);
 	flags &= MDB_RDONLY;
 	flags |= env->flags & MDB_WRITEMAP;
 	if (env->flags & MDB_RDONLY & ~flags) return EACCES;
@@ -157,11 +161,10 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		if (!txn) return ENOMEM;
 		txn->flags = flags;
 		std::free(txn->dbiseqs);
-		txn->dbiseqs = nullptr;
 		txn->dbiseqs = env->dbiseqs;
+		txn->owns_dbiseqs = false;
 		rc = txn_renew0(txn, false);
 		if (rc) {
-			txn->dbiseqs = nullptr;
 			txn_free(txn);
 			return rc;
 		}
@@ -171,7 +174,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		rc = txn_renew0(txn, try_write);
 		if (rc) return rc;
 	}
-	txn->flags |= flags;
+	txn->flags |= flags | sync_flags;
 	*ret = txn;
 	return MDB_SUCCESS;
 }
@@ -246,10 +249,7 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 			nested_txn_detach(txn);
 		}
 	}
-	if (mode & kEndFree) {
-		if (txn->flags & kTxnRdonly) txn->dbiseqs = nullptr;  // borrowed from env
-		txn_free(txn);
-	}
+	if (mode & kEndFree) txn_free(txn);
 }
 
 void txn_abort(MDB_txn *txn) {
@@ -317,7 +317,7 @@ static int page_flush(MDB_txn *txn) {
 	return MDB_SUCCESS;
 }
 
-static int write_meta(MDB_txn *txn) {
+static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 	MDB_env *env = txn->env;
 	unsigned toggle = unsigned(txn->txnid & 1);
 	struct {
@@ -340,7 +340,7 @@ static int write_meta(MDB_txn *txn) {
 		env->flags |= kEnvFatalError;
 		return rc;
 	}
-	if (!(env->flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
+	if (!(sync_flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
 		if ((rc = os::data_sync(env->fd.get()))) {
 			env->flags |= kEnvFatalError;
 			return rc;
@@ -389,8 +389,11 @@ int txn_commit(MDB_txn *txn) {
 	}
 	if ((rc = freelist_save(txn))) goto fail;
 	if ((rc = page_flush(txn))) goto fail;
-	if ((rc = env_sync(env, false))) goto fail;
-	if ((rc = write_meta(txn))) goto fail;
+	{
+		unsigned sync_flags = env->flags | (txn->flags & (MDB_NOSYNC | MDB_NOMETASYNC));
+		if (!(sync_flags & MDB_NOSYNC) && (rc = env_sync(env, false))) goto fail;
+		if ((rc = write_meta(txn, sync_flags))) goto fail;
+	}
 	end_mode = kEndCommitted | kEndUpdate;
 
 done:

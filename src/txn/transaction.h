@@ -44,7 +44,8 @@ struct MDB_txn {
 	unsigned numdbs = 0;
 	lmdb::DbRecord *dbs = nullptr;  // [env->maxdbs]
 	uint8_t *dbflags = nullptr;     // [env->maxdbs]
-	unsigned *dbiseqs = nullptr;    // [env->maxdbs]
+	unsigned *dbiseqs = nullptr;    // [env->maxdbs]; borrowed unless owns_dbiseqs
+	bool owns_dbiseqs = true;
 	MDB_cursor **cursors = nullptr; // [env->maxdbs], write txns only
 	lmdb::DbAux *dbxs = nullptr;    // env->dbxs
 
@@ -52,6 +53,7 @@ struct MDB_txn {
 
 	// Write transactions only.
 	lmdb::DirtyPages dirty;
+	lmdb::DirtyPages spilled;       // pages of this txn already written early (values unused)
 	lmdb::PageList free_pgs;        // pages this txn freed (for the free db)
 	lmdb::PageList reclaimed;       // reusable pages taken from the free db (descending)
 	lmdb::txnid_t last_reclaimed = 0;  // highest free-db record consumed

@@ -19,6 +19,8 @@ void txn_reset(MDB_txn *txn);
 int txn_renew(MDB_txn *txn);
 void txn_end(MDB_txn *txn, unsigned mode);
 void txn_free(MDB_txn *txn);
+// A txn with room for env->maxdbs databases (and cursor lists).
+MDB_txn *txn_alloc(MDB_env *env, bool with_cursors);
 MDB_txn *txn0_create(MDB_env *env);
 
 // Nested transactions (txn/nested.cpp).

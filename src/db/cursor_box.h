@@ -1,0 +1,17 @@
+// Storage of a caller-visible cursor: the cursor and its sub-cursor for
+// sorted duplicates, allocated together (also used for the backups that
+// nested transactions keep of their parent's cursors).
+#pragma once
+
+#include "btree/dupsort.h"
+
+namespace lmdb {
+
+struct CursorBox {
+	MDB_cursor c;
+	XCursor x;
+};
+
+inline CursorBox *box_of(MDB_cursor *mc) { return reinterpret_cast<CursorBox *>(mc); }
+
+}  // namespace lmdb

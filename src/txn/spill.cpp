@@ -1,0 +1,134 @@
+#include "txn/spill.h"
+
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "btree/cursor.h"
+#include "btree/dupsort.h"
+
+namespace lmdb {
+
+using namespace format;
+
+static std::atomic<size_t> g_dirty_limit{kDefaultDirtyLimit};
+
+void set_dirty_limit(size_t pages) { g_dirty_limit = pages ? pages : kDefaultDirtyLimit; }
+size_t dirty_limit() { return g_dirty_limit; }
+
+// Mark (or unmark) the pages in the stacks of every cursor of the txn, so
+// that pages a cursor points into are never spilled.
+static void keep_cursor_pages(MDB_txn *txn, MDB_cursor *m0, bool set) {
+	auto mark = [&](MDB_cursor *mc) {
+		for (; mc; mc = mc->xcursor ? &mc->xcursor->cursor : nullptr) {
+			if (!(mc->flags & kCursorInitialized) && mc->snum == 0) break;
+			for (unsigned i = 0; i < mc->snum && i < kCursorStack; i++) {
+				Page *p = mc->pg[i];
+				if (!p || is_subpage(p) || !is_dirty(p)) continue;
+				if (set)
+					p->flags |= P_KEEP;
+				else
+					p->flags &= uint16_t(~P_KEEP);
+			}
+			if (!mc->xcursor) break;
+		}
+	};
+	mark(m0);
+	for (unsigned i = 0; i < txn->numdbs; i++)
+		for (MDB_cursor *mc = txn->cursors[i]; mc; mc = mc->next) mark(mc);
+}
+
+int spill_if_needed(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
+	MDB_txn *txn = mc->txn;
+	if ((mc->flags & kCursorSub) || txn->parent || (txn->flags & kTxnWritemap)) return MDB_SUCCESS;
+	MDB_env *env = txn->env;
+	size_t need = mc->db->depth;
+	if (mc->dbi >= kCoreDbs) need += txn->dbs[kMainDbi].depth;
+	if (key) need += (kNodeHdr + key->mv_size + (data ? data->mv_size : 0) + env->psize) / env->psize;
+	need *= 2;
+	size_t limit = dirty_limit();
+	if (txn->dirty.size() + need < limit) return MDB_SUCCESS;
+
+	keep_cursor_pages(txn, mc, true);
+	struct Item {
+		pgno_t pgno;
+		Page *page;
+	};
+	size_t n = txn->dirty.size();
+	Item *items = static_cast<Item *>(std::malloc((n ? n : 1) * sizeof(Item)));
+	if (!items) {
+		keep_cursor_pages(txn, mc, false);
+		return ENOMEM;
+	}
+	size_t k = 0;
+	txn->dirty.for_each([&](pgno_t pg, void *p) {
+		Page *dp = static_cast<Page *>(p);
+		if (!(dp->flags & (P_KEEP | P_LOOSE))) items[k++] = Item{pg, dp};
+	});
+	std::sort(items, items + k, [](const Item &a, const Item &b) { return a.pgno < b.pgno; });
+	// Spill the older half of the budget: enough that puts run for a while
+	// before the next spill.
+	size_t want = std::min(k, std::max(need, limit / 2));
+	int rc = MDB_SUCCESS;
+	const unsigned psize = env->psize;
+	constexpr int kMaxIov = 64;
+	struct iovec iov[kMaxIov];
+	int niov = 0;
+	off_t run_off = 0;
+	pgno_t next_pg = 0;
+	for (size_t i = 0; i < want && !rc; i++) {
+		Page *p = items[i].page;
+		unsigned npages = is_overflow(p) ? p->overflow_pages : 1;
+		if (niov && (items[i].pgno != next_pg || niov == kMaxIov)) {
+			rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
+			niov = 0;
+		}
+		if (!niov) run_off = off_t(items[i].pgno) * psize;
+		p->flags &= uint16_t(~P_DIRTY);  // on disk it is an ordinary page
+		iov[niov].iov_base = p;
+		iov[niov].iov_len = size_t(psize) * npages;
+		niov++;
+		next_pg = items[i].pgno + npages;
+	}
+	if (!rc && niov) rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
+	if (!rc) {
+		for (size_t i = 0; i < want && !rc; i++) {
+			Page *p = items[i].page;
+			rc = txn->spilled.insert(items[i].pgno, reinterpret_cast<void *>(1));
+			if (rc) break;
+			txn->dirty.erase(items[i].pgno);
+			page_buffer_free(env, p, is_overflow(p) ? p->overflow_pages : 1);
+		}
+		txn->flags |= kTxnSpills;
+	} else {
+		for (size_t i = 0; i < want; i++) items[i].page->flags |= P_DIRTY;
+	}
+	std::free(items);
+	keep_cursor_pages(txn, mc, false);
+	if (rc) txn->flags |= kTxnError;
+	return rc;
+}
+
+int unspill(MDB_txn *txn, Page *mp, Page **out) {
+	*out = nullptr;
+	if (!(txn->flags & kTxnSpills) || !txn->spilled.find(mp->pgno)) return MDB_SUCCESS;
+	unsigned npages = is_overflow(mp) ? mp->overflow_pages : 1;
+	Page *np = page_buffer_alloc(txn->env, npages);
+	if (!np) return ENOMEM;
+	std::memcpy(np, mp, size_t(txn->env->psize) * npages);
+	int rc = txn->dirty.insert(mp->pgno, np);
+	if (rc) {
+		page_buffer_free(txn->env, np, npages);
+		return rc;
+	}
+	txn->spilled.erase(mp->pgno);
+	np->flags |= P_DIRTY;
+	*out = np;
+	return MDB_SUCCESS;
+}
+
+}  // namespace lmdb

@@ -1,0 +1,90 @@
+// The page-number list and the dirty-page table of write transactions.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "txn/dirty_pages.h"
+#include "txn/page_list.h"
+
+using lmdb::DirtyPages;
+using lmdb::PageList;
+using lmdb::pgno_t;
+
+TEST_CASE("PageList sorts descending, merges and finds") {
+	PageList l;
+	for (pgno_t p : {5, 9, 2, 7}) REQUIRE(l.push(p) == 0);
+	l.sort_descending();
+	REQUIRE(l.size() == 4);
+	CHECK((l[0] == 9 && l[1] == 7 && l[2] == 5 && l[3] == 2));
+	pgno_t more[] = {8, 6, 3};
+	REQUIRE(l.merge_descending(more, 3) == 0);
+	std::vector<pgno_t> got(l.data(), l.data() + l.size());
+	CHECK(got == std::vector<pgno_t>{9, 8, 7, 6, 5, 3, 2});
+	CHECK(l.find_descending(6) == 3);
+	CHECK(l.find_descending(4) == l.size());
+	l.erase_at(0);
+	CHECK(l[0] == 8);
+	REQUIRE(l.push_range(100, 3) == 0);
+	CHECK((l[l.size() - 1] == 102 && l.size() == 9));
+}
+
+TEST_CASE("PageList merge keeps descending order on random input") {
+	std::mt19937_64 rng(42);
+	for (int round = 0; round < 50; round++) {
+		std::set<pgno_t, std::greater<pgno_t>> all;
+		PageList l;
+		std::vector<pgno_t> b;
+		for (int i = 0; i < 200; i++) {
+			pgno_t p = rng() % 100000;
+			if (!all.insert(p).second) continue;
+			if (rng() & 1)
+				l.push(p);
+			else
+				b.push_back(p);
+		}
+		l.sort_descending();
+		std::sort(b.begin(), b.end(), std::greater<pgno_t>());
+		REQUIRE(l.merge_descending(b.data(), b.size()) == 0);
+		std::vector<pgno_t> got(l.data(), l.data() + l.size());
+		CHECK(got == std::vector<pgno_t>(all.begin(), all.end()));
+	}
+}
+
+TEST_CASE("DirtyPages behaves like a map under random inserts and erases") {
+	std::mt19937_64 rng(7);
+	DirtyPages d;
+	std::map<pgno_t, void *> model;
+	static char pages[4096];
+	for (int i = 0; i < 200000; i++) {
+		pgno_t p = rng() % 5000;
+		void *ptr = pages + (rng() % 4096);
+		switch (rng() % 3) {
+		case 0:
+		case 1:
+			REQUIRE(d.insert(p, ptr) == 0);
+			model[p] = ptr;
+			break;
+		default: {
+			void *got = d.erase(p);
+			auto it = model.find(p);
+			CHECK(got == (it == model.end() ? nullptr : it->second));
+			if (it != model.end()) model.erase(it);
+		}
+		}
+		if (i % 1000 == 0) {
+			REQUIRE(d.size() == model.size());
+			for (auto &[k, v] : model) REQUIRE(d.find(k) == v);
+		}
+	}
+	size_t seen = 0;
+	d.for_each([&](pgno_t k, void *v) {
+		seen++;
+		CHECK(model.at(k) == v);
+	});
+	CHECK(seen == model.size());
+	d.clear();
+	CHECK(d.size() == 0);
+	CHECK(d.find(1) == nullptr);
+}

@@ -1,0 +1,109 @@
+// Transactions larger than the dirty-page budget spill pages to the file and
+// keep going, with bounded memory, correct contents and live cursors.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+#include <string>
+
+#include "lmdb.h"
+#include "test_support.h"
+#include "txn/spill.h"
+#include "txn/transaction.h"
+
+using test_support::TempDir;
+using test_support::val;
+
+namespace {
+struct LimitGuard {
+	explicit LimitGuard(size_t n) { lmdb::set_dirty_limit(n); }
+	~LimitGuard() { lmdb::set_dirty_limit(0); }
+};
+}  // namespace
+
+TEST_CASE("a transaction past the dirty budget spills and stays correct") {
+	LimitGuard guard(64);
+	TempDir d;
+	MDB_env *env;
+	REQUIRE(mdb_env_create(&env) == 0);
+	REQUIRE(mdb_env_set_mapsize(env, 256 << 20) == 0);
+	REQUIRE(mdb_env_set_maxdbs(env, 2) == 0);
+	REQUIRE(mdb_env_open(env, d.path().c_str(), 0, 0644) == 0);
+	std::mt19937 rng(99);
+	std::map<std::string, std::string> model;
+	for (int round = 0; round < 3; round++) {
+		MDB_txn *txn;
+		REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+		MDB_dbi dbi;
+		REQUIRE(mdb_dbi_open(txn, "data", MDB_CREATE, &dbi) == 0);
+		MDB_cursor *held;
+		REQUIRE(mdb_cursor_open(txn, dbi, &held) == 0);
+		std::string pinned = "pinned-key";
+		std::string pinned_val(100, 'p');
+		MDB_val pk = val(pinned), pv = val(pinned_val);
+		REQUIRE(mdb_cursor_put(held, &pk, &pv, 0) == 0);
+		model[pinned] = pinned_val;
+		size_t max_dirty = 0;
+		for (int i = 0; i < 20000; i++) {
+			std::string key = "k" + std::to_string(rng() % 8000);
+			if (rng() % 4) {
+				std::string value(rng() % 30 == 0 ? 5000 : 20 + rng() % 200, char('a' + rng() % 26));
+				MDB_val k = val(key), v = val(value);
+				REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+				model[key] = value;
+			} else {
+				MDB_val k = val(key);
+				int rc = mdb_del(txn, dbi, &k, nullptr);
+				REQUIRE(rc == (model.erase(key) ? 0 : MDB_NOTFOUND));
+			}
+			max_dirty = std::max(max_dirty, txn->dirty.size());
+			if (i % 2000 == 0) {
+				MDB_val k, v;
+				REQUIRE(mdb_cursor_get(held, &k, &v, MDB_GET_CURRENT) == 0);
+				CHECK(std::string(static_cast<char *>(k.mv_data), k.mv_size) == pinned);
+				CHECK(std::string(static_cast<char *>(v.mv_data), v.mv_size) == pinned_val);
+			}
+		}
+		CHECK((txn->flags & lmdb::kTxnSpills) != 0);
+		CHECK(max_dirty <= 64 * 3);
+		// Everything reads back inside the txn...
+		for (auto &[key, value] : model) {
+			MDB_val k = val(key), v;
+			REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
+			REQUIRE(std::string(static_cast<char *>(v.mv_data), v.mv_size) == value);
+		}
+		mdb_cursor_close(held);
+		if (round == 1) {
+			mdb_txn_abort(txn);  // spilled pages of an aborted txn are never seen
+			model.clear();
+			MDB_txn *rd;
+			REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &rd) == 0);
+			REQUIRE(mdb_dbi_open(rd, "data", 0, &dbi) == 0);
+			MDB_cursor *c;
+			REQUIRE(mdb_cursor_open(rd, dbi, &c) == 0);
+			MDB_val k, v;
+			while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
+				model[std::string(static_cast<char *>(k.mv_data), k.mv_size)] =
+				    std::string(static_cast<char *>(v.mv_data), v.mv_size);
+			mdb_cursor_close(c);
+			mdb_txn_abort(rd);
+		} else {
+			REQUIRE(mdb_txn_commit(txn) == 0);
+		}
+	}
+	// ...and after commit, from a fresh snapshot.
+	MDB_txn *rd;
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &rd) == 0);
+	MDB_dbi dbi;
+	REQUIRE(mdb_dbi_open(rd, "data", 0, &dbi) == 0);
+	MDB_stat st;
+	REQUIRE(mdb_stat(rd, dbi, &st) == 0);
+	CHECK(st.ms_entries == model.size());
+	for (auto &[key, value] : model) {
+		MDB_val k = val(key), v;
+		REQUIRE(mdb_get(rd, dbi, &k, &v) == 0);
+		REQUIRE(std::string(static_cast<char *>(v.mv_data), v.mv_size) == value);
+	}
+	mdb_txn_abort(rd);
+	mdb_env_close(env);
+}

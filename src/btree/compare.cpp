@@ -1,5 +1,6 @@
 // Key and data orders: lexicographic bytes (default), reversed bytes, and
 // native unsigned integers.
+#include <cstdint>
 #include <cstring>
 
 #include "btree/cursor.h"
@@ -24,7 +25,18 @@ int cmp_memnr(const MDB_val *a, const MDB_val *b) {
 	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size ? 1 : 0;
 }
 
+// Integer keys shorter than the integer compared: only damaged files (or
+// misuse) have them.  Compare the bytes that are there, never more.
+static int cmp_short_uint(const MDB_val *a, const MDB_val *b) {
+	uint64_t x = 0, y = 0;
+	std::memcpy(&x, a->mv_data, a->mv_size < sizeof x ? a->mv_size : sizeof x);
+	std::memcpy(&y, b->mv_data, b->mv_size < sizeof y ? b->mv_size : sizeof y);
+	if (x != y) return x < y ? -1 : 1;
+	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
 int cmp_int(const MDB_val *a, const MDB_val *b) {
+	if (a->mv_size < sizeof(unsigned) || b->mv_size < sizeof(unsigned)) return cmp_short_uint(a, b);
 	unsigned x, y;
 	std::memcpy(&x, a->mv_data, sizeof x);
 	std::memcpy(&y, b->mv_data, sizeof y);
@@ -32,6 +44,7 @@ int cmp_int(const MDB_val *a, const MDB_val *b) {
 }
 
 int cmp_long(const MDB_val *a, const MDB_val *b) {
+	if (a->mv_size < sizeof(size_t) || b->mv_size < sizeof(size_t)) return cmp_short_uint(a, b);
 	size_t x, y;
 	std::memcpy(&x, a->mv_data, sizeof x);
 	std::memcpy(&y, b->mv_data, sizeof y);
@@ -43,6 +56,7 @@ int cmp_long(const MDB_val *a, const MDB_val *b) {
 int cmp_cint(const MDB_val *a, const MDB_val *b) {
 	if (a->mv_size == sizeof(size_t) && b->mv_size == sizeof(size_t)) return cmp_long(a, b);
 	if (a->mv_size == sizeof(unsigned) && b->mv_size == sizeof(unsigned)) return cmp_int(a, b);
+	if (b->mv_size < a->mv_size) return cmp_short_uint(a, b);  // b would be over-read
 	const unsigned char *pa = static_cast<const unsigned char *>(a->mv_data) + a->mv_size;
 	const unsigned char *pb = static_cast<const unsigned char *>(b->mv_data) + a->mv_size;
 	size_t words = a->mv_size / 2;

@@ -63,11 +63,16 @@ int cursor_set(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op, in
 int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
 int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data);
 void cursor_copy(const MDB_cursor *src, MDB_cursor *dst);
+// Bounds of node i of a sub-page: see node_in_bounds.
+bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
 // Validity of node i of page p: the node, its key and its inline data lie
-// inside the page.  Pages written by this txn (dirty) and sub-pages inside
-// a validated node are trusted.
+// inside the page.  Pages written by this txn (dirty: page_get never takes
+// the flag from the file, and pages copied from the file were checked whole
+// by page_nodes_sane) are trusted; sub-pages are bounded by the page that
+// holds them.
 inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	if (p->flags & (format::P_DIRTY | format::P_SUBP)) return true;
+	if (p->flags & (format::P_DIRTY | format::P_SUBP))
+		return !(p->flags & format::P_SUBP) || subpage_node_in_bounds(env, p, i);
 	unsigned off = ptrs(p)[i];
 	unsigned ps = env->psize;
 	if (off < p->upper || off + kNodeHdr > ps) return false;
@@ -76,6 +81,11 @@ inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
 	if (p->flags & format::P_LEAF) sz += (n->flags & format::F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
 	return sz <= ps;
 }
+// Whole-page check (every node, no overlaps, sub-pages): done once when a
+// page from the file becomes writable or is merged.
+bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
+// A LEAF2 page of the cursor's db holds numkeys * pad bytes within `size`.
+bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size);
 
 // ---- modification (btree/insert.cpp, btree/remove.cpp) -------------------
 int page_touch(MDB_cursor *mc);

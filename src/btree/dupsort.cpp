@@ -51,8 +51,13 @@ int xcursor_init1(MDB_cursor *mc, Node *node) {
 		xc->flags = kCursorSub;
 	} else {
 		Page *fp = reinterpret_cast<Page *>(node_data(node));
-		if (node_dsize(node) < kPageHdr || fp->lower < kPageHdr || fp->lower > fp->upper ||
-		    fp->upper > node_dsize(node)) {
+		// A sub-page: header inside the node, a leaf (LEAF2 exactly when
+		// the db is DUPFIXED) whose keys fit in the node.
+		unsigned want = P_LEAF | P_SUBP | ((mc->db->flags & MDB_DUPFIXED) ? P_LEAF2 : 0);
+		size_t dsize = node_dsize(node);
+		if (dsize < kPageHdr || fp->lower < kPageHdr || fp->lower > fp->upper || fp->upper > dsize ||
+		    (fp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) != want ||
+		    (is_leaf2(fp) && (!fp->pad || size_t(numkeys(fp)) * fp->pad > dsize - kPageHdr))) {
 			mc->txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
 		}
@@ -157,6 +162,12 @@ int dup_first_last(MDB_cursor *mc, MDB_val *key, MDB_val *data, bool last) {
 static int fetch_multiple(MDB_cursor *mc, MDB_val *data) {
 	MDB_cursor *mx = xcursor_of(mc);
 	Page *p = mx->pg[mx->top];
+	// LEAF2 pages were checked to hold numkeys * pad bytes when entered;
+	// any other page here is damage (a plain leaf in a DUPFIXED sub-db).
+	if (!is_leaf2(p)) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
 	data->mv_size = size_t(numkeys(p)) * mx->db->pad;
 	data->mv_data = page_data(p);
 	mx->ki[mx->top] = indx_t(numkeys(p) - 1);
@@ -166,6 +177,9 @@ static int fetch_multiple(MDB_cursor *mc, MDB_val *data) {
 int dup_multiple(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 	int rc;
 	if (data == nullptr) return EINVAL;
+	// DUPFIXED without DUPSORT (possible in a record from the file): no
+	// sub-cursor, nothing to deliver.
+	if (!mc->xcursor) return MDB_INCOMPATIBLE;
 	if (op == MDB_GET_MULTIPLE) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;

@@ -52,6 +52,12 @@ int page_touch(MDB_cursor *mc) {
 		}
 	}
 	if (!is_dirty(mp)) {
+		// From here on the page is written through unchecked paths:
+		// check all of it once (hostile files, docs/hostile-files.md).
+		if (!page_nodes_sane(mc, mp)) {
+			txn->flags |= kTxnError;
+			return MDB_CORRUPTED;
+		}
 		if ((rc = txn->free_pgs.reserve_more(1)) || (rc = page_alloc(mc, 1, &np))) {
 			txn->flags |= kTxnError;
 			return rc;
@@ -144,6 +150,12 @@ int node_add(MDB_cursor *mc, indx_t indx, const MDB_val *key, MDB_val *data, pgn
 
 	if (is_leaf2(mp)) {
 		size_t ksize = mc->db->pad;
+		if (key->mv_size != ksize) {
+			// Fixed-size items of another size (the size may come from the
+			// file): never copy past the caller's item.
+			mc->txn->flags |= kTxnError;
+			return MDB_BAD_VALSIZE;
+		}
 		char *p = leaf2_key(mp, indx, ksize);
 		int dif = int(numkeys(mp)) - indx;
 		if (dif > 0) std::memmove(p + ksize, p, size_t(dif) * ksize);
@@ -636,6 +648,12 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (key->mv_size - 1 >= kMaxKeySize) return MDB_BAD_VALSIZE;
 	if (data->mv_size > ((mc->db->flags & MDB_DUPSORT) ? kMaxKeySize : 0xffffffffu))
 		return MDB_BAD_VALSIZE;
+	if ((mc->db->flags & MDB_DUPSORT) && !mc->xcursor) {
+		// An internal cursor (main or free db) on a db whose flags from the
+		// file say DUPSORT.
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
 
 	dkey.mv_size = 0;
 	dkey.mv_data = nullptr;

@@ -1,6 +1,8 @@
 // Reading the tree: page lookup with validation, binary search inside a
 // page, descent from the root, and cursor movement.
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "btree/cursor.h"
@@ -12,14 +14,107 @@ using namespace format;
 
 // ---- validation of pages read from the file ------------------------------
 
+// Header of a page as read from the file: its own number, one type, the
+// node area inside the page.  Sub-page flags never appear on real pages.
 static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	if (p->pgno != pg) return false;
-	unsigned f = p->flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META);
+	unsigned f = p->flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_SUBP);
 	if (f == P_OVERFLOW) return p->overflow_pages >= 1;
 	if (f != P_BRANCH && f != P_LEAF) return false;
 	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > env->psize) return false;
 	if ((p->flags & P_LEAF2) && !(p->flags & P_LEAF)) return false;
 	return true;
+}
+
+// Node at offset `off` of a page (or sub-page) of `size` bytes: inside it.
+static inline bool node_fits(const Page *p, unsigned off, size_t size) {
+	if (off < p->upper || off + kNodeHdr > size) return false;
+	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+	size_t sz = size_t(off) + kNodeHdr + n->ksize;
+	if (is_leaf(p)) sz += (n->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
+	return sz <= size;
+}
+
+// A sub-page inside a page of the map is bounded by the end of that page
+// (its flags, P_DIRTY included, come from the file): the bytes from p to
+// there.  0 for sub-pages elsewhere: in dirty pages, which were checked
+// whole when they were copied from the map (page_nodes_sane).
+static inline unsigned subpage_limit(const MDB_env *env, const Page *p) {
+	const char *cp = reinterpret_cast<const char *>(p);
+	if (cp < env->map || cp >= env->map + env->mapsize) return 0;
+	return env->psize - unsigned(size_t(cp - env->map) % env->psize);
+}
+
+bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
+	unsigned limit = subpage_limit(env, p);
+	return !limit || node_fits(p, ptrs(p)[i], limit);
+}
+
+// All nodes of a page (or of a sub-page of `size` bytes) inside it, not
+// overlapping; record and sub-page nodes well-formed.  dbflags: the db's.
+static bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
+	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > size) return false;
+	unsigned n = numkeys(p);
+	if (is_leaf2(p)) {
+		unsigned pad = subpage ? p->pad : 0;
+		return !subpage || (pad && size_t(n) * pad <= size - kPageHdr);
+	}
+	if (!n) return true;
+	uint16_t stackbuf[512];
+	uint16_t *offs = n <= 512 ? stackbuf : static_cast<uint16_t *>(std::malloc(n * sizeof(uint16_t)));
+	if (!offs) return false;
+	bool ok = true;
+	for (unsigned i = 0; i < n && ok; i++) {
+		unsigned off = ptrs(p)[i];
+		offs[i] = uint16_t(off);
+		if (!node_fits(p, off, size)) {
+			ok = false;
+			break;
+		}
+		if (!is_leaf(p)) continue;
+		const Node *nd = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+		unsigned f = nd->flags;
+		if (subpage) {
+			ok = f == 0;
+		} else if (f & F_DUPDATA) {
+			if (!(dbflags & MDB_DUPSORT) || (f & F_BIGDATA)) {
+				ok = false;
+			} else if (f & F_SUBDATA) {
+				ok = node_dsize(nd) == sizeof(DbRecord);
+			} else {
+				const Page *sp = reinterpret_cast<const Page *>(node_data(nd));
+				unsigned want = P_LEAF | P_SUBP | ((dbflags & MDB_DUPFIXED) ? P_LEAF2 : 0);
+				ok = node_dsize(nd) >= kPageHdr &&
+				     (sp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) == want &&
+				     nodes_sane(sp, node_dsize(nd), dbflags, true);
+			}
+		} else if (f & F_SUBDATA) {
+			ok = !(f & F_BIGDATA) && node_dsize(nd) == sizeof(DbRecord);
+		}
+	}
+	if (ok) {
+		// Sorted by offset, each node must end before the next begins.
+		std::sort(offs, offs + n);
+		for (unsigned i = 0; i + 1 < n && ok; i++) {
+			const Node *nd = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + offs[i]);
+			size_t end = size_t(offs[i]) + kNodeHdr + nd->ksize;
+			if (is_leaf(p)) end += (nd->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(nd);
+			ok = end <= offs[i + 1];
+		}
+	}
+	if (offs != stackbuf) std::free(offs);
+	return ok;
+}
+
+bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
+	if (is_overflow(p)) return true;
+	if (is_leaf2(p) && !leaf2_sane(mc, p, mc->txn->env->psize)) return false;
+	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false);
+}
+
+bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size) {
+	size_t pad = mc->db->pad;
+	return (mc->db->flags & MDB_DUPFIXED) && pad && size_t(numkeys(p)) * pad <= size - kPageHdr;
 }
 
 int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
@@ -31,13 +126,19 @@ int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 			}
 		}
 	}
-	if (pg >= txn->next_pgno || pg < kNumMetas) {
+	MDB_env *env = txn->env;
+	if (pg >= txn->next_pgno || pg < kNumMetas || !file_holds(env, pg + 1)) {
 		txn->flags |= kTxnError;
 		return MDB_PAGE_NOTFOUND;
 	}
-	MDB_env *env = txn->env;
 	Page *p = reinterpret_cast<Page *>(env->map + size_t(env->psize) * pg);
-	if (!page_header_sane(env, p, pg)) {
+	// P_DIRTY pages are written in place, so the flag is never taken from
+	// the file: only a WRITEMAP txn's own pages carry it in the map.
+	if (!page_header_sane(env, p, pg) ||
+	    (is_overflow(p) && (p->overflow_pages > txn->next_pgno - pg ||
+	                        !file_holds(env, pg + p->overflow_pages))) ||
+	    (is_dirty(p) && ((txn->flags & (kTxnRdonly | kTxnWritemap)) != kTxnWritemap ||
+	                     txn->dirty.find(pg) != p))) {
 		txn->flags |= kTxnError;
 		return MDB_CORRUPTED;
 	}
@@ -97,7 +198,7 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 	int low = is_leaf(mp) ? 0 : 1;
 	int high = int(nkeys) - 1;
 	MDB_cmp_func *cmp = mc->dbx->cmp;
-	if (cmp == cmp_cint && is_branch(mp) && nkeys > 1) {
+	if (cmp == cmp_cint && is_branch(mp) && nkeys > 1 && node_in_bounds(mc->txn->env, mp, 1)) {
 		cmp = node_at(mp, 1)->ksize == sizeof(size_t) ? cmp_long : cmp_int;
 	}
 	int rc = 0;
@@ -116,8 +217,12 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 				high = int(i) - 1;
 		}
 	} else {
-		const unsigned psize = mc->txn->env->psize;
-		const bool trusted = is_dirty(mp) || is_subpage(mp);
+		unsigned psize = mc->txn->env->psize;
+		bool trusted = is_dirty(mp);
+		if (is_subpage(mp)) {
+			psize = subpage_limit(mc->txn->env, mp);
+			trusted = psize == 0;
+		}
 		if (cmp == cmp_memn) {
 			rc = trusted ? search_nodes<false>(mp, low, high, key, MemnOrder::compare, psize, &i)
 			             : search_nodes<true>(mp, low, high, key, MemnOrder::compare, psize, &i);
@@ -136,6 +241,13 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 	if (exactp) *exactp = (rc == 0 && nkeys > 0);
 	mc->ki[mc->top] = indx_t(i);
 	if (i >= nkeys) return nullptr;
+	// The probes checked keys only: the leaf node handed out is checked
+	// whole (its data is what the caller reads next).
+	if (is_leaf(mp) && !is_leaf2(mp) && !node_in_bounds(mc->txn->env, mp, i)) {
+		mc->txn->flags |= kTxnError;
+		if (exactp) *exactp = 0;
+		return nullptr;
+	}
 	// LEAF2 pages have no nodes: return a non-null placeholder.
 	return is_leaf2(mp) ? reinterpret_cast<Node *>(page_data(mp)) : node_at(mp, i);
 }
@@ -220,7 +332,8 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			}
 		}
 		if (!ready) {
-			if (!node_in_bounds(mc->txn->env, mp, i)) {
+			// Deeper than the db's depth: a cycle or a misplaced page.
+			if (!node_in_bounds(mc->txn->env, mp, i) || mc->snum >= mc->db->depth) {
 				mc->txn->flags |= kTxnError;
 				return MDB_CORRUPTED;
 			}
@@ -234,7 +347,8 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			mp = mc->pg[mc->top];
 		}
 	}
-	if (!is_leaf(mp)) {
+	if (!is_leaf(mp) || mc->snum != mc->db->depth ||
+	    (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize))) {
 		mc->txn->flags |= kTxnError;
 		return MDB_CORRUPTED;
 	}
@@ -397,6 +511,10 @@ int cursor_sibling(MDB_cursor *mc, bool right) {
 		return rc;
 	}
 	if ((rc = cursor_push(mc, mp))) return rc;
+	if (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize)) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
 	if (!right) mc->ki[mc->top] = indx_t(numkeys(mp) - 1);
 	return MDB_SUCCESS;
 }
@@ -467,7 +585,7 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 				}
 			}
 		} else {
-			xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+			if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
 			if (op == MDB_NEXT_DUP) return MDB_NOTFOUND;
 		}
 	}
@@ -517,7 +635,7 @@ int cursor_prev(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 				}
 			}
 		} else {
-			xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
+			if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
 			if (op == MDB_PREV_DUP) return MDB_NOTFOUND;
 		}
 	}

@@ -343,6 +343,16 @@ int rebalance(MDB_cursor *mc) {
 		mc->ki[mc->top] = 0;
 		fromleft = true;
 	}
+	{
+		// The neighbour is read (merged) without being touched: check it
+		// whole, and that it is the same kind of page.
+		Page *np = mn.pg[mn.top];
+		if (((np->flags ^ mc->pg[mc->top]->flags) & (P_BRANCH | P_LEAF | P_LEAF2)) ||
+		    (!is_dirty(np) && !page_nodes_sane(&mn, np))) {
+			mc->txn->flags |= kTxnError;
+			return MDB_CORRUPTED;
+		}
+	}
 
 	if (page_fill(env, mn.pg[mn.top]) >= long(thresh) && numkeys(mn.pg[mn.top]) > minkeys) {
 		rc = node_move(&mn, mc, fromleft);
@@ -541,9 +551,13 @@ static int drop_tree0(MDB_cursor *mc, bool subs) {
 	if ((mc->flags & kCursorSub) || (!subs && !mc->db->overflow_pages)) cursor_pop(mc);
 
 	cursor_copy(mc, &mx);
+	pgno_t visited = 0;
 	while (mc->snum > 0) {
 		Page *mp = mc->pg[mc->top];
 		unsigned n = numkeys(mp);
+		// A tree holds each page once: more visits than the file has pages
+		// means shared pages (which could multiply the walk without end).
+		if (++visited > txn->next_pgno) return MDB_CORRUPTED;
 		if (is_leaf(mp)) {
 			for (i = 0; i < n; i++) {
 				if (!node_in_bounds(txn->env, mp, i)) return MDB_CORRUPTED;
@@ -565,7 +579,12 @@ static int drop_tree0(MDB_cursor *mc, bool subs) {
 			if (!subs && !mc->db->overflow_pages) goto pop;
 		} else {
 			if ((rc = txn->free_pgs.reserve_more(n))) return rc;
-			for (i = 0; i < n; i++) txn->free_pgs.push(node_pgno(node_at(mp, i)));
+			for (i = 0; i < n; i++) {
+				if (!node_in_bounds(txn->env, mp, i)) return MDB_CORRUPTED;
+				pgno_t child = node_pgno(node_at(mp, i));
+				if (child < kNumMetas || child >= txn->next_pgno) return MDB_PAGE_NOTFOUND;
+				txn->free_pgs.push(child);
+			}
 		}
 		if (!mc->top) break;
 		mc->ki[mc->top] = indx_t(i);

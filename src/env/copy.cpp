@@ -111,7 +111,10 @@ struct Compactor {
 
 	int walk_page(Page *mp, pgno_t *newpg, bool dupdata, unsigned depth, unsigned level) {
 		int rc;
-		if (level > kCursorStack) return MDB_CORRUPTED;
+		// LEAF2 pages exist only in the sub-dbs of DUPFIXED dbs.  A copy
+		// never has more pages than its source: more means shared pages.
+		if (level > kCursorStack || (is_leaf2(mp) && !dupdata) || next_pgno >= txn->next_pgno)
+			return MDB_CORRUPTED;
 		// Writable copy of the page; child numbers are patched in it.
 		char *work = static_cast<char *>(std::malloc(psize));
 		if (!work) return ENOMEM;
@@ -144,7 +147,8 @@ struct Compactor {
 					std::memcpy(node_data(ni), &next_pgno, sizeof(pgno_t));
 					Page *omp;
 					if ((rc = page_get(txn, pg, &omp))) goto out;
-					if (!is_overflow(omp) || pg + omp->overflow_pages > txn->next_pgno) {
+					if (!is_overflow(omp) || pg + omp->overflow_pages > txn->next_pgno ||
+					    next_pgno + omp->overflow_pages > txn->next_pgno) {
 						rc = MDB_CORRUPTED;
 						goto out;
 					}
@@ -270,6 +274,16 @@ int copy_plain(MDB_env *env, int fd) {
 		locked = true;
 		if ((rc = txn_renew(txn))) {
 			env->locks.unlock_writer();
+			txn_abort(txn);
+			return rc;
+		}
+	}
+	// A byte copy does not walk the trees, but it must not pass off a
+	// snapshot whose roots are missing as a good copy.
+	for (unsigned dbi : {kFreeDbi, kMainDbi}) {
+		Page *rp;
+		if (txn->dbs[dbi].root != kInvalidPgno && (rc = page_get(txn, txn->dbs[dbi].root, &rp))) {
+			if (locked) env->locks.unlock_writer();
 			txn_abort(txn);
 			return rc;
 		}

@@ -50,10 +50,11 @@ static int read_header(MDB_env *env, Meta *meta) {
 		if (!(buf.h.flags & P_META)) return MDB_INVALID;
 		if (buf.m.magic != kMagic) return MDB_INVALID;
 		if (buf.m.version != kDataVersion) return MDB_VERSION_MISMATCH;
-		if (i == 0) {
-			unsigned ps = buf.m.dbs[kFreeDbi].pad;
-			if (ps < kMinPageSize || ps > kMaxPageSize || (ps & (ps - 1))) return MDB_INVALID;
-		}
+		// Both metas must carry the same valid page size (the second one
+		// was found by the first one's).
+		unsigned ps = buf.m.dbs[kFreeDbi].pad;
+		if (ps < kMinPageSize || ps > kMaxPageSize || (ps & (ps - 1))) return MDB_INVALID;
+		if (i && ps != meta->dbs[kFreeDbi].pad) return MDB_INVALID;
 		if (off == 0 || buf.m.txnid > meta->txnid) *meta = buf.m;
 		off += meta->dbs[kFreeDbi].pad;
 	}
@@ -92,6 +93,9 @@ static int env_map(MDB_env *env, void *addr) {
 	}
 	if (env->flags & MDB_NORDAHEAD) madvise(p, env->mapsize, MADV_RANDOM);
 	env->map = static_cast<char *>(p);
+	struct stat st;
+	if (fstat(env->fd.get(), &st) < 0) return errno;
+	env->file_pages.store(uint64_t(st.st_size) / env->psize, std::memory_order_relaxed);
 	env->metas[0] = reinterpret_cast<Meta *>(env->map + kPageHdr);
 	env->metas[1] = reinterpret_cast<Meta *>(env->map + env->psize + kPageHdr);
 	return MDB_SUCCESS;
@@ -305,6 +309,17 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 	env->mapsize = size;
 	if (env->psize) env->maxpg = env->mapsize / env->psize;
 	return MDB_SUCCESS;
+}
+
+bool file_holds_slow(MDB_env *env, pgno_t end) {
+	// Another process may have grown the file since we last looked.
+	struct stat st;
+	if (fstat(env->fd.get(), &st) < 0) return false;
+	uint64_t n = uint64_t(st.st_size) / env->psize;
+	uint64_t cur = env->file_pages.load(std::memory_order_relaxed);
+	while (cur < n && !env->file_pages.compare_exchange_weak(cur, n, std::memory_order_relaxed)) {
+	}
+	return end <= n;
 }
 
 void stat_from_record(const MDB_env *env, const DbRecord *db, MDB_stat *st) {

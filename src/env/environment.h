@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <cstdint>
 
 #include "btree/page_access.h"
@@ -48,6 +49,9 @@ struct MDB_env {
 	unsigned numdbs = lmdb::format::kCoreDbs;   // handles in use (high-water mark)
 	size_t mapsize = 0;       // 0: not configured
 	lmdb::pgno_t maxpg = 0;   // pages that fit in the map
+	// Whole pages the data file is known to hold: pages past it are not
+	// read from the map (SIGBUS).  Grows, re-read by fstat when needed.
+	std::atomic<uint64_t> file_pages{0};
 	unsigned nodemax = 0;     // largest node stored inline in a leaf
 	unsigned maxfree_1pg = 0; // page numbers fitting in one page of a free record
 
@@ -85,5 +89,12 @@ Page *page_buffer_alloc(MDB_env *env, unsigned npages);
 void page_buffer_free(MDB_env *env, Page *p, unsigned npages);
 
 int env_sync(MDB_env *env, bool force);
+
+// Whether the data file holds pages [0, end): checks the cached size, and
+// the file itself (fstat) only when that is too small.
+bool file_holds_slow(MDB_env *env, pgno_t end);
+inline bool file_holds(MDB_env *env, pgno_t end) {
+	return end <= env->file_pages.load(std::memory_order_relaxed) || file_holds_slow(env, end);
+}
 
 }  // namespace lmdb

@@ -255,6 +255,10 @@ int freelist_save(MDB_txn *txn) {
 			if (rc == MDB_NOTFOUND) break;
 			if (rc) goto untrack;
 			txnid_t id;
+			if (key.mv_size != sizeof id) {
+				rc = MDB_CORRUPTED;
+				goto untrack;
+			}
 			std::memcpy(&id, key.mv_data, sizeof id);
 			if (id > txn->last_reclaimed) break;
 			if ((rc = cursor_del(&mc, 0))) goto untrack;

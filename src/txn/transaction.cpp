@@ -180,6 +180,9 @@ static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 		txn->next_pgno = meta->last_pgno + 1;
 	}
 
+	// The free db's flags field also holds env flags; of the db flags only
+	// INTEGERKEY is real (never DUPSORT: its cursors have no sub-cursor).
+	txn->dbs[kFreeDbi].flags = uint16_t((txn->dbs[kFreeDbi].flags & ~kPersistentDbFlags) | MDB_INTEGERKEY);
 	txn->flags = flags;
 	txn->numdbs = env->numdbs;
 	for (unsigned i = kCoreDbs; i < txn->numdbs; i++) {
@@ -378,6 +381,9 @@ static int page_flush(MDB_txn *txn) {
 	if (!rc && niov) rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
 	std::free(items);
 	if (rc) return rc;
+	uint64_t cur = env->file_pages.load(std::memory_order_relaxed);
+	while (cur < next_pg && !env->file_pages.compare_exchange_weak(cur, next_pg, std::memory_order_relaxed)) {
+	}
 	dirty_free_all(txn);
 	return MDB_SUCCESS;
 }

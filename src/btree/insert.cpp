@@ -52,12 +52,6 @@ int page_touch(MDB_cursor *mc) {
 		}
 	}
 	if (!is_dirty(mp)) {
-		// From here on the page is written through unchecked paths:
-		// check all of it once (hostile files, docs/hostile-files.md).
-		if (!page_nodes_sane(mc, mp)) {
-			txn->flags |= kTxnError;
-			return MDB_CORRUPTED;
-		}
 		if ((rc = txn->free_pgs.reserve_more(1)) || (rc = page_alloc(mc, 1, &np))) {
 			txn->flags |= kTxnError;
 			return rc;
@@ -81,6 +75,13 @@ int page_touch(MDB_cursor *mc) {
 		}
 		np->pgno = pgno;
 		np->flags |= P_DIRTY;
+		// From here on the page is written through unchecked paths: check
+		// all of it once (hostile files, docs/hostile-files.md).  The copy
+		// is checked, not the map page: it is already in the cache.
+		if (!page_nodes_sane(mc, np)) {
+			txn->flags |= kTxnError;
+			return MDB_CORRUPTED;
+		}
 	} else if (txn->parent && !is_subpage(mp)) {
 		// A child txn must own its own copy of a parent's dirty page.
 		if (txn->dirty.find(mp->pgno)) return MDB_SUCCESS;

@@ -60,20 +60,34 @@ static bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpag
 		return !subpage || (pad && size_t(n) * pad <= size - kPageHdr);
 	}
 	if (!n) return true;
-	uint16_t stackbuf[512];
-	uint16_t *offs = n <= 512 ? stackbuf : static_cast<uint16_t *>(std::malloc(n * sizeof(uint16_t)));
-	if (!offs) return false;
-	bool ok = true;
-	for (unsigned i = 0; i < n && ok; i++) {
-		unsigned off = ptrs(p)[i];
-		offs[i] = uint16_t(off);
-		if (!node_fits(p, off, size)) {
-			ok = false;
-			break;
+	// Overlap check in O(page size / 64): one bit per byte of the page.
+	uint64_t used[format::kMaxPageSize / 64];
+	size_t words = (size + 63) / 64;
+	if (words > sizeof(used) / sizeof(used[0])) return false;
+	std::memset(used, 0, words * sizeof(uint64_t));
+	auto claim = [&](size_t from, size_t to) {  // [from, to), false if already used
+		while (from < to) {
+			size_t w = from >> 6, b = from & 63;
+			size_t len = to - from < 64 - b ? to - from : 64 - b;
+			uint64_t mask = (len == 64 ? ~uint64_t(0) : ((uint64_t(1) << len) - 1)) << b;
+			if (used[w] & mask) return false;
+			used[w] |= mask;
+			from += len;
 		}
-		if (!is_leaf(p)) continue;
+		return true;
+	};
+	const bool leaf = is_leaf(p);
+	const unsigned upper = p->upper;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned off = ptrs(p)[i];
+		if (off < upper || off + kNodeHdr > size) return false;
 		const Node *nd = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
 		unsigned f = nd->flags;
+		size_t end = size_t(off) + kNodeHdr + nd->ksize;
+		if (leaf) end += (f & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(nd);
+		if (end > size || !claim(off, end)) return false;
+		if (!leaf || (!(f & (F_DUPDATA | F_SUBDATA | F_BIGDATA)) && !subpage)) continue;
+		bool ok = true;
 		if (subpage) {
 			ok = f == 0;
 		} else if (f & F_DUPDATA) {
@@ -91,19 +105,9 @@ static bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpag
 		} else if (f & F_SUBDATA) {
 			ok = !(f & F_BIGDATA) && node_dsize(nd) == sizeof(DbRecord);
 		}
+		if (!ok) return false;
 	}
-	if (ok) {
-		// Sorted by offset, each node must end before the next begins.
-		std::sort(offs, offs + n);
-		for (unsigned i = 0; i + 1 < n && ok; i++) {
-			const Node *nd = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + offs[i]);
-			size_t end = size_t(offs[i]) + kNodeHdr + nd->ksize;
-			if (is_leaf(p)) end += (nd->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(nd);
-			ok = end <= offs[i + 1];
-		}
-	}
-	if (offs != stackbuf) std::free(offs);
-	return ok;
+	return true;
 }
 
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {

@@ -249,6 +249,12 @@ LMDB_API MDB_dbi mdb_cursor_dbi(MDB_cursor *cursor) { return cursor ? cursor->db
 
 LMDB_API int mdb_cursor_get(MDB_cursor *cursor, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 	if (!cursor) return EINVAL;
+	if ((op == MDB_NEXT || op == MDB_PREV) && !(cursor->txn->flags & kTxnBlocked)) [[likely]] {
+		// Scans: straight to the move, without the general dispatch.
+		int rc = op == MDB_NEXT ? cursor_next(cursor, key, data, op) : cursor_prev(cursor, key, data, op);
+		cursor->flags &= ~kCursorDel;
+		return rc;
+	}
 	return cursor_get(cursor, key, data, op);
 }
 

@@ -42,7 +42,7 @@ static inline bool node_fits(const Page *p, unsigned off, size_t size) {
 static inline unsigned subpage_limit(const MDB_env *env, const Page *p) {
 	const char *cp = reinterpret_cast<const char *>(p);
 	if (cp < env->map || cp >= env->map + env->mapsize) return 0;
-	return env->psize - unsigned(size_t(cp - env->map) % env->psize);
+	return env->psize - unsigned(size_t(cp - env->map) & (env->psize - 1));  // psize: a power of two
 }
 
 bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
@@ -481,7 +481,14 @@ static inline int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, boo
 		// A single item: the sub-cursor must not stay on the duplicates of
 		// the key the cursor came from.
 		if (mc->xcursor) xcursor_of(mc)->flags &= ~(kCursorInitialized | kCursorEof);
-		if (data && (rc = node_read(mc, leaf, data))) return rc;
+		if (data) {
+			if (!(leaf->flags & F_BIGDATA)) {  // inline data: no call
+				data->mv_size = node_dsize(leaf);
+				data->mv_data = node_data(leaf);
+			} else if ((rc = node_read(mc, leaf, data))) {
+				return rc;
+			}
+		}
 	}
 	get_key(leaf, key);
 	return MDB_SUCCESS;

@@ -126,7 +126,11 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 		return MDB_SUCCESS;
 	}
 	pgno_t pgno = 0;
-	if (!txn->saving_freelist) {
+	if (txn->saving_freelist) {
+		// While the records are written: pages from the reclaimed list only
+		// (the record of leftovers is written with what remains).
+		pgno = take_reclaimed(txn, num);
+	} else {
 		for (;;) {
 			if ((pgno = take_reclaimed(txn, num))) break;
 			// Records are only read for the user's dbs, not while the
@@ -286,11 +290,13 @@ int freelist_save(MDB_txn *txn) {
 		txn->reclaimed.clear();
 	}
 
-	// 3. Write the records.  From here on pages come only from the end of
-	// the file, so the reclaimed list stays fixed; writing can still free
-	// pages (copy-on-write of the free db), which grows free_pgs.  Reserve
-	// with slack until it stops growing, then write the exact lists.
+	// 3. Write the records.  Writing them allocates pages (taken from the
+	// reclaimed list, so its record shrinks) and can free pages
+	// (copy-on-write of the free db, so free_pgs grows).  First pass:
+	// reserve with slack until both lists fit what was reserved; then write
+	// the exact lists, which no longer allocates anything.
 	txn->saving_freelist = true;
+	const bool keep_record = txn->last_reclaimed != 0;
 	size_t slack = 8;
 	for (;;) {
 		size_t nfree = txn->free_pgs.size();
@@ -298,27 +304,29 @@ int freelist_save(MDB_txn *txn) {
 		if (nfree) {
 			if ((rc = put_free_record(txn, txn->txnid, nfree + 1 + slack, &slot))) return rc;
 		}
-		if (!txn->reclaimed.empty()) {
-			if ((rc = put_free_record(txn, txn->last_reclaimed, txn->reclaimed.size() + 1, &slot)))
-				return rc;
+		size_t nrecl = txn->reclaimed.size();
+		if (keep_record) {
+			if ((rc = put_free_record(txn, txn->last_reclaimed, nrecl + 1, &slot))) return rc;
 		}
-		if (txn->free_pgs.size() <= nfree + slack && (nfree || txn->free_pgs.empty())) break;
+		if (txn->free_pgs.size() <= nfree + slack && (nfree || txn->free_pgs.empty()) &&
+		    txn->reclaimed.size() <= nrecl)
+			break;
 		slack *= 2;
 	}
-	for (;;) {
+	for (int pass = 0;; pass++) {
 		txn->free_pgs.sort_descending();
-		size_t nfree = txn->free_pgs.size();
+		size_t nfree = txn->free_pgs.size(), nrecl = txn->reclaimed.size();
 		MDB_val slot;
 		if (nfree) {
 			if ((rc = put_free_record(txn, txn->txnid, nfree + 1, &slot))) return rc;
 			fill_record(slot, txn->free_pgs);
 		}
-		if (!txn->reclaimed.empty()) {
-			if ((rc = put_free_record(txn, txn->last_reclaimed, txn->reclaimed.size() + 1, &slot)))
-				return rc;
+		if (keep_record) {
+			if ((rc = put_free_record(txn, txn->last_reclaimed, nrecl + 1, &slot))) return rc;
 			fill_record(slot, txn->reclaimed);
 		}
-		if (txn->free_pgs.size() == nfree) break;
+		if (txn->free_pgs.size() == nfree && txn->reclaimed.size() == nrecl) break;
+		if (pass > 64) return MDB_CORRUPTED;  // cannot settle: never expected
 	}
 	return MDB_SUCCESS;
 }

@@ -446,11 +446,6 @@ static int cursor_del0(MDB_cursor *mc) {
 		}
 	}
 	mc->flags |= kCursorDel;
-	// The cursor now rests on the item after the deleted one.  If that item
-	// exists, an end-of-data mark left from an earlier MDB_LAST is stale
-	// (another cursor may have appended past it since); upstream 0.9.32
-	// keeps it and MDB_NEXT then skips the item.
-	if (mc->ki[mc->top] < numkeys(mc->pg[mc->top])) mc->flags &= ~kCursorEof;
 
 fail:
 	if (rc) mc->txn->flags |= kTxnError;

@@ -1,4 +1,5 @@
 #include "txn/spill.h"
+#include "txn/page_writer.h"
 
 #include <sys/uio.h>
 
@@ -54,47 +55,18 @@ int spill_if_needed(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
 	if (txn->dirty.size() + need < limit) return MDB_SUCCESS;
 
 	keep_cursor_pages(txn, mc, true);
-	struct Item {
-		pgno_t pgno;
-		Page *page;
-	};
-	size_t n = txn->dirty.size();
-	Item *items = static_cast<Item *>(std::malloc((n ? n : 1) * sizeof(Item)));
+	size_t k = 0;
+	PageRef *items = sorted_dirty_pages(
+	    txn, [](Page *dp) { return !(dp->flags & (P_KEEP | P_LOOSE)); }, &k);
 	if (!items) {
 		keep_cursor_pages(txn, mc, false);
 		return ENOMEM;
 	}
-	size_t k = 0;
-	txn->dirty.for_each([&](pgno_t pg, void *p) {
-		Page *dp = static_cast<Page *>(p);
-		if (!(dp->flags & (P_KEEP | P_LOOSE))) items[k++] = Item{pg, dp};
-	});
-	std::sort(items, items + k, [](const Item &a, const Item &b) { return a.pgno < b.pgno; });
 	// Spill the older half of the budget: enough that puts run for a while
 	// before the next spill.
 	size_t want = std::min(k, std::max(need, limit / 2));
-	int rc = MDB_SUCCESS;
-	const unsigned psize = env->psize;
-	constexpr int kMaxIov = 64;
-	struct iovec iov[kMaxIov];
-	int niov = 0;
-	off_t run_off = 0;
-	pgno_t next_pg = 0;
-	for (size_t i = 0; i < want && !rc; i++) {
-		Page *p = items[i].page;
-		unsigned npages = is_overflow(p) ? p->overflow_pages : 1;
-		if (niov && (items[i].pgno != next_pg || niov == kMaxIov)) {
-			rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
-			niov = 0;
-		}
-		if (!niov) run_off = off_t(items[i].pgno) * psize;
-		p->flags &= uint16_t(~P_DIRTY);  // on disk it is an ordinary page
-		iov[niov].iov_base = p;
-		iov[niov].iov_len = size_t(psize) * npages;
-		niov++;
-		next_pg = items[i].pgno + npages;
-	}
-	if (!rc && niov) rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
+	pgno_t end;
+	int rc = write_sorted_pages(env, items, want, &end);
 	if (!rc) {
 		for (size_t i = 0; i < want && !rc; i++) {
 			Page *p = items[i].page;

@@ -15,6 +15,7 @@
 #include "btree/cursor.h"
 #include "btree/dupsort.h"
 #include "txn/txn_ops.h"
+#include "txn/page_writer.h"
 
 namespace lmdb {
 
@@ -346,39 +347,11 @@ static int page_flush(MDB_txn *txn) {
 		txn->dirty.clear();
 		return MDB_SUCCESS;
 	}
-	struct Item {
-		pgno_t pgno;
-		Page *page;
-	};
-	Item *items = static_cast<Item *>(std::malloc(n * sizeof(Item)));
-	if (!items) return ENOMEM;
 	size_t k = 0;
-	txn->dirty.for_each([&](pgno_t pg, void *p) { items[k++] = Item{pg, static_cast<Page *>(p)}; });
-	std::sort(items, items + k, [](const Item &a, const Item &b) { return a.pgno < b.pgno; });
-
-	const unsigned psize = env->psize;
-	int rc = MDB_SUCCESS;
-	constexpr int kMaxIov = 64;
-	struct iovec iov[kMaxIov];
-	int niov = 0;
-	off_t run_off = 0;
+	PageRef *items = sorted_dirty_pages(txn, [](Page *) { return true; }, &k);
+	if (!items) return ENOMEM;
 	pgno_t next_pg = 0;
-	for (size_t i = 0; i < k && !rc; i++) {
-		Page *p = items[i].page;
-		unsigned npages = is_overflow(p) ? p->overflow_pages : 1;
-		p->flags &= uint16_t(~P_DIRTY);
-		size_t len = size_t(psize) * npages;
-		if (niov && (items[i].pgno != next_pg || niov == kMaxIov)) {
-			rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
-			niov = 0;
-		}
-		if (!niov) run_off = off_t(items[i].pgno) * psize;
-		iov[niov].iov_base = p;
-		iov[niov].iov_len = len;
-		niov++;
-		next_pg = items[i].pgno + npages;
-	}
-	if (!rc && niov) rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
+	int rc = write_sorted_pages(env, items, k, &next_pg);
 	std::free(items);
 	if (rc) return rc;
 	uint64_t cur = env->file_pages.load(std::memory_order_relaxed);

@@ -1,0 +1,42 @@
+// Writing dirty pages to the data file in page order, adjacent pages
+// coalesced into one pwritev: used by commit and by spilling.
+#pragma once
+
+#include <cstdlib>
+
+#include "txn/transaction.h"
+
+namespace lmdb {
+
+struct PageRef {
+	pgno_t pgno;
+	Page *page;
+};
+
+// The dirty pages of txn accepted by keep(page), sorted by page number, in
+// a malloc'd array (free() it); *count gets their number.  nullptr: ENOMEM.
+template <class Keep> PageRef *sorted_dirty_pages(MDB_txn *txn, Keep keep, size_t *count);
+
+// Write the pages (sorted by number), clearing their P_DIRTY mark: on disk
+// they are ordinary pages.  *end receives the page number after the last
+// page written.  0 or an errno value.
+int write_sorted_pages(MDB_env *env, const PageRef *items, size_t n, pgno_t *end);
+
+// ---- implementation of the template -------------------------------------
+void sort_page_refs(PageRef *items, size_t n);
+
+template <class Keep> PageRef *sorted_dirty_pages(MDB_txn *txn, Keep keep, size_t *count) {
+	size_t n = txn->dirty.size();
+	PageRef *items = static_cast<PageRef *>(std::malloc((n ? n : 1) * sizeof(PageRef)));
+	if (!items) return nullptr;
+	size_t k = 0;
+	txn->dirty.for_each([&](pgno_t pg, void *p) {
+		Page *dp = static_cast<Page *>(p);
+		if (keep(dp)) items[k++] = PageRef{pg, dp};
+	});
+	sort_page_refs(items, k);
+	*count = k;
+	return items;
+}
+
+}  // namespace lmdb

@@ -25,35 +25,15 @@ struct options {
 	unsigned int envflags; /* -n */
 };
 
-/* An output line is assembled here and written with one fwrite(). */
-struct linebuf {
-	char *p;
-	size_t cap;
-};
-
-static int reserve(struct linebuf *b, size_t need)
-{
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (!p)
-		return ENOMEM;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
+/* An output line is assembled in a tool_buf and written with one fwrite(). */
 static const char hexdigits[] = "0123456789abcdef";
 
 /* Worst case: every byte becomes three characters, plus space and newline. */
-static int write_value(struct linebuf *b, const MDB_val *v, int printable)
+static int write_value(struct tool_buf *b, const MDB_val *v, int printable)
 {
 	const unsigned char *s = v->mv_data;
 	size_t n = 0;
-	if (reserve(b, v->mv_size * 3 + 2))
+	if (tool_buf_reserve(b, v->mv_size * 3 + 2))
 		return ENOMEM;
 	b->p[n++] = ' ';
 	for (size_t i = 0; i < v->mv_size; i++) {
@@ -110,7 +90,7 @@ static int dump_db(MDB_txn *txn, MDB_dbi dbi, const char *name, int printable)
 {
 	MDB_cursor *cur;
 	MDB_val key, data;
-	struct linebuf buf = { NULL, 0 };
+	struct tool_buf buf = { NULL, 0, 0 };
 	int rc = print_header(txn, dbi, name, printable);
 	if (rc)
 		return rc;

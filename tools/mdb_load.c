@@ -310,33 +310,11 @@ static size_t decode(const char *s, size_t len, int printable, unsigned char *ou
 	return n;
 }
 
-/* A growable byte buffer. */
-struct bytes {
-	unsigned char *p;
-	size_t size;
-	size_t cap;
-};
-
-static int bytes_reserve(struct bytes *b, size_t need)
-{
-	if (need <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	unsigned char *p = realloc(b->p, cap);
-	if (!p)
-		return -1;
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
 /* Decode the current line (skipping `skip` leading characters) into b. */
-static int decode_line(struct input *in, size_t skip, int printable, struct bytes *b)
+static int decode_line(struct input *in, size_t skip, int printable, struct tool_buf *b)
 {
 	size_t len = in->len - skip;
-	if (bytes_reserve(b, len + 1)) {
+	if (tool_buf_reserve(b, len + 1)) {
 		tool_error("line %zu: out of memory", in->lineno);
 		return -1;
 	}
@@ -355,7 +333,7 @@ struct loader {
 	struct header hdr;
 	MDB_env *env;
 	MDB_txn *txn;
-	struct bytes key, data, prevkey;
+	struct tool_buf key, data, prevkey;
 };
 
 /* With -a the input is taken to be in the database's order already: every
@@ -389,7 +367,7 @@ static int put_record(struct loader *ld, MDB_cursor *cur, unsigned int dbflags,
 				/* same key again: the cursor is on it, add a duplicate */
 				flags = (flags & ~(unsigned int)MDB_APPEND) | MDB_CURRENT | MDB_APPENDDUP;
 			} else {
-				if (bytes_reserve(&ld->prevkey, key.mv_size + 1)) {
+				if (tool_buf_reserve(&ld->prevkey, key.mv_size + 1)) {
 					tool_error("line %zu: out of memory", lineno);
 					return -1;
 				}

@@ -225,3 +225,18 @@ const struct tool_dbflag tool_dbflags[] = {
 	{ MDB_REVERSEDUP, "reversedup" },
 	{ 0, NULL },
 };
+
+int tool_buf_reserve(struct tool_buf *b, size_t need)
+{
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	unsigned char *p = realloc(b->p, cap);
+	if (!p)
+		return ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}

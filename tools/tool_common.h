@@ -52,6 +52,15 @@ int tool_interrupted(void);
  * Returns 0 when everything written so far reached its destination. */
 int tool_flush_stdout(const char *what);
 
+/* A growable byte buffer: p holds cap bytes, size of them in use. */
+struct tool_buf {
+	unsigned char *p;
+	size_t size;
+	size_t cap;
+};
+/* Make room for `need` bytes; 0, or ENOMEM (the buffer is unchanged). */
+int tool_buf_reserve(struct tool_buf *b, size_t need);
+
 /* ---- environments and databases ---------------------------------------- */
 
 /* Create and open an environment, reporting any failure with the path and

@@ -333,4 +333,25 @@ inline std::string open_cmd(const std::string &path, unsigned flags, size_t maps
 	return "open " + path + b;
 }
 
+// A snapshot of this process's view of the environment (and its txn id).
+inline Snapshot snapshot_of(MDB_env *env, size_t *txnid = nullptr) {
+	MDB_txn *txn;
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+	Snapshot s;
+	REQUIRE(scan(txn, &s) == 0);
+	if (txnid) *txnid = mdb_txn_id(txn);
+	mdb_txn_abort(txn);
+	return s;
+}
+
+// "<count> <sum> <counter>" from a helper's scan command.
+inline Snapshot parse_scan(const std::string &r) {
+	Snapshot s;
+	long long sum = 0, counter = 0;
+	REQUIRE(std::sscanf(r.c_str(), "%u %lld %lld", &s.count, &sum, &counter) == 3);
+	s.sum = sum;
+	s.counter = counter;
+	return s;
+}
+
 }  // namespace concur

@@ -21,24 +21,7 @@ std::unique_ptr<Helper> start(Lib lib, const std::string &path, unsigned flags =
 	return h;
 }
 
-Snapshot snapshot_of(MDB_env *env, size_t *txnid = nullptr) {
-	MDB_txn *txn;
-	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
-	Snapshot s;
-	REQUIRE(scan(txn, &s) == 0);
-	if (txnid) *txnid = mdb_txn_id(txn);
-	mdb_txn_abort(txn);
-	return s;
-}
 
-Snapshot parse_scan(const std::string &r) {
-	Snapshot s;
-	long long sum = 0, counter = 0;
-	REQUIRE(std::sscanf(r.c_str(), "%u %lld %lld", &s.count, &sum, &counter) == 3);
-	s.sum = sum;
-	s.counter = counter;
-	return s;
-}
 
 std::string pid_column(pid_t pid) {
 	char b[32];

@@ -301,7 +301,7 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 	int rc;
 	while (is_branch(mp)) {
 		unsigned n = numkeys(mp);
-		if (n == 0 || (n < 2 && mc->dbi != kFreeDbi && !(mc->flags & kCursorSub) && false)) {
+		if (n == 0) {
 			mc->txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
 		}

@@ -133,9 +133,6 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 	} else {
 		for (;;) {
 			if ((pgno = take_reclaimed(txn, num))) break;
-			// Records are only read for the user's dbs, not while the
-			// free db itself is being searched.
-			if (mc->dbi == kFreeDbi && !(mc->flags & kCursorSub) && txn->last_reclaimed == 0 && false) break;
 			rc = reclaim_next_record(txn);
 			if (rc == MDB_NOTFOUND) break;
 			if (rc) {

@@ -84,6 +84,9 @@ inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
 // Whole-page check (every node, no overlaps, sub-pages): done once when a
 // page from the file becomes writable or is merged.
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
+// The same for a page (or, subpage true, a sub-page) of `size` bytes of a db
+// with flags `dbflags` (LEAF2 pages: see leaf2_sane).
+bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage);
 // A LEAF2 page of the cursor's db holds numkeys * pad bytes within `size`.
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size);
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "btree/cursor.h"
+#include "btree/offset_set.h"
 #include "btree/dupsort.h"
 
 namespace lmdb {
@@ -50,9 +51,74 @@ bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
 	return !limit || node_fits(p, ptrs(p)[i], limit);
 }
 
+// Bytes a node takes in its page: an even number (node_add, node_del).
+static inline size_t node_span(const Node *nd, bool leaf) {
+	size_t span = kNodeHdr + nd->ksize;
+	if (leaf) span += (nd->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(nd);
+	return even(span);
+}
+
+// The layout LMDB always writes: the nodes, one after the other, fill the
+// page from `upper` to its end exactly.  Walks that chain of nodes and
+// checks that the n pointers name exactly its n positions (then no two
+// nodes overlap).  False for any other layout, fine or not.
+static bool nodes_tile(const Page *p, size_t size, unsigned n, unsigned *flags_seen) {
+	const char *base = reinterpret_cast<const char *>(p);
+	const bool leaf = is_leaf(p);
+	const size_t upper = p->upper;
+	OffsetSet chain(upper, size);
+	unsigned seen = 0, steps = 0;
+	size_t pos = upper;
+	while (pos < size) {
+		if (steps == n || pos + kNodeHdr > size) return false;
+		const Node *nd = reinterpret_cast<const Node *>(base + pos);
+		seen |= nd->flags;
+		chain.insert(pos);
+		pos += node_span(nd, leaf);
+		steps++;
+	}
+	if (pos != size || steps != n) return false;
+	for (unsigned i = 0; i < n; i++) {
+		size_t off = ptrs(p)[i];
+		if (off < upper || off >= size || !chain.erase(off)) return false;
+	}
+	*flags_seen = seen;
+	return true;
+}
+
+// Every node of a page (or sub-page) of `size` bytes inside it, none
+// overlapping another.  Usually the nodes tile the page (nodes_tile);
+// otherwise each node's start must be in the node area and distinct, and
+// the nodes, visited in address order, each end (with its padding to an even
+// size) before the next one starts.  `flags_seen` collects the node flags.
+// Kept out of line so that its bitmap is off the stack again before
+// sub-pages are checked.
+[[gnu::noinline]] static bool nodes_placed(const Page *p, size_t size, unsigned *flags_seen) {
+	if (size > format::kMaxPageSize) return false;
+	const unsigned n = numkeys(p), upper = p->upper;
+	if (nodes_tile(p, size, n, flags_seen)) return true;
+	const char *base = reinterpret_cast<const char *>(p);
+	OffsetSet starts(upper, size);
+	unsigned seen = 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned off = ptrs(p)[i];
+		if (off < upper || off + kNodeHdr > size || !starts.insert(off)) return false;
+		seen |= reinterpret_cast<const Node *>(base + off)->flags;
+	}
+	*flags_seen = seen;
+	const bool leaf = is_leaf(p);
+	size_t free_from = upper;  // end of the node before
+	return starts.each_ascending([&](size_t off) {
+		if (off < free_from) return false;
+		// Even spans matter only at odd offsets: never in pages LMDB wrote.
+		free_from = off + node_span(reinterpret_cast<const Node *>(base + off), leaf);
+		return free_from <= size;
+	});
+}
+
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
 // overlapping; record and sub-page nodes well-formed.  dbflags: the db's.
-static bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
+bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
 	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > size) return false;
 	unsigned n = numkeys(p);
 	if (is_leaf2(p)) {
@@ -60,33 +126,15 @@ static bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpag
 		return !subpage || (pad && size_t(n) * pad <= size - kPageHdr);
 	}
 	if (!n) return true;
-	// Overlap check in O(page size / 64): one bit per byte of the page.
-	uint64_t used[format::kMaxPageSize / 64];
-	size_t words = (size + 63) / 64;
-	if (words > sizeof(used) / sizeof(used[0])) return false;
-	std::memset(used, 0, words * sizeof(uint64_t));
-	auto claim = [&](size_t from, size_t to) {  // [from, to), false if already used
-		while (from < to) {
-			size_t w = from >> 6, b = from & 63;
-			size_t len = to - from < 64 - b ? to - from : 64 - b;
-			uint64_t mask = (len == 64 ? ~uint64_t(0) : ((uint64_t(1) << len) - 1)) << b;
-			if (used[w] & mask) return false;
-			used[w] |= mask;
-			from += len;
-		}
-		return true;
-	};
-	const bool leaf = is_leaf(p);
-	const unsigned upper = p->upper;
+	unsigned seen;
+	if (!nodes_placed(p, size, &seen)) return false;
+	// Then the kinds of leaf nodes (nothing more to see on branch pages, or
+	// when no node is special).
+	if (!is_leaf(p) || (!(seen & (F_DUPDATA | F_SUBDATA | F_BIGDATA)) && !subpage)) return true;
 	for (unsigned i = 0; i < n; i++) {
-		unsigned off = ptrs(p)[i];
-		if (off < upper || off + kNodeHdr > size) return false;
-		const Node *nd = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+		const Node *nd = node_at(p, indx_t(i));
 		unsigned f = nd->flags;
-		size_t end = size_t(off) + kNodeHdr + nd->ksize;
-		if (leaf) end += (f & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(nd);
-		if (end > size || !claim(off, end)) return false;
-		if (!leaf || (!(f & (F_DUPDATA | F_SUBDATA | F_BIGDATA)) && !subpage)) continue;
+		if (!(f & (F_DUPDATA | F_SUBDATA | F_BIGDATA)) && !subpage) continue;
 		bool ok = true;
 		if (subpage) {
 			ok = f == 0;

@@ -421,6 +421,38 @@ TEST_CASE("hostile: nodes outside their page", "[hostile]") {
 		n->ksize = 2;
 		Image::set_dsize(n, Image::dsize(n) + 6);
 	}, kBroken, kNoDetect);
+	// Overlapping nodes, each inside its page and well-formed on its own: a
+	// read finds nothing wrong, but the write paths move nodes by their sizes
+	// and would run past the page, so copy-on-write must refuse the page.
+	check_case("two leaf pointers to one node", [](Image &im, PageMap &pm) {
+		uint64_t pg = pick(tree(pm, "tree"), 2, 1);
+		im.set_ptr(pg, 1, im.ptr(pg, 0));
+	}, kBroken, kWriteOnly);
+	check_case("leaf node inside another node's key", [](Image &im, PageMap &pm) {
+		uint64_t pg = pick(tree(pm, "tree"), 2, 1);
+		uint16_t at = uint16_t(im.ptr(pg, 0) + 8 + 20);  // 200-byte keys: room for a small node
+		auto *fake = reinterpret_cast<fmt::Node *>(im.page(pg) + at);
+		fake->flags = 0;
+		fake->ksize = 4;
+		Image::set_dsize(fake, 8);
+		im.set_ptr(pg, 1, at);
+	}, kBroken, kWriteOnly);
+	// The last node moved up one byte (its data one byte shorter): it still
+	// ends at the page end, but nodes occupy an even number of bytes, so
+	// deleting it would move one byte past the page.
+	check_case("leaf node at an odd offset up to the page end", [](Image &im, PageMap &pm) {
+		uint64_t pg = pick(tree(pm, "tree"), 2, 1);
+		unsigned last = 0;
+		for (unsigned i = 1; i < im.nkeys(pg); i++)
+			if (im.ptr(pg, i) > im.ptr(pg, last)) last = i;
+		uint16_t at = im.ptr(pg, last);
+		fmt::Node *n = im.node(pg, last);
+		uint32_t span = 8 + n->ksize + Image::dsize(n);
+		REQUIRE(at + span == im.psize);
+		std::memmove(im.page(pg) + at + 1, im.page(pg) + at, span - 1);
+		im.set_ptr(pg, last, uint16_t(at + 1));
+		Image::set_dsize(im.node(pg, last), Image::dsize(im.node(pg, last)) - 1);
+	}, kBroken, kWriteOnly);
 	check_case("main db record node key size huge", [](Image &im, PageMap &pm) {
 		Loc l = pm.records.at("dups");
 		im.node(l.pg, l.idx)->ksize = 0xfff0;
@@ -534,6 +566,12 @@ TEST_CASE("hostile: sub-pages", "[hostile]") {
 		std::memcpy(&off, reinterpret_cast<uint8_t *>(h) + fmt::kPageHeaderSize, 2);
 		reinterpret_cast<fmt::Node *>(reinterpret_cast<uint8_t *>(h) + off)->ksize = 60000;
 	}, kBroken, kNone);
+	check_case("sub-page: two pointers to one node", [&](Image &im, PageMap &pm) {
+		Loc l = pm.subpage_nodes.at(4);
+		uint16_t first;
+		std::memcpy(&first, reinterpret_cast<uint8_t *>(sub(im, l)) + fmt::kPageHeaderSize, 2);
+		subptr(im, l, 1, first);
+	}, kBroken, kWriteOnly);
 	check_case("sub-page flagged branch", [&](Image &im, PageMap &pm) {
 		sub(im, pm.subpage_nodes.at(6))->flags = fmt::P_BRANCH | fmt::P_SUBP;
 	}, kBroken, kNone);

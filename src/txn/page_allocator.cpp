@@ -22,12 +22,20 @@ Page *page_buffer_alloc(MDB_env *env, unsigned npages) {
 		env->pagepool_count--;
 		return p;
 	}
-	void *p = std::malloc(size_t(env->psize) * npages);
+	const size_t psize = env->psize;
+	char *p = static_cast<char *>(std::malloc(psize * npages));
 	if (p && !(env->flags & MDB_NOMEMINIT)) {
 		// Keep unused bytes deterministic: never write stale heap contents.
-		std::memset(p, 0, size_t(env->psize) * npages);
+		// A run of pages holds one value that fills all but the last page:
+		// only the header and that last page can keep unused bytes.
+		if (npages == 1) {
+			std::memset(p, 0, psize);
+		} else {
+			std::memset(p, 0, kPageHeaderSize);
+			std::memset(p + psize * (npages - 1), 0, psize);
+		}
 	}
-	return static_cast<Page *>(p);
+	return reinterpret_cast<Page *>(p);
 }
 
 void page_buffer_free(MDB_env *env, Page *p, unsigned npages) {

@@ -19,6 +19,7 @@ inline constexpr unsigned kCursorDel = 0x08;       // last op deleted the curren
 inline constexpr unsigned kCursorUntrack = 0x40;   // temporary, unlink at end
 
 struct XCursor;  // the sub-cursor of DUPSORT databases
+class PositionMarks;
 
 }  // namespace lmdb
 
@@ -85,8 +86,9 @@ inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
 // page from the file becomes writable or is merged.
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
 // The same for a page (or, subpage true, a sub-page) of `size` bytes of a db
-// with flags `dbflags` (LEAF2 pages: see leaf2_sane).
-bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage);
+// with flags `dbflags` (LEAF2 pages: see leaf2_sane).  `marks`: scratch for
+// the fast path (none: only the general check runs).
+bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, PositionMarks *marks);
 // A LEAF2 page of the cursor's db holds numkeys * pad bytes within `size`.
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size);
 

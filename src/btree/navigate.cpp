@@ -7,6 +7,7 @@
 
 #include "btree/cursor.h"
 #include "btree/offset_set.h"
+#include "btree/position_marks.h"
 #include "btree/dupsort.h"
 
 namespace lmdb {
@@ -59,28 +60,31 @@ static inline size_t node_span(const Node *nd, bool leaf) {
 }
 
 // The layout LMDB always writes: the nodes, one after the other, fill the
-// page from `upper` to its end exactly.  Walks that chain of nodes and
-// checks that the n pointers name exactly its n positions (then no two
-// nodes overlap).  False for any other layout, fine or not.
-static bool nodes_tile(const Page *p, size_t size, unsigned n, unsigned *flags_seen) {
+// page from `upper` to its end exactly.  Walks that chain of nodes, marking
+// its positions, and checks that the n pointers claim exactly those n
+// positions (then no two nodes overlap).  False for any other layout, fine
+// or not, and when `marks` is unavailable.
+static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *marks,
+                       unsigned *flags_seen) {
+	const size_t upper = p->upper;
+	PositionMarks::Page page_marks;
+	if (!marks || (upper & 1) || !marks->begin(size, &page_marks)) return false;
 	const char *base = reinterpret_cast<const char *>(p);
 	const bool leaf = is_leaf(p);
-	const size_t upper = p->upper;
-	OffsetSet chain(upper, size);
 	unsigned seen = 0, steps = 0;
 	size_t pos = upper;
 	while (pos < size) {
 		if (steps == n || pos + kNodeHdr > size) return false;
 		const Node *nd = reinterpret_cast<const Node *>(base + pos);
 		seen |= nd->flags;
-		chain.insert(pos);
+		page_marks.mark(pos);
 		pos += node_span(nd, leaf);
 		steps++;
 	}
 	if (pos != size || steps != n) return false;
 	for (unsigned i = 0; i < n; i++) {
 		size_t off = ptrs(p)[i];
-		if (off < upper || off >= size || !chain.erase(off)) return false;
+		if (off < upper || off >= size || (off & 1) || !page_marks.claim(off)) return false;
 	}
 	*flags_seen = seen;
 	return true;
@@ -93,10 +97,11 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, unsigned *flags_s
 // size) before the next one starts.  `flags_seen` collects the node flags.
 // Kept out of line so that its bitmap is off the stack again before
 // sub-pages are checked.
-[[gnu::noinline]] static bool nodes_placed(const Page *p, size_t size, unsigned *flags_seen) {
+[[gnu::noinline]] static bool nodes_placed(const Page *p, size_t size, PositionMarks *marks,
+                                           unsigned *flags_seen) {
 	if (size > format::kMaxPageSize) return false;
 	const unsigned n = numkeys(p), upper = p->upper;
-	if (nodes_tile(p, size, n, flags_seen)) return true;
+	if (nodes_tile(p, size, n, marks, flags_seen)) return true;
 	const char *base = reinterpret_cast<const char *>(p);
 	OffsetSet starts(upper, size);
 	unsigned seen = 0;
@@ -118,7 +123,7 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, unsigned *flags_s
 
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
 // overlapping; record and sub-page nodes well-formed.  dbflags: the db's.
-bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
+bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, PositionMarks *marks) {
 	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > size) return false;
 	unsigned n = numkeys(p);
 	if (is_leaf2(p)) {
@@ -127,7 +132,7 @@ bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
 	}
 	if (!n) return true;
 	unsigned seen;
-	if (!nodes_placed(p, size, &seen)) return false;
+	if (!nodes_placed(p, size, marks, &seen)) return false;
 	// Then the kinds of leaf nodes (nothing more to see on branch pages, or
 	// when no node is special).
 	if (!is_leaf(p) || (!(seen & (F_DUPDATA | F_SUBDATA | F_BIGDATA)) && !subpage)) return true;
@@ -148,7 +153,7 @@ bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
 				unsigned want = P_LEAF | P_SUBP | ((dbflags & MDB_DUPFIXED) ? P_LEAF2 : 0);
 				ok = node_dsize(nd) >= kPageHdr &&
 				     (sp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) == want &&
-				     nodes_sane(sp, node_dsize(nd), dbflags, true);
+				     nodes_sane(sp, node_dsize(nd), dbflags, true, marks);
 			}
 		} else if (f & F_SUBDATA) {
 			ok = !(f & F_BIGDATA) && node_dsize(nd) == sizeof(DbRecord);
@@ -161,7 +166,7 @@ bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage) {
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
 	if (is_overflow(p)) return true;
 	if (is_leaf2(p) && !leaf2_sane(mc, p, mc->txn->env->psize)) return false;
-	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false);
+	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false, &mc->txn->env->node_marks);
 }
 
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "btree/page_access.h"
+#include "btree/position_marks.h"
 #include "format/layout.h"
 #include "lmdb.h"
 #include "lock/lock_table.h"
@@ -71,6 +72,7 @@ struct MDB_env {
 	pthread_mutex_t txn_lock = PTHREAD_MUTEX_INITIALIZER;  // guards `txn` hand-over in-process
 
 	lmdb::Page *pbuf = nullptr;         // scratch page (sub-page rebuilds)
+	lmdb::PositionMarks node_marks;     // scratch of the copy-on-write page check
 	void *pagepool = nullptr;          // freed page buffers kept for reuse
 	size_t pagepool_count = 0;
 	void *userctx = nullptr;

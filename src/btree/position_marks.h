@@ -1,0 +1,71 @@
+// Marks on the even byte positions of one page, reused from page to page
+// without clearing: each use takes a new generation number, and a mark
+// counts only if it carries the current one.  The copy-on-write page check
+// (btree/navigate.cpp, nodes_tile) marks the positions of the node chain and
+// then claims one per node pointer, in O(nodes) and without touching the
+// rest of the page's worth of marks.  Owned by the environment (one write
+// transaction at a time uses it).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace lmdb {
+
+class PositionMarks {
+public:
+	PositionMarks() = default;
+	~PositionMarks() { std::free(marks_); }
+	PositionMarks(const PositionMarks &) = delete;
+	PositionMarks &operator=(const PositionMarks &) = delete;
+
+	// The marks of one page, valid until the next begin().
+	class Page {
+	public:
+		Page() = default;
+		// pos even and below the page size.
+		void mark(size_t pos) { marks_[pos >> 1] = gen_; }
+		// True once for a marked position, false otherwise.
+		bool claim(size_t pos) {
+			uint16_t &m = marks_[pos >> 1];
+			if (m != gen_) return false;
+			m = uint16_t(gen_ + 1);
+			return true;
+		}
+
+	private:
+		friend class PositionMarks;
+		Page(uint16_t *marks, uint16_t gen) : marks_(marks), gen_(gen) {}
+		uint16_t *marks_ = nullptr;
+		uint16_t gen_ = 0;  // marks with gen_, claims with gen_ + 1
+	};
+
+	// Start a page of `size` bytes: no position is marked.  False if memory
+	// for the marks cannot be had.
+	bool begin(size_t size, Page *out) {
+		size_t need = (size + 1) / 2;
+		if (need > cap_) {
+			void *m = std::realloc(marks_, need * sizeof(uint16_t));
+			if (!m) return false;
+			marks_ = static_cast<uint16_t *>(m);
+			std::memset(marks_ + cap_, 0, (need - cap_) * sizeof(uint16_t));
+			cap_ = need;
+		}
+		if (gen_ >= 0xfffc) {  // 0 is never a generation
+			std::memset(marks_, 0, cap_ * sizeof(uint16_t));
+			gen_ = 0;
+		}
+		gen_ = uint16_t(gen_ + 2);
+		*out = Page(marks_, gen_);
+		return true;
+	}
+
+private:
+	uint16_t *marks_ = nullptr;
+	size_t cap_ = 0;
+	uint16_t gen_ = 0;
+};
+
+}  // namespace lmdb

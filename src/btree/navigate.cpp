@@ -66,25 +66,22 @@ static inline size_t node_span(const Node *nd, bool leaf) {
 // or not, and when `marks` is unavailable.
 static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *marks,
                        unsigned *flags_seen) {
-	const size_t upper = p->upper;
 	PositionMarks::Page page_marks;
-	if (!marks || (upper & 1) || !marks->begin(size, &page_marks)) return false;
+	if (!marks || !marks->begin(&page_marks)) return false;
 	const char *base = reinterpret_cast<const char *>(p);
 	const bool leaf = is_leaf(p);
 	unsigned seen = 0, steps = 0;
-	size_t pos = upper;
-	while (pos < size) {
-		if (steps == n || pos + kNodeHdr > size) return false;
+	size_t pos = p->upper;  // below size: positions fit 16 bits
+	while (pos + kNodeHdr <= size) {
 		const Node *nd = reinterpret_cast<const Node *>(base + pos);
 		seen |= nd->flags;
-		page_marks.mark(pos);
+		page_marks.mark(uint16_t(pos));
 		pos += node_span(nd, leaf);
 		steps++;
 	}
 	if (pos != size || steps != n) return false;
 	for (unsigned i = 0; i < n; i++) {
-		size_t off = ptrs(p)[i];
-		if (off < upper || off >= size || (off & 1) || !page_marks.claim(off)) return false;
+		if (!page_marks.claim(ptrs(p)[i])) return false;
 	}
 	*flags_seen = seen;
 	return true;

@@ -1,10 +1,12 @@
-// Marks on the even byte positions of one page, reused from page to page
-// without clearing: each use takes a new generation number, and a mark
-// counts only if it carries the current one.  The copy-on-write page check
+// Marks on the byte positions of one page, reused from page to page without
+// clearing: each use takes a new generation number, and a mark counts only
+// if it carries the current one.  The copy-on-write page check
 // (btree/navigate.cpp, nodes_tile) marks the positions of the node chain and
-// then claims one per node pointer, in O(nodes) and without touching the
-// rest of the page's worth of marks.  Owned by the environment (one write
-// transaction at a time uses it).
+// then claims one per node pointer, in O(nodes).  There is a mark for every
+// 16-bit position, so a pointer read from a page needs no range check before
+// its claim.  Owned by the environment (one write transaction at a time uses
+// it); 128 KiB of address space, of which only the first page size's worth
+// is touched by healthy pages.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +18,8 @@ namespace lmdb {
 
 class PositionMarks {
 public:
+	static constexpr size_t kPositions = size_t(1) << 16;
+
 	PositionMarks() = default;
 	~PositionMarks() { std::free(marks_); }
 	PositionMarks(const PositionMarks &) = delete;
@@ -25,11 +29,10 @@ public:
 	class Page {
 	public:
 		Page() = default;
-		// pos even and below the page size.
-		void mark(size_t pos) { marks_[pos >> 1] = gen_; }
+		void mark(uint16_t pos) { marks_[pos] = gen_; }
 		// True once for a marked position, false otherwise.
-		bool claim(size_t pos) {
-			uint16_t &m = marks_[pos >> 1];
+		bool claim(uint16_t pos) {
+			uint16_t &m = marks_[pos];
 			if (m != gen_) return false;
 			m = uint16_t(gen_ + 1);
 			return true;
@@ -42,19 +45,15 @@ public:
 		uint16_t gen_ = 0;  // marks with gen_, claims with gen_ + 1
 	};
 
-	// Start a page of `size` bytes: no position is marked.  False if memory
-	// for the marks cannot be had.
-	bool begin(size_t size, Page *out) {
-		size_t need = (size + 1) / 2;
-		if (need > cap_) {
-			void *m = std::realloc(marks_, need * sizeof(uint16_t));
-			if (!m) return false;
-			marks_ = static_cast<uint16_t *>(m);
-			std::memset(marks_ + cap_, 0, (need - cap_) * sizeof(uint16_t));
-			cap_ = need;
+	// Start a page: no position is marked.  False if memory for the marks
+	// cannot be had.
+	bool begin(Page *out) {
+		if (!marks_) {
+			marks_ = static_cast<uint16_t *>(std::calloc(kPositions, sizeof(uint16_t)));
+			if (!marks_) return false;
 		}
 		if (gen_ >= 0xfffc) {  // 0 is never a generation
-			std::memset(marks_, 0, cap_ * sizeof(uint16_t));
+			std::memset(marks_, 0, kPositions * sizeof(uint16_t));
 			gen_ = 0;
 		}
 		gen_ = uint16_t(gen_ + 2);
@@ -64,7 +63,6 @@ public:
 
 private:
 	uint16_t *marks_ = nullptr;
-	size_t cap_ = 0;
 	uint16_t gen_ = 0;
 };
 

@@ -55,25 +55,28 @@ TEST_CASE("OffsetSet: duplicates and ascending order", "[btree]") {
 	CHECK(visits == 4);  // stops at the first false
 }
 
-TEST_CASE("PositionMarks: one claim per mark, across generations and growth", "[btree]") {
+TEST_CASE("PositionMarks: one claim per mark, across generations", "[btree]") {
 	PositionMarks marks;
 	PositionMarks::Page m;
-	REQUIRE(marks.begin(64, &m));
+	REQUIRE(marks.begin(&m));
 	m.mark(10);
 	CHECK(m.claim(10));
 	CHECK_FALSE(m.claim(10));  // claimed once only
 	CHECK_FALSE(m.claim(12));  // never marked
 	// Marks of earlier pages never count, also past the generation counter's
 	// wrap-around (every 32k pages).
+	uint16_t leftover = 12;
+	m.mark(leftover);
 	for (unsigned page = 0; page < 70000; page++) {
-		REQUIRE(marks.begin(page % 3 ? 4096 : 32768, &m));
-		size_t pos = (page * 2) % 4096;
+		REQUIRE(marks.begin(&m));
+		REQUIRE_FALSE(m.claim(leftover));  // marked for the page before
+		uint16_t pos = uint16_t(page * 7);
 		REQUIRE_FALSE(m.claim(pos));
-		REQUIRE_FALSE(m.claim((pos + 2) % 4096));
 		m.mark(pos);
 		REQUIRE(m.claim(pos));
 		REQUIRE_FALSE(m.claim(pos));
-		m.mark((pos + 2) % 4096);  // left unclaimed for the next page
+		leftover = uint16_t(pos + 2 + page % 5);
+		m.mark(leftover);
 	}
 }
 

@@ -16,6 +16,7 @@ inline constexpr unsigned kCursorInitialized = 0x01;
 inline constexpr unsigned kCursorEof = 0x02;
 inline constexpr unsigned kCursorSub = 0x04;       // cursor of a dup sub-tree
 inline constexpr unsigned kCursorDel = 0x08;       // last op deleted the current item
+inline constexpr unsigned kCursorPutTouch = 0x10;  // cursor_put's touch: leaves may stay unchecked
 inline constexpr unsigned kCursorUntrack = 0x40;   // temporary, unlink at end
 
 struct XCursor;  // the sub-cursor of DUPSORT databases
@@ -72,8 +73,8 @@ bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
 // by page_nodes_sane) are trusted; sub-pages are bounded by the page that
 // holds them.
 inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	if (p->flags & (format::P_DIRTY | format::P_SUBP))
-		return !(p->flags & format::P_SUBP) || subpage_node_in_bounds(env, p, i);
+	if (is_trusted(p) || is_subpage(p))
+		return !is_subpage(p) || subpage_node_in_bounds(env, p, i);
 	unsigned off = ptrs(p)[i];
 	unsigned ps = env->psize;
 	if (off < p->upper || off + kNodeHdr > ps) return false;
@@ -85,6 +86,9 @@ inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
 // Whole-page check (every node, no overlaps, sub-pages): done once when a
 // page from the file becomes writable or is merged.
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
+// An unchecked page (kPageUnchecked) checked whole now and trusted from
+// here on; MDB_CORRUPTED (txn failed) if it is not sane.
+int page_check_deferred(MDB_cursor *mc, Page *p);
 // The same for a page (or, subpage true, a sub-page) of `size` bytes of a db
 // with flags `dbflags` (LEAF2 pages: see leaf2_sane).  `marks`: scratch for
 // the fast path (none: only the general check runs).

@@ -35,11 +35,22 @@ static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
 	}
 }
 
+// A leaf copied for cursor_put may skip the whole-page check until a second
+// touch or a change other than the put's own (kPageUnchecked): plain leaves
+// of plain dbs, copied into a buffer (not the map).
+static bool may_defer_check(const MDB_cursor *mc, const Page *p) {
+	return (mc->flags & kCursorPutTouch) && !(mc->flags & kCursorSub) &&
+	       !(mc->db->flags & MDB_DUPSORT) && !(mc->txn->flags & kTxnWritemap) && is_leaf(p) &&
+	       !is_leaf2(p);
+}
+
 int page_touch(MDB_cursor *mc) {
 	Page *mp = mc->pg[mc->top];
 	MDB_txn *txn = mc->txn;
 	Page *np;
 	int rc;
+	// Touched again: whatever comes next may move nodes.
+	if ((rc = page_check_deferred(mc, mp))) return rc;
 	if (!is_dirty(mp) && (txn->flags & kTxnSpills)) {
 		if ((rc = unspill(txn, mp, &np))) {
 			txn->flags |= kTxnError;
@@ -65,20 +76,37 @@ int page_touch(MDB_cursor *mc) {
 			mc->db->root = pgno;
 		}
 		// Copy the used parts only: header + pointers, and the node area.
+		// lower and upper are read once: the map may change under us.
 		unsigned psize = txn->env->psize;
 		if (is_leaf2(mp) || is_overflow(mp)) {
 			std::memcpy(np, mp, psize);
 		} else {
-			std::memcpy(np, mp, mp->lower);
-			std::memcpy(reinterpret_cast<char *>(np) + mp->upper,
-			            reinterpret_cast<char *>(mp) + mp->upper, psize - mp->upper);
+			unsigned lower = mp->lower, upper = mp->upper;
+			if (lower < kPageHdr || lower > upper || upper > psize) {
+				txn->flags |= kTxnError;
+				return MDB_CORRUPTED;
+			}
+			std::memcpy(np, mp, lower);
+			std::memcpy(reinterpret_cast<char *>(np) + upper, reinterpret_cast<char *>(mp) + upper,
+			            psize - upper);
+			np->lower = uint16_t(lower);
+			np->upper = uint16_t(upper);
 		}
 		np->pgno = pgno;
-		np->flags |= P_DIRTY;
+		np->flags = uint16_t((np->flags & ~kPageUnchecked) | P_DIRTY);
 		// From here on the page is written through unchecked paths: check
 		// all of it once (hostile files, docs/hostile-files.md).  The copy
-		// is checked, not the map page: it is already in the cache.
-		if (!page_nodes_sane(mc, np)) {
+		// is checked, not the map page (which may change under us), and it
+		// is already in the cache.  A put's leaf only needs its header now:
+		// the put adds a node into the free space or overwrites a value in
+		// place, and anything more checks the page whole first.
+		if (may_defer_check(mc, np)) {
+			if (np->lower < kPageHdr || np->lower > np->upper || np->upper > psize) {
+				txn->flags |= kTxnError;
+				return MDB_CORRUPTED;
+			}
+			np->flags |= kPageUnchecked;
+		} else if (!page_nodes_sane(mc, np)) {
 			txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
 		}
@@ -296,6 +324,7 @@ int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t n
 	MDB_env *env = mc->txn->env;
 	int rc = MDB_SUCCESS, new_root = 0, did_split = 0;
 	Page *mp = mc->pg[mc->top];
+	if ((rc = page_check_deferred(mc, mp))) return rc;  // all its nodes move
 	indx_t newindx = mc->ki[mc->top];
 	int nkeys = int(numkeys(mp));
 	Page *rp, *pp;
@@ -308,7 +337,7 @@ int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t n
 	unsigned flags;
 	int i, j;
 
-	if ((rc = page_new(mc, mp->flags & ~P_DIRTY, 1, &rp))) return rc;
+	if ((rc = page_new(mc, mp->flags & ~(P_DIRTY | kPageUnchecked), 1, &rp))) return rc;
 	rp->pad = mp->pad;
 
 	if (mc->top < 1) {
@@ -738,7 +767,10 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 		if ((mc->db->flags & (MDB_DUPSORT | MDB_DUPFIXED)) == MDB_DUPFIXED) np->flags |= P_LEAF2;
 		mc->flags |= kCursorInitialized;
 	} else {
-		if ((rc2 = cursor_touch(mc))) return rc2;
+		mc->flags |= kCursorPutTouch;
+		rc2 = cursor_touch(mc);
+		mc->flags &= ~kCursorPutTouch;
+		if (rc2) return rc2;
 	}
 
 	insert_key = insert_data = rc;
@@ -942,6 +974,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 			return MDB_SUCCESS;
 		}
 	new_ksize:
+		if ((rc2 = page_check_deferred(mc, mc->pg[mc->top]))) return rc2;
 		node_del(mc, 0);
 	}
 

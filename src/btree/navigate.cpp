@@ -166,6 +166,16 @@ bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
 	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false, &mc->txn->env->node_marks);
 }
 
+int page_check_deferred(MDB_cursor *mc, Page *p) {
+	if (!is_dirty(p) || !is_unchecked(p)) return MDB_SUCCESS;  // map pages: never ours to mark
+	if (!page_nodes_sane(mc, p)) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	p->flags &= uint16_t(~kPageUnchecked);
+	return MDB_SUCCESS;
+}
+
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size) {
 	size_t pad = mc->db->pad;
 	return (mc->db->flags & MDB_DUPFIXED) && pad && size_t(numkeys(p)) * pad <= size - kPageHdr;
@@ -272,7 +282,7 @@ Node *node_search(MDB_cursor *mc, const MDB_val *key, int *exactp) {
 		}
 	} else {
 		unsigned psize = mc->txn->env->psize;
-		bool trusted = is_dirty(mp);
+		bool trusted = is_trusted(mp);
 		if (is_subpage(mp)) {
 			psize = subpage_limit(mc->txn->env, mp);
 			trusted = psize == 0;

@@ -32,6 +32,19 @@ inline bool is_overflow(const Page *p) { return p->flags & format::P_OVERFLOW; }
 inline bool is_dirty(const Page *p) { return p->flags & format::P_DIRTY; }
 inline bool is_subpage(const Page *p) { return p->flags & format::P_SUBP; }
 
+// In memory only, never written: a leaf copied from the map for a put that
+// was not checked whole (btree/insert.cpp, page_touch).  Such a page is read
+// with the checks of map pages, and is checked whole before any change
+// other than that put's own (adding a node that fits, or overwriting a value
+// in place).
+inline constexpr uint16_t kPageUnchecked = 0x1000;
+inline bool is_unchecked(const Page *p) { return p->flags & kPageUnchecked; }
+// Pages whose nodes are known to be well placed: written by this txn (never
+// taken from the file, see page_get) and checked.
+inline bool is_trusted(const Page *p) {
+	return (p->flags & (format::P_DIRTY | kPageUnchecked)) == format::P_DIRTY;
+}
+
 using format::indx_unaligned;
 inline indx_unaligned *ptrs(Page *p) { return format::node_ptrs(p); }
 inline const indx_unaligned *ptrs(const Page *p) { return format::node_ptrs(p); }

@@ -348,7 +348,7 @@ int rebalance(MDB_cursor *mc) {
 		// whole, and that it is the same kind of page.
 		Page *np = mn.pg[mn.top];
 		if (((np->flags ^ mc->pg[mc->top]->flags) & (P_BRANCH | P_LEAF | P_LEAF2)) ||
-		    (!is_dirty(np) && !page_nodes_sane(&mn, np))) {
+		    (!is_trusted(np) && !page_nodes_sane(&mn, np))) {
 			mc->txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
 		}

@@ -27,7 +27,7 @@ int write_sorted_pages(MDB_env *env, const PageRef *items, size_t n, pgno_t *end
 			niov = 0;
 		}
 		if (!niov) run_off = off_t(items[i].pgno) * psize;
-		p->flags &= uint16_t(~P_DIRTY);
+		p->flags &= uint16_t(~(P_DIRTY | kPageUnchecked));  // in-memory marks
 		iov[niov].iov_base = p;
 		iov[niov].iov_len = size_t(psize) * npages;
 		niov++;

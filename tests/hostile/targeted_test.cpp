@@ -795,3 +795,50 @@ TEST_CASE("hostile: a file corrupted while open keeps failing cleanly", "[hostil
 	CHECK(r.finished);
 	CHECK(r.out.done);
 }
+
+// A put may leave the leaf it copied unchecked (it adds a node into the free
+// space or, as here, overwrites a value in place); the next change to that
+// leaf must check it whole and refuse the overlapping nodes.
+TEST_CASE("hostile: a leaf left unchecked by a put is checked before the next change", "[hostile]") {
+	Image im = reference_image();
+	PageMap pm = map_pages(im);
+	uint64_t pg = pick(tree(pm, "tree"), 2, 1);
+	REQUIRE(im.nkeys(pg) > 3);
+	auto key_of = [&](unsigned i) {
+		fmt::Node *n = im.node(pg, i);
+		return std::string(reinterpret_cast<const char *>(n) + 8, n->ksize);
+	};
+	std::string k0 = key_of(0), k2 = key_of(2);
+	uint32_t v2size = Image::dsize(im.node(pg, 2));
+	im.set_ptr(pg, 1, im.ptr(pg, 0));  // two pointers to one node
+	TempDir d;
+	install(d.path(), im);
+	static Outcome *shared = shared_block<Outcome>();
+	*shared = Outcome();
+	RunResult r = run_in_child(60, shared, [&] {
+		MDB_env *env;
+		mdb_env_create(&env);
+		mdb_env_set_maxdbs(env, 8);
+		if (mdb_env_open(env, d.path().c_str(), MDB_NOSYNC, 0644)) _exit(3);
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);
+		std::string val(v2size, 'v');  // same size: overwritten in place
+		MDB_val k{k2.size(), k2.data()}, v{val.size(), val.data()};
+		if (mdb_put(txn, dbi, &k, &v, 0) != 0) _exit(5);
+		MDB_val got;
+		if (mdb_get(txn, dbi, &k, &got) != 0 || got.mv_size != val.size() ||
+		    std::memcmp(got.mv_data, val.data(), val.size()) != 0)
+			_exit(6);
+		MDB_val kd{k0.size(), k0.data()};
+		if (mdb_del(txn, dbi, &kd, nullptr) != MDB_CORRUPTED) _exit(7);
+		if (mdb_txn_commit(txn) == 0) _exit(8);
+		mdb_env_close(env);
+		shared->done = true;
+		_exit(0);
+	});
+	INFO(r.describe());
+	CHECK(r.finished);
+	CHECK(r.exit_code == 0);
+	CHECK(r.out.done);
+}

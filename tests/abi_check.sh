@@ -12,6 +12,11 @@ note() { echo "FAIL: $*"; fail=1; }
 
 soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = liblmdb.so.0 ] || note "SONAME is '$soname', expected liblmdb.so.0"
+# Bound at load time and read-only after relocation, as distributions build
+# it: a program forking short-lived workers does not resolve symbols lazily
+# in every child.
+readelf -d "$lib" | grep -q 'FLAGS.*BIND_NOW\|FLAGS_1.*NOW' || note "not linked with -z now"
+readelf -l "$lib" | grep -q GNU_RELRO || note "no RELRO segment (-z relro)"
 
 needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
 for n in $needed; do

@@ -67,7 +67,7 @@ static inline size_t node_span(const Node *nd, bool leaf) {
 static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *marks,
                        unsigned *flags_seen) {
 	PositionMarks::Page page_marks;
-	if (!marks || !marks->begin(&page_marks)) return false;
+	if (!marks || !marks->begin(size, &page_marks)) return false;
 	const char *base = reinterpret_cast<const char *>(p);
 	const bool leaf = is_leaf(p);
 	unsigned seen = 0, steps = 0;
@@ -75,7 +75,7 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 	while (pos + kNodeHdr <= size) {
 		const Node *nd = reinterpret_cast<const Node *>(base + pos);
 		seen |= nd->flags;
-		page_marks.mark(uint16_t(pos));
+		page_marks.mark(pos);
 		pos += node_span(nd, leaf);
 		steps++;
 	}

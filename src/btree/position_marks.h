@@ -2,11 +2,9 @@
 // clearing: each use takes a new generation number, and a mark counts only
 // if it carries the current one.  The copy-on-write page check
 // (btree/navigate.cpp, nodes_tile) marks the positions of the node chain and
-// then claims one per node pointer, in O(nodes).  There is a mark for every
-// 16-bit position, so a pointer read from a page needs no range check before
-// its claim.  Owned by the environment (one write transaction at a time uses
-// it); 128 KiB of address space, of which only the first page size's worth
-// is touched by healthy pages.
+// then claims one per node pointer, in O(nodes).  Owned by the environment
+// (one write transaction at a time uses it): one mark per byte of a page,
+// allocated at the first use.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +16,6 @@ namespace lmdb {
 
 class PositionMarks {
 public:
-	static constexpr size_t kPositions = size_t(1) << 16;
-
 	PositionMarks() = default;
 	~PositionMarks() { std::free(marks_); }
 	PositionMarks(const PositionMarks &) = delete;
@@ -29,9 +25,12 @@ public:
 	class Page {
 	public:
 		Page() = default;
-		void mark(uint16_t pos) { marks_[pos] = gen_; }
-		// True once for a marked position, false otherwise.
-		bool claim(uint16_t pos) {
+		// pos below the page size given to begin().
+		void mark(size_t pos) { marks_[pos] = gen_; }
+		// True once for a marked position, false otherwise (also for any
+		// position past the page).
+		bool claim(size_t pos) {
+			if (pos >= size_) return false;
 			uint16_t &m = marks_[pos];
 			if (m != gen_) return false;
 			m = uint16_t(gen_ + 1);
@@ -40,29 +39,34 @@ public:
 
 	private:
 		friend class PositionMarks;
-		Page(uint16_t *marks, uint16_t gen) : marks_(marks), gen_(gen) {}
+		Page(uint16_t *marks, size_t size, uint16_t gen) : marks_(marks), size_(size), gen_(gen) {}
 		uint16_t *marks_ = nullptr;
+		size_t size_ = 0;
 		uint16_t gen_ = 0;  // marks with gen_, claims with gen_ + 1
 	};
 
-	// Start a page: no position is marked.  False if memory for the marks
-	// cannot be had.
-	bool begin(Page *out) {
-		if (!marks_) {
-			marks_ = static_cast<uint16_t *>(std::calloc(kPositions, sizeof(uint16_t)));
-			if (!marks_) return false;
+	// Start a page of `size` bytes: no position is marked.  False if memory
+	// for the marks cannot be had.
+	bool begin(size_t size, Page *out) {
+		if (size > cap_) {
+			void *m = std::realloc(marks_, size * sizeof(uint16_t));
+			if (!m) return false;
+			marks_ = static_cast<uint16_t *>(m);
+			std::memset(marks_ + cap_, 0, (size - cap_) * sizeof(uint16_t));
+			cap_ = size;
 		}
 		if (gen_ >= 0xfffc) {  // 0 is never a generation
-			std::memset(marks_, 0, kPositions * sizeof(uint16_t));
+			std::memset(marks_, 0, cap_ * sizeof(uint16_t));
 			gen_ = 0;
 		}
 		gen_ = uint16_t(gen_ + 2);
-		*out = Page(marks_, gen_);
+		*out = Page(marks_, size, gen_);
 		return true;
 	}
 
 private:
 	uint16_t *marks_ = nullptr;
+	size_t cap_ = 0;
 	uint16_t gen_ = 0;
 };
 

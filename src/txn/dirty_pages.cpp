@@ -6,7 +6,7 @@
 namespace lmdb {
 
 int DirtyPages::grow() {
-	size_t ncap = cap_ ? cap_ * 2 : 1024;
+	size_t ncap = cap_ ? cap_ * 2 : kInitialCapacity;
 	Entry *ns = static_cast<Entry *>(std::calloc(ncap, sizeof(Entry)));
 	if (!ns) return ENOMEM;
 	size_t nmask = ncap - 1;
@@ -60,7 +60,13 @@ void *DirtyPages::erase(pgno_t pg) {
 }
 
 void DirtyPages::clear() {
-	if (count_) std::memset(slots_, 0, cap_ * sizeof(Entry));
+	if (cap_ > kKeepCapacity && count_ * 8 < cap_) {
+		std::free(slots_);
+		slots_ = nullptr;
+		cap_ = mask_ = 0;
+	} else if (count_) {
+		std::memset(slots_, 0, cap_ * sizeof(Entry));
+	}
 	count_ = 0;
 }
 

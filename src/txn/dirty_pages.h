@@ -26,6 +26,7 @@ public:
 	DirtyPages &operator=(const DirtyPages &) = delete;
 
 	size_t size() const { return count_; }
+	size_t capacity() const { return cap_; }
 	void *find(pgno_t pg) const {
 		if (!count_) return nullptr;
 		for (size_t i = hash(pg) & mask_;; i = (i + 1) & mask_) {
@@ -38,6 +39,9 @@ public:
 	int insert(pgno_t pg, void *page);
 	// Remove pg if present; returns the page pointer that was stored.
 	void *erase(pgno_t pg);
+	// Empty the table.  A large table left mostly empty by this txn is given
+	// back (the next txn grows a new one as it needs), so small txns after a
+	// big one do not pay for clearing it.
 	void clear();
 	// Visit every entry (unordered).
 	template <class F> void for_each(F &&f) const {
@@ -46,6 +50,8 @@ public:
 	}
 
 private:
+	static constexpr size_t kInitialCapacity = 64;  // 1 KiB
+	static constexpr size_t kKeepCapacity = 4096;   // 64 KiB: cleared, not given back
 	static size_t hash(pgno_t pg) { return size_t(pg * 0x9E3779B97F4A7C15ull >> 20); }
 	int grow();
 

@@ -55,10 +55,10 @@ TEST_CASE("OffsetSet: duplicates and ascending order", "[btree]") {
 	CHECK(visits == 4);  // stops at the first false
 }
 
-TEST_CASE("PositionMarks: one claim per mark, across generations", "[btree]") {
+TEST_CASE("PositionMarks: one claim per mark, across generations and sizes", "[btree]") {
 	PositionMarks marks;
 	PositionMarks::Page m;
-	REQUIRE(marks.begin(&m));
+	REQUIRE(marks.begin(64, &m));
 	m.mark(10);
 	CHECK(m.claim(10));
 	CHECK_FALSE(m.claim(10));  // claimed once only
@@ -68,14 +68,16 @@ TEST_CASE("PositionMarks: one claim per mark, across generations", "[btree]") {
 	uint16_t leftover = 12;
 	m.mark(leftover);
 	for (unsigned page = 0; page < 70000; page++) {
-		REQUIRE(marks.begin(&m));
+		size_t size = page % 3 ? 4096 : 32768;
+		REQUIRE(marks.begin(size, &m));
 		REQUIRE_FALSE(m.claim(leftover));  // marked for the page before
-		uint16_t pos = uint16_t(page * 7);
+		uint16_t pos = uint16_t(page * 7 % 4090);
 		REQUIRE_FALSE(m.claim(pos));
 		m.mark(pos);
 		REQUIRE(m.claim(pos));
 		REQUIRE_FALSE(m.claim(pos));
 		leftover = uint16_t(pos + 2 + page % 5);
+		REQUIRE_FALSE(m.claim(size + page % 7));  // past the page
 		m.mark(leftover);
 	}
 }

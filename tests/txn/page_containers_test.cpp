@@ -88,3 +88,29 @@ TEST_CASE("DirtyPages behaves like a map under random inserts and erases") {
 	CHECK(d.size() == 0);
 	CHECK(d.find(1) == nullptr);
 }
+
+TEST_CASE("DirtyPages starts small and gives back a large table once mostly empty") {
+	DirtyPages d;
+	CHECK(d.capacity() == 0);
+	int page;
+	REQUIRE(d.insert(7, &page) == 0);
+	CHECK(d.capacity() <= 64);  // a one-page txn touches little memory
+	for (pgno_t p = 100; p < 100000; p++) REQUIRE(d.insert(p, &page) == 0);
+	size_t big = d.capacity();
+	CHECK(big >= 2 * d.size());
+	d.clear();
+	CHECK(d.size() == 0);
+	CHECK(d.find(7) == nullptr);
+	// The first small txn after it still uses the big table; clearing it
+	// then gives it back, so later small txns do not clear it at each commit.
+	for (pgno_t p = 1; p < 50; p++) REQUIRE(d.insert(p, &page) == 0);
+	CHECK(d.capacity() == big);
+	d.clear();
+	CHECK(d.capacity() == 0);
+	for (pgno_t p = 1; p < 50; p++) REQUIRE(d.insert(p, &page) == 0);
+	CHECK(d.capacity() <= 128);
+	CHECK(d.find(49) == &page);
+	CHECK(d.find(50) == nullptr);
+	d.clear();
+	CHECK(d.find(49) == nullptr);
+}

@@ -189,6 +189,7 @@ static void env_close0(MDB_env *env) {
 		munmap(env->map, env->mapsize);
 		env->map = nullptr;
 	}
+	env->meta_fd.reset();
 	env->fd.reset();
 	env->locks.close();
 	env->flags &= ~kEnvActive;
@@ -232,6 +233,10 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 			goto leave;
 		}
 		env->fd.reset(fd);
+		if (!(flags & MDB_RDONLY)) {
+			int mfd = ::open(dpath, O_WRONLY | O_DSYNC | O_CLOEXEC);
+			if (mfd >= 0) env->meta_fd.reset(mfd);
+		}
 	}
 	if ((flags & (MDB_RDONLY | MDB_NOLOCK)) == MDB_RDONLY) {
 		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);

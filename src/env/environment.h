@@ -58,6 +58,11 @@ struct MDB_env {
 
 	char *path = nullptr;     // as given to mdb_env_open
 	lmdb::os::FileHandle fd;  // data file
+	// The data file again, write-only with O_DSYNC: synced commits write the
+	// meta page through it (one system call; upstream does the same).  Not
+	// open for read-only envs, or if it could not be opened (then the meta
+	// page is written through `fd` and synced with fdatasync).
+	lmdb::os::FileHandle meta_fd;
 	char *map = nullptr;      // mapping of the data file
 	lmdb::format::Meta *metas[2] = {nullptr, nullptr};
 	lmdb::lock::LockTable locks;

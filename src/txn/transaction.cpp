@@ -381,16 +381,16 @@ static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 	buf.m.dbs[kMainDbi] = txn->dbs[kMainDbi];
 	buf.m.last_pgno = txn->next_pgno - 1;
 	buf.m.txnid = txn->txnid;
-	int rc = os::pwrite_full(env->fd.get(), &buf, sizeof buf, off_t(toggle) * env->psize);
+	// Synced: through the O_DSYNC descriptor if there is one, else a write
+	// and an fdatasync.
+	const bool sync = !(sync_flags & (MDB_NOSYNC | MDB_NOMETASYNC));
+	const bool dsync = sync && env->meta_fd.valid();
+	int rc = os::pwrite_full(dsync ? env->meta_fd.get() : env->fd.get(), &buf, sizeof buf,
+	                         off_t(toggle) * env->psize);
+	if (!rc && sync && !dsync) rc = os::data_sync(env->fd.get());
 	if (rc) {
 		env->flags |= kEnvFatalError;
 		return rc;
-	}
-	if (!(sync_flags & (MDB_NOSYNC | MDB_NOMETASYNC))) {
-		if ((rc = os::data_sync(env->fd.get()))) {
-			env->flags |= kEnvFatalError;
-			return rc;
-		}
 	}
 	if (volatile txnid_t *shared = env->locks.shared_txnid()) shared_store(shared, txn->txnid);
 	return MDB_SUCCESS;

@@ -65,23 +65,35 @@ int cursor_set(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op, in
 int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op);
 int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data);
 void cursor_copy(const MDB_cursor *src, MDB_cursor *dst);
-// Bounds of node i of a sub-page: see node_in_bounds.
-bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i);
+// Node at offset `off` of a page (or sub-page) of `size` bytes: inside it.
+inline bool node_fits(const Page *p, unsigned off, size_t size) {
+	if (off < p->upper || off + kNodeHdr > size) return false;
+	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
+	size_t sz = size_t(off) + kNodeHdr + n->ksize;
+	if (is_leaf(p)) sz += (n->flags & format::F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
+	return sz <= size;
+}
+// A sub-page inside a page of the map is bounded by the end of that page
+// (its flags, P_DIRTY included, come from the file): the bytes from p to
+// there.  0 for sub-pages elsewhere: in dirty pages, which were checked
+// whole when they were copied from the map (page_nodes_sane; leaves of
+// DUPSORT dbs never have that check deferred).
+inline unsigned subpage_limit(const MDB_env *env, const Page *p) {
+	uintptr_t at = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(env->map);
+	if (at >= env->mapsize) return 0;  // also below the map: the difference wraps
+	return env->psize - unsigned(at & (env->psize - 1));  // psize: a power of two
+}
 // Validity of node i of page p: the node, its key and its inline data lie
 // inside the page.  Pages written by this txn (dirty: page_get never takes
 // the flag from the file, and pages copied from the file were checked whole
 // by page_nodes_sane) are trusted; sub-pages are bounded by the page that
 // holds them.
 inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	if (is_trusted(p) || is_subpage(p))
-		return !is_subpage(p) || subpage_node_in_bounds(env, p, i);
-	unsigned off = ptrs(p)[i];
-	unsigned ps = env->psize;
-	if (off < p->upper || off + kNodeHdr > ps) return false;
-	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
-	size_t sz = size_t(off) + kNodeHdr + n->ksize;
-	if (p->flags & format::P_LEAF) sz += (n->flags & format::F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
-	return sz <= ps;
+	if (is_subpage(p)) {
+		unsigned limit = subpage_limit(env, p);
+		return !limit || node_fits(p, ptrs(p)[i], limit);
+	}
+	return is_trusted(p) || node_fits(p, ptrs(p)[i], env->psize);
 }
 // Whole-page check (every node, no overlaps, sub-pages): done once when a
 // page from the file becomes writable or is merged.

@@ -28,30 +28,6 @@ static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	return true;
 }
 
-// Node at offset `off` of a page (or sub-page) of `size` bytes: inside it.
-static inline bool node_fits(const Page *p, unsigned off, size_t size) {
-	if (off < p->upper || off + kNodeHdr > size) return false;
-	const Node *n = reinterpret_cast<const Node *>(reinterpret_cast<const char *>(p) + off);
-	size_t sz = size_t(off) + kNodeHdr + n->ksize;
-	if (is_leaf(p)) sz += (n->flags & F_BIGDATA) ? sizeof(pgno_t) : node_dsize(n);
-	return sz <= size;
-}
-
-// A sub-page inside a page of the map is bounded by the end of that page
-// (its flags, P_DIRTY included, come from the file): the bytes from p to
-// there.  0 for sub-pages elsewhere: in dirty pages, which were checked
-// whole when they were copied from the map (page_nodes_sane).
-static inline unsigned subpage_limit(const MDB_env *env, const Page *p) {
-	const char *cp = reinterpret_cast<const char *>(p);
-	if (cp < env->map || cp >= env->map + env->mapsize) return 0;
-	return env->psize - unsigned(size_t(cp - env->map) & (env->psize - 1));  // psize: a power of two
-}
-
-bool subpage_node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
-	unsigned limit = subpage_limit(env, p);
-	return !limit || node_fits(p, ptrs(p)[i], limit);
-}
-
 // Bytes a node takes in its page: an even number (node_add, node_del).
 static inline size_t node_span(const Node *nd, bool leaf) {
 	size_t span = kNodeHdr + nd->ksize;

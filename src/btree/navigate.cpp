@@ -157,7 +157,7 @@ bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size) {
 	return (mc->db->flags & MDB_DUPFIXED) && pad && size_t(numkeys(p)) * pad <= size - kPageHdr;
 }
 
-int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
+int page_get_general(MDB_txn *txn, pgno_t pg, Page **out) {
 	if (!(txn->flags & (kTxnRdonly | kTxnWritemap))) {
 		for (MDB_txn *t = txn; t; t = t->parent) {
 			if (void *p = t->dirty.find(pg)) {

@@ -65,7 +65,27 @@ struct MDB_txn {
 namespace lmdb {
 
 // The page with number pg as seen by txn; MDB_PAGE_NOTFOUND / MDB_CORRUPTED.
-int page_get(MDB_txn *txn, pgno_t pg, Page **out);
+// (btree/navigate.cpp; page_get below is its inline fast path.)
+int page_get_general(MDB_txn *txn, pgno_t pg, Page **out);
+// The common case inline: a read-only txn, and a plain branch or leaf page
+// of the file (exactly that flag) with its node area inside it.  Anything
+// else takes the general path, which makes the same checks and more.
+inline int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
+	if (txn->flags & kTxnRdonly) {
+		const MDB_env *env = txn->env;
+		if (pg < txn->next_pgno && pg >= format::kNumMetas &&
+		    pg < env->file_pages.load(std::memory_order_relaxed)) {
+			Page *p = reinterpret_cast<Page *>(env->map + size_t(env->psize) * pg);
+			unsigned f = p->flags, lower = p->lower, upper = p->upper;
+			if (p->pgno == pg && (f == format::P_LEAF || f == format::P_BRANCH) && lower >= kPageHdr &&
+			    lower <= upper && upper <= env->psize) {
+				*out = p;
+				return MDB_SUCCESS;
+			}
+		}
+	}
+	return page_get_general(txn, pg, out);
+}
 // Allocate `num` contiguous pages for writing (dirty, uninitialised).
 int page_alloc(MDB_cursor *mc, unsigned num, Page **out);
 // Put a page that this txn allocated back for reuse within the txn, or

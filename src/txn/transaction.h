@@ -68,19 +68,30 @@ namespace lmdb {
 // (btree/navigate.cpp; page_get below is its inline fast path.)
 int page_get_general(MDB_txn *txn, pgno_t pg, Page **out);
 // The common case inline: a read-only txn, and a plain branch or leaf page
-// of the file (exactly that flag) with its node area inside it.  Anything
-// else takes the general path, which makes the same checks and more.
+// of the file (exactly that flag) with its node area inside it, or a run of
+// overflow pages inside the snapshot and the file.  Anything else takes the
+// general path, which makes the same checks and more.
 inline int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 	if (txn->flags & kTxnRdonly) {
 		const MDB_env *env = txn->env;
-		if (pg < txn->next_pgno && pg >= format::kNumMetas &&
-		    pg < env->file_pages.load(std::memory_order_relaxed)) {
+		const uint64_t file_pages = env->file_pages.load(std::memory_order_relaxed);
+		if (pg < txn->next_pgno && pg >= format::kNumMetas && pg < file_pages) {
 			Page *p = reinterpret_cast<Page *>(env->map + size_t(env->psize) * pg);
-			unsigned f = p->flags, lower = p->lower, upper = p->upper;
-			if (p->pgno == pg && (f == format::P_LEAF || f == format::P_BRANCH) && lower >= kPageHdr &&
-			    lower <= upper && upper <= env->psize) {
-				*out = p;
-				return MDB_SUCCESS;
+			unsigned f = p->flags;
+			if (p->pgno == pg) {
+				if (f == format::P_LEAF || f == format::P_BRANCH) {
+					unsigned lower = p->lower, upper = p->upper;
+					if (lower >= kPageHdr && lower <= upper && upper <= env->psize) {
+						*out = p;
+						return MDB_SUCCESS;
+					}
+				} else if (f == format::P_OVERFLOW) {
+					uint64_t n = p->overflow_pages;
+					if (n >= 1 && n <= txn->next_pgno - pg && n <= file_pages - pg) {
+						*out = p;
+						return MDB_SUCCESS;
+					}
+				}
 			}
 		}
 	}

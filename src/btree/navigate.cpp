@@ -597,6 +597,31 @@ int cursor_last(MDB_cursor *mc, MDB_val *key, MDB_val *data) {
 	return fetch_current(mc, key, data, true);
 }
 
+// The common step of a scan through duplicates: the sub-cursor's next item
+// is on the same page, a plain item.  Does what cursor_next on the sub-cursor
+// would do then, without its general cases; false (nothing changed) for
+// anything else, which the caller leaves to cursor_next.
+static inline bool subcursor_step(MDB_cursor *xc, MDB_val *data) {
+	if (xc->flags & (kCursorEof | kCursorDel)) return false;
+	Page *mp = xc->pg[xc->top];
+	unsigned i = xc->ki[xc->top] + 1u;
+	if (i >= numkeys(mp) || !is_leaf(mp)) return false;
+	if (is_leaf2(mp)) {
+		xc->ki[xc->top] = indx_t(i);
+		if (data) {
+			data->mv_size = xc->db->pad;
+			data->mv_data = leaf2_key(mp, i, data->mv_size);
+		}
+		return true;
+	}
+	if (!node_in_bounds(xc->txn->env, mp, i)) return false;
+	const Node *n = node_at(mp, i);
+	if (n->flags) return false;
+	xc->ki[xc->top] = indx_t(i);
+	get_key(n, data);
+	return true;
+}
+
 int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 	int rc;
 	if ((mc->flags & kCursorDel) && op == MDB_NEXT_DUP) return MDB_NOTFOUND;
@@ -624,6 +649,10 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 					}
 					if (op == MDB_NEXT_DUP) return MDB_NOTFOUND;
 				} else {
+					if (subcursor_step(xcursor_of(mc), data)) {
+						get_key(leaf, key);
+						return MDB_SUCCESS;
+					}
 					rc = cursor_next(xcursor_of(mc), data, nullptr, MDB_NEXT);
 					if (op != MDB_NEXT || rc != MDB_NOTFOUND) {
 						if (rc == MDB_SUCCESS) get_key(leaf, key);

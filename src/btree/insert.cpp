@@ -59,6 +59,12 @@ int page_touch(MDB_cursor *mc) {
 		if (np) {
 			mc->pg[mc->top] = np;
 			retarget_cursors(mc, mp, np);
+			// Read back from the file, which may have changed meanwhile:
+			// checked whole like any other copy of file contents.
+			if (!page_nodes_sane(mc, np)) {
+				txn->flags |= kTxnError;
+				return MDB_CORRUPTED;
+			}
 			return MDB_SUCCESS;
 		}
 	}

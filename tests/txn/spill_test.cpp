@@ -2,12 +2,19 @@
 // keep going, with bounded memory, correct contents and live cursors.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "lmdb.h"
 #include "test_support.h"
+#include "btree/page_access.h"
 #include "txn/spill.h"
 #include "txn/transaction.h"
 
@@ -105,5 +112,60 @@ TEST_CASE("a transaction past the dirty budget spills and stays correct") {
 		REQUIRE(std::string(static_cast<char *>(v.mv_data), v.mv_size) == value);
 	}
 	mdb_txn_abort(rd);
+	mdb_env_close(env);
+}
+
+// A page written early (spilled) is read back from the file when the txn
+// changes it again: a copy of file contents like any other, so it is checked
+// whole then, and damage done to the file meanwhile is refused, not trusted.
+TEST_CASE("a spilled page damaged in the file is refused when taken back") {
+	LimitGuard guard(64);
+	TempDir d;
+	MDB_env *env;
+	REQUIRE(mdb_env_create(&env) == 0);
+	REQUIRE(mdb_env_set_mapsize(env, 256 << 20) == 0);
+	REQUIRE(mdb_env_open(env, d.path().c_str(), 0, 0644) == 0);
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	std::vector<std::string> keys;
+	for (int i = 0; i < 6000; i++) {
+		char b[16];
+		std::snprintf(b, sizeof b, "key%06d", (i * 7919) % 6000);
+		keys.push_back(b);
+		std::string value(60, 'v');
+		MDB_val k = val(keys.back()), v = val(value);
+		REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	}
+	REQUIRE((txn->flags & lmdb::kTxnSpills) != 0);
+	// A spilled leaf with a few nodes: give its second pointer the first's
+	// offset, in the file, behind the library's back.
+	unsigned psize = txn->env->psize;
+	lmdb::pgno_t victim = 0;
+	txn->spilled.for_each([&](lmdb::pgno_t pg, void *) {
+		const auto *p = reinterpret_cast<const lmdb::Page *>(txn->env->map + size_t(psize) * pg);
+		if (!victim && p->flags == lmdb::format::P_LEAF && lmdb::numkeys(p) >= 3) victim = pg;
+	});
+	REQUIRE(victim != 0);
+	{
+		std::string file = d.path() + "/data.mdb";
+		int fd = ::open(file.c_str(), O_RDWR);
+		REQUIRE(fd >= 0);
+		std::vector<unsigned char> page(psize);
+		REQUIRE(::pread(fd, page.data(), psize, off_t(victim) * psize) == ssize_t(psize));
+		std::memcpy(page.data() + lmdb::kPageHdr + 2, page.data() + lmdb::kPageHdr, 2);
+		REQUIRE(::pwrite(fd, page.data(), psize, off_t(victim) * psize) == ssize_t(psize));
+		::close(fd);
+	}
+	// Deleting everything touches every leaf, the damaged one too.
+	int rc = 0;
+	for (const std::string &key : keys) {
+		MDB_val k = val(key);
+		rc = mdb_del(txn, dbi, &k, nullptr);
+		if (rc != 0 && rc != MDB_NOTFOUND) break;
+	}
+	CHECK(rc == MDB_CORRUPTED);
+	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }

@@ -55,7 +55,7 @@ int xcursor_init1(MDB_cursor *mc, Node *node) {
 		// the db is DUPFIXED) whose keys fit in the node.
 		unsigned want = P_LEAF | P_SUBP | ((mc->db->flags & MDB_DUPFIXED) ? P_LEAF2 : 0);
 		size_t dsize = node_dsize(node);
-		if (dsize < kPageHdr || fp->lower < kPageHdr || fp->lower > fp->upper || fp->upper > dsize ||
+		if (dsize < kPageHdr || !node_area_sane(fp->lower, fp->upper, dsize) ||
 		    (fp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) != want ||
 		    (is_leaf2(fp) && (!fp->pad || size_t(numkeys(fp)) * fp->pad > dsize - kPageHdr))) {
 			mc->txn->flags |= kTxnError;

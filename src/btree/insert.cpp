@@ -88,7 +88,7 @@ int page_touch(MDB_cursor *mc) {
 			std::memcpy(np, mp, psize);
 		} else {
 			unsigned lower = mp->lower, upper = mp->upper;
-			if (lower < kPageHdr || lower > upper || upper > psize) {
+			if (!node_area_sane(lower, upper, psize)) {
 				txn->flags |= kTxnError;
 				return MDB_CORRUPTED;
 			}
@@ -107,7 +107,7 @@ int page_touch(MDB_cursor *mc) {
 		// the put adds a node into the free space or overwrites a value in
 		// place, and anything more checks the page whole first.
 		if (may_defer_check(mc, np)) {
-			if (np->lower < kPageHdr || np->lower > np->upper || np->upper > psize) {
+			if (!node_area_sane(np->lower, np->upper, psize)) {
 				txn->flags |= kTxnError;
 				return MDB_CORRUPTED;
 			}

@@ -23,7 +23,7 @@ static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	unsigned f = p->flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_SUBP);
 	if (f == P_OVERFLOW) return p->overflow_pages >= 1;
 	if (f != P_BRANCH && f != P_LEAF) return false;
-	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > env->psize) return false;
+	if (!node_area_sane(p->lower, p->upper, env->psize)) return false;
 	if ((p->flags & P_LEAF2) && !(p->flags & P_LEAF)) return false;
 	return true;
 }
@@ -97,7 +97,7 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
 // overlapping; record and sub-page nodes well-formed.  dbflags: the db's.
 bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, PositionMarks *marks) {
-	if (p->lower < kPageHdr || p->lower > p->upper || p->upper > size) return false;
+	if (!node_area_sane(p->lower, p->upper, size)) return false;
 	unsigned n = numkeys(p);
 	if (is_leaf2(p)) {
 		unsigned pad = subpage ? p->pad : 0;

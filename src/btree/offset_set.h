@@ -1,8 +1,7 @@
-// A set of byte offsets inside one page, one bit per offset: insertion and
-// removal that report duplicates and absentees, and a walk in ascending
-// order.  The whole-page check at copy-on-write (btree/navigate.cpp,
-// nodes_sane) uses it to match node pointers with node positions and to visit
-// nodes in address order without sorting.
+// A set of byte offsets inside one page, one bit per offset: insertion that
+// reports duplicates, and a walk in ascending order.  The general path of the
+// whole-page check at copy-on-write (btree/navigate.cpp, nodes_placed) uses
+// it to visit nodes in address order without sorting.
 #pragma once
 
 #include <cstddef>
@@ -28,15 +27,6 @@ public:
 		uint64_t b = uint64_t(1) << (at & 63);
 		if (w & b) return false;
 		w |= b;
-		return true;
-	}
-
-	// False if `at` was not in the set.
-	bool erase(size_t at) {
-		uint64_t &w = bits_[at >> 6];
-		uint64_t b = uint64_t(1) << (at & 63);
-		if (!(w & b)) return false;
-		w &= ~b;
 		return true;
 	}
 

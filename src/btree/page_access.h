@@ -50,6 +50,11 @@ inline indx_unaligned *ptrs(Page *p) { return format::node_ptrs(p); }
 inline const indx_unaligned *ptrs(const Page *p) { return format::node_ptrs(p); }
 inline unsigned numkeys(const Page *p) { return (p->lower - kPageHdr) >> 1; }
 inline unsigned size_left(const Page *p) { return unsigned(p->upper) - p->lower; }
+// Header fields of a page (or sub-page) of `size` bytes from the file: the
+// pointer array ends where the node area begins, inside the page.
+inline bool node_area_sane(unsigned lower, unsigned upper, size_t size) {
+	return lower >= kPageHdr && lower <= upper && upper <= size;
+}
 
 inline Node *node_at(Page *p, unsigned i) {
 	return reinterpret_cast<Node *>(reinterpret_cast<char *>(p) + ptrs(p)[i]);

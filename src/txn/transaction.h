@@ -81,7 +81,7 @@ inline int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 			if (p->pgno == pg) {
 				if (f == format::P_LEAF || f == format::P_BRANCH) {
 					unsigned lower = p->lower, upper = p->upper;
-					if (lower >= kPageHdr && lower <= upper && upper <= env->psize) {
+					if (node_area_sane(lower, upper, env->psize)) {
 						*out = p;
 						return MDB_SUCCESS;
 					}

@@ -96,6 +96,16 @@ Mutator whole_file(std::function<void(std::vector<uint8_t> &)> f) {
 	return [f](Image &im, PageMap &) { f(im.bytes); };
 }
 
+// In a child: the environment in `dir` opened for writing (MDB_NOSYNC), or
+// exit code 3.
+MDB_env *open_env_or_exit(const std::string &dir) {
+	MDB_env *env;
+	mdb_env_create(&env);
+	mdb_env_set_maxdbs(env, 8);
+	if (mdb_env_open(env, dir.c_str(), MDB_NOSYNC, 0644)) _exit(3);
+	return env;
+}
+
 }  // namespace
 
 TEST_CASE("hostile: the reference environment has the shapes the tests target", "[hostile]") {
@@ -745,10 +755,7 @@ TEST_CASE("hostile: a file corrupted while open keeps failing cleanly", "[hostil
 	static Outcome *shared = shared_block<Outcome>();
 	*shared = Outcome();
 	RunResult r = run_in_child(60, shared, [&] {
-		MDB_env *env;
-		mdb_env_create(&env);
-		mdb_env_set_maxdbs(env, 8);
-		if (mdb_env_open(env, d.path().c_str(), MDB_NOSYNC, 0644)) _exit(3);
+		MDB_env *env = open_env_or_exit(d.path());
 		MDB_txn *txn;
 		MDB_dbi dbi;
 		mdb_txn_begin(env, nullptr, 0, &txn);
@@ -816,10 +823,7 @@ TEST_CASE("hostile: a leaf left unchecked by a put is checked before the next ch
 	static Outcome *shared = shared_block<Outcome>();
 	*shared = Outcome();
 	RunResult r = run_in_child(60, shared, [&] {
-		MDB_env *env;
-		mdb_env_create(&env);
-		mdb_env_set_maxdbs(env, 8);
-		if (mdb_env_open(env, d.path().c_str(), MDB_NOSYNC, 0644)) _exit(3);
+		MDB_env *env = open_env_or_exit(d.path());
 		MDB_txn *txn;
 		MDB_dbi dbi;
 		if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);

@@ -114,7 +114,8 @@ void run_readers_and_writers(unsigned env_flags) {
 	// Reader 1: begin / abort per snapshot.
 	threads.emplace_back([&] {
 		int64_t last = 0;
-		while (writers_left.load()) {
+		// At least one pass each, however soon the writers finish.
+		for (bool once = true; once || writers_left.load(); once = false) {
 			MDB_txn *txn;
 			int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
 			if (rc) {
@@ -136,7 +137,8 @@ void run_readers_and_writers(unsigned env_flags) {
 			f.add(describe("begin", rc));
 			return;
 		}
-		while (writers_left.load()) {
+		// At least one pass each, however soon the writers finish.
+		for (bool once = true; once || writers_left.load(); once = false) {
 			if (!check_snapshot(txn, base, &last, f)) break;
 			reads++;
 			mdb_txn_reset(txn);
@@ -152,7 +154,8 @@ void run_readers_and_writers(unsigned env_flags) {
 	// otherwise in a thread of their own each time.
 	threads.emplace_back([&] {
 		int64_t last_long = 0;
-		while (writers_left.load()) {
+		// At least one pass each, however soon the writers finish.
+		for (bool once = true; once || writers_left.load(); once = false) {
 			MDB_txn *lng;
 			int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &lng);
 			if (rc) {

@@ -88,18 +88,26 @@ public:
 	// With MDB_NOLOCK the slot is a per-thread dummy outside any file.
 	int acquire_reader(ReaderSlot **slot) {
 		// Fast path, inline: this thread's slot from an earlier txn.
-		*slot = nullptr;
-		if (key_valid_) {
-			if (auto *r = static_cast<ReaderSlot *>(pthread_getspecific(key_))) {
-				if (__atomic_load_n(&r->pid, __ATOMIC_ACQUIRE) !=
-				        detail::g_pid.load(std::memory_order_relaxed) ||
-				    __atomic_load_n(&r->txnid, __ATOMIC_ACQUIRE) != kNoSnapshot)
-					return MDB_BAD_RSLOT;
-				*slot = r;
-				return 0;
-			}
+		if (ReaderSlot *r = kept_reader()) [[likely]] {
+			bool ok = reader_usable(r);
+			*slot = ok ? r : nullptr;
+			return ok ? 0 : MDB_BAD_RSLOT;
 		}
 		return acquire_reader_slow(slot);
+	}
+	// The calling thread's slot from an earlier txn (not MDB_NOTLS), or
+	// nullptr: acquire_reader's fast path for callers that keep the slot
+	// pointer in a register.
+	ReaderSlot *kept_reader() const {
+		return key_valid_ ? static_cast<ReaderSlot *>(pthread_getspecific(key_)) : nullptr;
+	}
+	// A kept slot may take a new snapshot: it is this process's (not a
+	// fork parent's) and holds none now.
+	static bool reader_usable(ReaderSlot *r) {
+		// Both words are read either way: one branch for the caller.
+		bool own = __atomic_load_n(&r->pid, __ATOMIC_ACQUIRE) == detail::g_pid.load(std::memory_order_relaxed);
+		bool idle = __atomic_load_n(&r->txnid, __ATOMIC_ACQUIRE) == kNoSnapshot;
+		return own & idle;
 	}
 	// Give a slot back (MDB_NOTLS transactions when they end).  If it is
 	// the calling thread's kept slot, the thread forgets it too.

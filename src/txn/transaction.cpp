@@ -89,104 +89,18 @@ MDB_txn *txn0_create(MDB_env *env) {
 	return t;
 }
 
-// Take the snapshot (read txn, `flags` has kTxnRdonly) or the writer lock
-// (write txn) and load the core db records.  A write txn is the env's txn0,
-// which another thread may be using until the writer lock is ours: nothing
-// in it is touched before that.
-static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
+// The part of a renew common to read and write txns: the per-db flags
+// and the env-wide checks, after the core db records were copied.  On failure the txn is ended (its slot given back if
+// this renew took it: `new_notls`).
+static inline int txn_setup(MDB_txn *txn, unsigned flags, bool new_notls) {
 	MDB_env *env = txn->env;
-	Meta *meta;
-	int rc;
-	bool new_notls = false;
-	volatile txnid_t *shared = env->locks.shared_txnid();
-
-	flags &= kTxnRdonly;
-	if (flags) {
-		lock::ReaderSlot *r = nullptr;
-		if (shared) {
-			r = txn->reader;
-			if (r && (env->flags & MDB_NOTLS)) {
-				// A reset MDB_NOTLS txn kept its slot; not usable by a
-				// fork child, nor while it holds a snapshot.
-				if (__atomic_load_n(&r->pid, __ATOMIC_ACQUIRE) !=
-				        lock::detail::g_pid.load(std::memory_order_relaxed) ||
-				    shared_load(&r->txnid) != lock::kNoSnapshot)
-					return MDB_BAD_RSLOT;
-			} else {
-				if ((rc = env->locks.acquire_reader(&r))) return rc;
-				new_notls = (env->flags & MDB_NOTLS) != 0;
-			}
-		}
-		txn->reader = r;
-		for (;;) {
-			txnid_t id;
-			if (!r) {
-				meta = pick_meta(env);
-				id = meta->txnid;
-			} else {
-				// Publish the snapshot in the slot before using it, and
-				// make sure it was still the newest one afterwards:
-				// otherwise a writer may already have decided that
-				// nobody needs the pages it replaced.
-				do {
-					id = shared_load(shared);
-					__atomic_store_n(&r->txnid, id, __ATOMIC_SEQ_CST);
-				} while (id != __atomic_load_n(shared, __ATOMIC_SEQ_CST));
-				if (!id && (env->flags & MDB_RDONLY)) {
-					// No writer published a txnid since the lock file was
-					// set up (a read-only opener does not publish one).
-					meta = pick_meta(env);
-					id = meta->txnid;
-					shared_store(&r->txnid, id);
-				} else {
-					meta = env->metas[id & 1];
-				}
-			}
-			txn->txnid = id;
-			std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
-			txn->next_pgno = meta->last_pgno + 1;
-			// A reader that stalled after choosing its meta page may find
-			// it rewritten by a writer two commits later: start over.
-			// (Only then: the published txnid has moved on.  A meta page
-			// that never matched -- a damaged file -- is used as it is,
-			// as upstream does, instead of looping.)
-			load_load_barrier();
-			if (*static_cast<volatile txnid_t *>(&meta->txnid) == id || !r ||
-			    shared_load(shared) == id)
-				break;
-		}
-	} else {
-		if (shared) {
-			rc = env->locks.lock_writer(try_write, current_meta_txnid, env);
-			if (rc) return rc;
-			txn->txnid = shared_load(shared);
-			meta = env->metas[txn->txnid & 1];
-		} else {
-			meta = pick_meta(env);
-			txn->txnid = meta->txnid;
-		}
-		txn->txnid++;
-		txn->child = nullptr;
-		txn->loose = nullptr;
-		txn->loose_count = 0;
-		txn->dirty.clear();
-		txn->spilled.clear();
-		txn->free_pgs.clear();
-		txn->reclaimed.clear();
-		txn->last_reclaimed = 0;
-		txn->saving_freelist = false;
-		env->txn = txn;
-		std::memcpy(txn->dbiseqs, env->dbiseqs, env->maxdbs * sizeof(unsigned));
-		std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
-		txn->next_pgno = meta->last_pgno + 1;
-	}
-
 	// The free db's flags field also holds env flags; of the db flags only
 	// INTEGERKEY is real (never DUPSORT: its cursors have no sub-cursor).
 	txn->dbs[kFreeDbi].flags = uint16_t((txn->dbs[kFreeDbi].flags & ~kPersistentDbFlags) | MDB_INTEGERKEY);
 	txn->flags = flags;
-	txn->numdbs = env->numdbs;
-	for (unsigned i = kCoreDbs; i < txn->numdbs; i++) {
+	unsigned n = env->numdbs;
+	txn->numdbs = n;
+	for (unsigned i = kCoreDbs; i < n; i++) {
 		unsigned x = env->dbflags[i];
 		txn->dbs[i].flags = uint16_t(x & kPersistentDbFlags);
 		txn->dbflags[i] = (x & kDbHandleValid) ? (kDbValid | kDbUserValid | kDbStale) : 0;
@@ -194,15 +108,116 @@ static int txn_renew0(MDB_txn *txn, unsigned flags, bool try_write) {
 	txn->dbflags[kMainDbi] = kDbValid | kDbUserValid;
 	txn->dbflags[kFreeDbi] = kDbValid;
 
-	if (env->flags & kEnvFatalError) {
+	int rc;
+	if (env->flags & kEnvFatalError) [[unlikely]] {
 		rc = MDB_PANIC;
-	} else if (env->maxpg < txn->next_pgno) {
+	} else if (env->maxpg < txn->next_pgno) [[unlikely]] {
 		rc = MDB_MAP_RESIZED;
 	} else {
 		return MDB_SUCCESS;
 	}
 	txn_end(txn, new_notls ? kEndSlot | kEndFailBegin : kEndFailBegin);
 	return rc;
+}
+
+// Take a snapshot for a read txn (`flags` has kTxnRdonly) and load the
+// core db records.  Also all of mdb_txn_renew, so it is kept short.
+static int read_txn_renew(MDB_txn *txn, unsigned flags) {
+	MDB_env *env = txn->env;
+	volatile txnid_t *shared = env->locks.shared_txnid();
+	const Meta *meta;
+	bool new_notls = false;
+	if (!shared) [[unlikely]] {
+		// MDB_NOLOCK: the newest meta page, no slot.
+		txn->reader = nullptr;
+		meta = pick_meta(env);
+		txn->txnid = meta->txnid;
+		std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+		txn->next_pgno = meta->last_pgno + 1;
+		return txn_setup(txn, flags, false);
+	}
+	lock::ReaderSlot *r = env->locks.kept_reader();
+	if (r) [[likely]] {
+		// This thread's slot from an earlier txn: not usable by a fork
+		// child, nor while it holds a snapshot.
+		if (!lock::LockTable::reader_usable(r)) [[unlikely]]
+			return MDB_BAD_RSLOT;
+	} else if ((r = txn->reader) && (env->flags & MDB_NOTLS)) {
+		// A reset MDB_NOTLS txn kept its slot; same rules.
+		if (!lock::LockTable::reader_usable(r)) [[unlikely]]
+			return MDB_BAD_RSLOT;
+	} else {
+		lock::ReaderSlot *got = nullptr;
+		if (int rc = env->locks.acquire_reader(&got)) return rc;
+		r = got;
+		new_notls = (env->flags & MDB_NOTLS) != 0;
+	}
+	txn->reader = r;
+	for (;;) {
+		// Publish the snapshot in the slot before using it, and make
+		// sure it was still the newest one afterwards: otherwise a
+		// writer may already have decided that nobody needs the pages
+		// it replaced.
+		txnid_t id;
+		do {
+			id = shared_load(shared);
+			__atomic_store_n(&r->txnid, id, __ATOMIC_SEQ_CST);
+		} while (id != __atomic_load_n(shared, __ATOMIC_SEQ_CST));
+		if (!id && (env->flags & MDB_RDONLY)) [[unlikely]] {
+			// No writer published a txnid since the lock file was set
+			// up (a read-only opener does not publish one).
+			meta = pick_meta(env);
+			id = meta->txnid;
+			shared_store(&r->txnid, id);
+		} else {
+			meta = env->metas[id & 1];
+		}
+		txn->txnid = id;
+		std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+		txn->next_pgno = meta->last_pgno + 1;
+		// A reader that stalled after choosing its meta page may find it
+		// rewritten by a writer two commits later: start over.  (Only
+		// then: the published txnid has moved on.  A meta page that
+		// never matched -- a damaged file -- is used as it is, as
+		// upstream does, instead of looping.)
+		load_load_barrier();
+		if (*static_cast<const volatile txnid_t *>(&meta->txnid) == id) [[likely]]
+			break;
+		if (shared_load(shared) == id) break;
+	}
+	return txn_setup(txn, flags, new_notls);
+}
+
+// Take the writer lock and load the core db records.  A write txn is the
+// env's txn0, which another thread may be using until the writer lock is
+// ours: nothing in it is touched before that.
+static int write_txn_renew(MDB_txn *txn, unsigned flags, bool try_write) {
+	MDB_env *env = txn->env;
+	volatile txnid_t *shared = env->locks.shared_txnid();
+	const Meta *meta;
+	if (shared) {
+		if (int rc = env->locks.lock_writer(try_write, current_meta_txnid, env)) return rc;
+		txn->txnid = shared_load(shared);
+		meta = env->metas[txn->txnid & 1];
+	} else {
+		meta = pick_meta(env);
+		txn->txnid = meta->txnid;
+	}
+	txn->txnid++;
+	txn->child = nullptr;
+	txn->loose = nullptr;
+	txn->loose_count = 0;
+	txn->dirty.clear();
+	txn->spilled.clear();
+	txn->free_pgs.clear();
+	txn->reclaimed.clear();
+	txn->last_reclaimed = 0;
+	txn->saving_freelist = false;
+	env->txn = txn;
+	std::memcpy(txn->dbiseqs, env->dbiseqs, env->maxdbs * sizeof(unsigned));
+	std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+	txn->next_pgno = meta->last_pgno + 1;
+	return txn_setup(txn, flags, false);
 }
 
 int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
@@ -224,7 +239,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	if (flags & MDB_RDONLY) {
 		txn = txn_alloc_block(env, false, false);
 		if (!txn) return ENOMEM;
-		rc = txn_renew0(txn, flags, false);
+		rc = read_txn_renew(txn, flags & kTxnRdonly);
 		if (rc) {
 			txn_free(txn);
 			return rc;
@@ -233,7 +248,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		// txn0 may still be in use by another thread: renew0 takes the
 		// writer lock before it touches it.
 		txn = env->txn0;
-		rc = txn_renew0(txn, flags, try_write);
+		rc = write_txn_renew(txn, 0, try_write);
 		if (rc) return rc;
 	}
 	txn->flags |= flags | sync_flags;
@@ -243,7 +258,7 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 
 int txn_renew(MDB_txn *txn) {
 	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
-	return txn_renew0(txn, txn->flags, false);
+	return read_txn_renew(txn, kTxnRdonly);
 }
 
 // Export or close the db handles opened in this txn.

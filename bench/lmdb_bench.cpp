@@ -259,6 +259,7 @@ struct Config {
 	bool mapsize_given = false;
 	std::vector<std::string> only;
 	uint64_t seed = 42;
+	std::string fixtures;  // --fixtures: where fixtures are kept between runs
 
 	// Derived per-workload sizes.
 	uint64_t big_values() const { return std::max<uint64_t>(keys / 200, 10); }
@@ -269,8 +270,9 @@ struct Config {
 
 // Where one run keeps its files.
 struct Paths {
-	std::string shm;   // <shm_base>/lmdb_bench.<pid>
-	std::string disk;  // <disk_base>/lmdb_bench.<pid>
+	std::string shm;       // <shm_base>/lmdb_bench.<pid>
+	std::string disk;      // <disk_base>/lmdb_bench.<pid>
+	std::string fixtures;  // --fixtures, else shm (removed at the end)
 };
 
 struct Result {
@@ -342,7 +344,34 @@ void load(Env &e, ValueSource &vs, uint64_t n, const std::vector<uint32_t> &orde
 enum Fixture { FX_MAIN, FX_DUP, FX_BIG, FX_COUNT };
 const char *fixture_name[FX_COUNT] = {"main", "dup", "big"};
 
-std::string fixture_dir(const Paths &p, Fixture f) { return p.shm + "/fixture_" + fixture_name[f]; }
+std::string fixture_dir(const Paths &p, Fixture f) { return p.fixtures + "/fixture_" + fixture_name[f]; }
+
+// What a fixture was built from, kept in its directory (--fixtures): a
+// later run reuses the fixture only if this text is the same, so every
+// fixture is built by the library under test with the run's sizes.
+std::string fixture_stamp(const Config &cfg, const std::string &library, Fixture f) {
+	return std::string("fixture ") + fixture_name[f] + "\nlibrary " + library + "\nkeys " + std::to_string(cfg.keys) +
+	       "\nseed " + std::to_string(cfg.seed) + "\n";
+}
+
+std::string stamp_path(const Paths &p, Fixture f) { return fixture_dir(p, f) + "/built-by"; }
+
+bool fixture_current(const Paths &p, Fixture f, const std::string &stamp) {
+	int fd = open(stamp_path(p, f).c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	std::string text(4096, '\0');
+	ssize_t n = read(fd, text.data(), text.size());
+	close(fd);
+	return n >= 0 && text.substr(0, static_cast<size_t>(n)) == stamp;
+}
+
+void write_stamp(const Paths &p, Fixture f, const std::string &stamp) {
+	int fd = open(stamp_path(p, f).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, stamp.data(), stamp.size()) != static_cast<ssize_t>(stamp.size()))
+		die("write %s: %s", stamp_path(p, f).c_str(), std::strerror(errno));
+	close(fd);
+}
 
 void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, double *secs);
 void build_big(Env &e, ValueSource &vs, uint64_t n, double *secs);
@@ -956,6 +985,8 @@ void usage(FILE *f) {
 	             "  --short-ops N   processes in shortlived (default 3000; --quick: 50)\n"
 	             "  --mapsize BYTES map size (default 32 GiB; --quick: 1 GiB)\n"
 	             "  --seed N        seed of the key sequences (default 42)\n"
+	             "  --fixtures DIR  keep the read fixtures in DIR and reuse them in later runs\n"
+	             "                  (rebuilt when the library, --keys or --seed differ)\n"
 	             "The library is whichever liblmdb.so.0 the dynamic loader picks:\n"
 	             "set LD_LIBRARY_PATH to choose.  Output: JSON lines on stdout.\n");
 }
@@ -1030,6 +1061,8 @@ Config parse_args(int argc, char **argv) {
 			c.mapsize_given = true;
 		} else if (a == "--seed") {
 			c.seed = parse_u64("--seed", value());
+		} else if (a == "--fixtures") {
+			c.fixtures = value();
 		} else if (a == "-h" || a == "--help") {
 			usage(stdout);
 			std::exit(0);
@@ -1062,19 +1095,25 @@ bool selected(const Config &c, const char *name) {
 	return std::find(c.only.begin(), c.only.end(), name) != c.only.end();
 }
 
+// The file the loader gave us for liblmdb.so.0 (its real path), or "?".
+std::string library_realpath() {
+	Dl_info info;
+	std::memset(&info, 0, sizeof info);
+	char buf[PATH_MAX];
+	if (dladdr(reinterpret_cast<void *>(&mdb_version), &info) && info.dli_fname && realpath(info.dli_fname, buf))
+		return buf;
+	return "?";
+}
+
 // The "library" record: what the loader actually gave us.
 void print_library(const Config &c) {
 	int major = -1, minor = -1, patch = -1;
 	const char *ver = mdb_version(&major, &minor, &patch);
 	Dl_info info;
 	std::memset(&info, 0, sizeof info);
-	std::string path = "?", real = "?";
-	if (dladdr(reinterpret_cast<void *>(&mdb_version), &info) && info.dli_fname) {
+	std::string path = "?", real = library_realpath();
+	if (dladdr(reinterpret_cast<void *>(&mdb_version), &info) && info.dli_fname)
 		path = info.dli_fname;
-		char buf[PATH_MAX];
-		if (realpath(info.dli_fname, buf))
-			real = buf;
-	}
 	std::printf("{\"type\":\"library\",\"version\":\"%s\",\"major\":%d,\"minor\":%d,\"patch\":%d,"
 	            "\"path\":\"%s\",\"realpath\":\"%s\",\"keys\":%" PRIu64 ",\"quick\":%s,"
 	            "\"dir\":\"%s\",\"dir_tmpfs\":%s,\"disk_dir\":\"%s\",\"disk_dir_tmpfs\":%s,"
@@ -1099,11 +1138,15 @@ int main(int argc, char **argv) {
 	std::string tag = "/lmdb_bench." + std::to_string(getpid());
 	paths.shm = cfg.shm_base + tag;
 	paths.disk = cfg.disk_base + tag;
+	paths.fixtures = cfg.fixtures.empty() ? paths.shm : cfg.fixtures;
+	const std::string library = library_realpath();
 	int failures = 0;
 	double t_start = now_seconds();
 	try {
 		make_dir(paths.shm);
 		make_dir(paths.disk);
+		if (!cfg.fixtures.empty())
+			make_dir(paths.fixtures);
 		// The value block is made before any fork, so children share it.
 		ValueSource values(BIG_LEN);
 		bool built[FX_COUNT] = {};
@@ -1113,6 +1156,11 @@ int main(int argc, char **argv) {
 				continue;
 			if (w.fixture >= 0) {
 				Fixture f = static_cast<Fixture>(w.fixture);
+				std::string stamp = fixture_stamp(cfg, library, f);
+				if (!built[f] && !cfg.fixtures.empty() && fixture_current(paths, f, stamp)) {
+					built[f] = true;
+					std::printf("{\"type\":\"fixture\",\"name\":\"%s\",\"reused\":true}\n", fixture_name[f]);
+				}
 				if (!built[f] && !broken[f]) {
 					ChildOutcome o = run_in_child([&]() -> Result {
 						build_fixture(cfg, paths, values, f);
@@ -1120,6 +1168,8 @@ int main(int argc, char **argv) {
 					});
 					if (o.ok) {
 						built[f] = true;
+						if (!cfg.fixtures.empty())
+							write_stamp(paths, f, stamp);
 						std::printf("{\"type\":\"fixture\",\"name\":\"%s\",\"wall_seconds\":%.3f,\"peak_rss_kb\":%ld}\n",
 						            fixture_name[f], o.wall, o.maxrss_kb);
 					} else {

@@ -1,7 +1,8 @@
 # Runs lmdb_bench --quick on one workload against the library in LIBDIR and
 # checks the output format and the identity of the loaded library.
 # Never looks at timings beyond "a positive number".
-# Usage: cmake -DBENCH=<lmdb_bench> -DLIBDIR=<dir with liblmdb.so.0> -P smoke_test.cmake
+# Usage: cmake -DBENCH=<lmdb_bench> -DLIBDIR=<dir with liblmdb.so.0> -DFIXTURES=<scratch dir>
+#              -P smoke_test.cmake
 cmake_minimum_required(VERSION 3.25)
 
 function(fail msg)
@@ -96,6 +97,36 @@ string(JSON failures GET "${done_line}" failures)
 if(NOT type STREQUAL "done" OR NOT failures EQUAL 0)
   fail("last line is not a clean done record")
 endif()
+
+# --fixtures DIR: the first run builds the fixture there, the next one with
+# the same library and sizes reuses it, a run with other sizes rebuilds it.
+file(REMOVE_RECURSE "${FIXTURES}")
+function(run_with_fixtures keys expect_reused)
+  execute_process(
+    COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${LIBDIR}
+            ${BENCH} --quick --only readrandom --keys ${keys} --fixtures ${FIXTURES}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    fail("--fixtures run with ${keys} keys: exit status ${rc}")
+  endif()
+  string(REGEX MATCH "\"type\":\"fixture\",\"name\":\"main\",\"reused\":true" reused "${out}")
+  if(expect_reused AND NOT reused)
+    fail("--fixtures run with ${keys} keys did not reuse the fixture")
+  elseif(NOT expect_reused AND reused)
+    fail("--fixtures run with ${keys} keys reused a fixture it should have rebuilt")
+  endif()
+  if(NOT out MATCHES "\"workload\":\"readrandom\",\"ops\":${keys},")
+    fail("--fixtures run with ${keys} keys: no readrandom result of ${keys} ops")
+  endif()
+endfunction()
+run_with_fixtures(2000 FALSE)
+run_with_fixtures(2000 TRUE)
+run_with_fixtures(3000 FALSE)
+run_with_fixtures(3000 TRUE)
+if(NOT EXISTS "${FIXTURES}/fixture_main/data.mdb")
+  fail("--fixtures did not keep the fixture in ${FIXTURES}")
+endif()
+file(REMOVE_RECURSE "${FIXTURES}")
 
 # An unknown workload is refused with status 2.
 execute_process(COMMAND ${BENCH} --only no_such_workload

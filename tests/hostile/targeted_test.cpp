@@ -3,7 +3,9 @@
 // and committing and copying) must answer error codes, never crash or hang.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <vector>
 
 #include "harness.h"
 
@@ -837,6 +839,55 @@ TEST_CASE("hostile: a leaf left unchecked by a put is checked before the next ch
 		MDB_val kd{k0.size(), k0.data()};
 		if (mdb_del(txn, dbi, &kd, nullptr) != MDB_CORRUPTED) _exit(7);
 		if (mdb_txn_commit(txn) == 0) _exit(8);
+		mdb_env_close(env);
+		shared->done = true;
+		_exit(0);
+	});
+	INFO(r.describe());
+	CHECK(r.finished);
+	CHECK(r.exit_code == 0);
+	CHECK(r.out.done);
+}
+
+// A delete that leaves its leaf under the fill threshold makes rebalance
+// merge it into its left neighbour, reading its nodes without touching it
+// again.  Both leaves are cut down to their three last-placed nodes (nearly
+// empty, so they merge), and two of the right leaf's pointers name the same
+// node: the delete is refused, nothing is merged.
+TEST_CASE("hostile: a delete that would merge a damaged leaf is refused", "[hostile]") {
+	Image im = reference_image();
+	PageMap pm = map_pages(im);
+	auto cut = [&](uint64_t pg, bool damage) {
+		unsigned n = im.nkeys(pg);
+		REQUIRE(n > 3);
+		std::vector<unsigned> idx(n);
+		for (unsigned i = 0; i < n; i++) idx[i] = i;
+		std::sort(idx.begin(), idx.end(), [&](unsigned a, unsigned b) { return im.ptr(pg, a) > im.ptr(pg, b); });
+		idx.resize(3);                       // the nodes nearest the page end ...
+		std::sort(idx.begin(), idx.end());  // ... in key order
+		uint16_t offs[3] = {im.ptr(pg, idx[0]), im.ptr(pg, idx[1]), im.ptr(pg, idx[2])};
+		im.hdr(pg)->lower = uint16_t(fmt::kPageHeaderSize + 3 * 2);
+		im.hdr(pg)->upper = std::min({offs[0], offs[1], offs[2]});
+		im.set_ptr(pg, 0, offs[0]);
+		im.set_ptr(pg, 1, damage ? offs[0] : offs[1]);
+		im.set_ptr(pg, 2, offs[2]);
+		fmt::Node *last = im.node(pg, 2);
+		return std::string(reinterpret_cast<const char *>(last) + 8, last->ksize);
+	};
+	cut(pick(tree(pm, "tree"), 2, 0), false);
+	std::string k2 = cut(pick(tree(pm, "tree"), 2, 1), true);
+	TempDir d;
+	install(d.path(), im);
+	static Outcome *shared = shared_block<Outcome>();
+	*shared = Outcome();
+	RunResult r = run_in_child(60, shared, [&] {
+		MDB_env *env = open_env_or_exit(d.path());
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);
+		MDB_val k{k2.size(), k2.data()};
+		if (mdb_del(txn, dbi, &k, nullptr) != MDB_CORRUPTED) _exit(5);
+		if (mdb_txn_commit(txn) == 0) _exit(6);
 		mdb_env_close(env);
 		shared->done = true;
 		_exit(0);

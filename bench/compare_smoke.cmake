@@ -6,7 +6,7 @@ cmake_minimum_required(VERSION 3.25)
 
 file(REMOVE "${OUT}")
 execute_process(
-  COMMAND ${PYTHON} ${COMPARE} --quick --rounds 2 --short-rounds 3 --keys 2000 --only readrandom,txn_begin_abort
+  COMMAND ${PYTHON} ${COMPARE} --quick --rounds 2 --max-rounds 3 --keys 2000 --only readrandom,txn_begin_abort
           --ours ${LIBDIR} --upstream ${LIBDIR} --bench ${BENCH} --out ${OUT}
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 function(fail msg)

@@ -260,6 +260,7 @@ struct Config {
 	std::vector<std::string> only;
 	uint64_t seed = 42;
 	std::string fixtures;  // --fixtures: where fixtures are kept between runs
+	unsigned reps = 1;     // --reps: runs of each workload, each in its own process
 
 	// Derived per-workload sizes.
 	uint64_t big_values() const { return std::max<uint64_t>(keys / 200, 10); }
@@ -985,6 +986,7 @@ void usage(FILE *f) {
 	             "  --short-ops N   processes in shortlived (default 3000; --quick: 50)\n"
 	             "  --mapsize BYTES map size (default 32 GiB; --quick: 1 GiB)\n"
 	             "  --seed N        seed of the key sequences (default 42)\n"
+	             "  --reps N        run each workload N times, each in a fresh process (default 1)\n"
 	             "  --fixtures DIR  keep the read fixtures in DIR and reuse them in later runs\n"
 	             "                  (rebuilt when the library, --keys or --seed differ)\n"
 	             "The library is whichever liblmdb.so.0 the dynamic loader picks:\n"
@@ -1063,6 +1065,13 @@ Config parse_args(int argc, char **argv) {
 			c.seed = parse_u64("--seed", value());
 		} else if (a == "--fixtures") {
 			c.fixtures = value();
+		} else if (a == "--reps") {
+			uint64_t n = parse_u64("--reps", value());
+			if (n < 1 || n > 1000) {
+				std::fprintf(stderr, "lmdb_bench: --reps must be in 1..1000\n");
+				std::exit(2);
+			}
+			c.reps = unsigned(n);
 		} else if (a == "-h" || a == "--help") {
 			usage(stdout);
 			std::exit(0);
@@ -1186,27 +1195,31 @@ int main(int argc, char **argv) {
 					continue;
 				}
 			}
-			std::string workdir = paths.shm + "/w_" + w.name;
-			remove_tree(workdir);
-			make_dir(workdir);
-			Ctx ctx{cfg, paths, values, workdir};
-			ChildOutcome o = run_in_child([&]() { return w.fn(ctx); });
-			remove_tree(workdir);
-			if (o.ok) {
-				const Result &r = o.result;
-				double secs = r.seconds > 0 ? r.seconds : 1e-9;
-				std::printf("{\"type\":\"result\",\"workload\":\"%s\",\"ops\":%" PRIu64 ",\"seconds\":%.6f,"
-				            "\"ops_per_sec\":%.1f,\"ns_per_op\":%.1f,\"db_bytes\":%" PRIu64
-				            ",\"peak_rss_kb\":%ld,\"wall_seconds\":%.3f,\"checksum\":%" PRIu64 "}\n",
-				            w.name, r.ops, r.seconds, static_cast<double>(r.ops) / secs,
-				            secs * 1e9 / static_cast<double>(r.ops ? r.ops : 1), r.db_bytes, o.maxrss_kb, o.wall,
-				            r.checksum);
-			} else {
-				std::printf("{\"type\":\"error\",\"workload\":\"%s\",\"message\":\"%s\"}\n", w.name,
-				            json_escape(o.error).c_str());
-				failures++;
+			// Each repetition in a fresh child process, with a fresh work
+			// directory: the same run as the first, not a warmed-up one.
+			for (unsigned rep = 1; rep <= cfg.reps; rep++) {
+				std::string workdir = paths.shm + "/w_" + w.name;
+				remove_tree(workdir);
+				make_dir(workdir);
+				Ctx ctx{cfg, paths, values, workdir};
+				ChildOutcome o = run_in_child([&]() { return w.fn(ctx); });
+				remove_tree(workdir);
+				if (o.ok) {
+					const Result &r = o.result;
+					double secs = r.seconds > 0 ? r.seconds : 1e-9;
+					std::printf("{\"type\":\"result\",\"workload\":\"%s\",\"rep\":%u,\"ops\":%" PRIu64
+					            ",\"seconds\":%.6f,\"ops_per_sec\":%.1f,\"ns_per_op\":%.1f,\"db_bytes\":%" PRIu64
+					            ",\"peak_rss_kb\":%ld,\"wall_seconds\":%.3f,\"checksum\":%" PRIu64 "}\n",
+					            w.name, rep, r.ops, r.seconds, static_cast<double>(r.ops) / secs,
+					            secs * 1e9 / static_cast<double>(r.ops ? r.ops : 1), r.db_bytes, o.maxrss_kb,
+					            o.wall, r.checksum);
+				} else {
+					std::printf("{\"type\":\"error\",\"workload\":\"%s\",\"message\":\"%s\"}\n", w.name,
+					            json_escape(o.error).c_str());
+					failures++;
+				}
+				std::fflush(stdout);
 			}
-			std::fflush(stdout);
 		}
 	} catch (const std::exception &ex) {
 		std::printf("{\"type\":\"error\",\"workload\":\"\",\"message\":\"%s\"}\n", json_escape(ex.what()).c_str());

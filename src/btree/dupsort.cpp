@@ -12,6 +12,7 @@ using namespace format;
 
 void xcursor_init0(MDB_cursor *mc, XCursor *mx) {
 	mc->xcursor = mx;
+	mx->outer = nullptr;
 	MDB_cursor *xc = &mx->cursor;
 	xc->next = nullptr;
 	xc->backup = nullptr;
@@ -38,6 +39,7 @@ int xcursor_init1(MDB_cursor *mc, Node *node) {
 		mc->txn->flags |= kTxnError;
 		return MDB_CORRUPTED;  // F_DUPDATA node in a db without DUPSORT
 	}
+	mx->outer = nullptr;
 	MDB_cursor *xc = &mx->cursor;
 	if (node->flags & F_SUBDATA) {
 		if (node_dsize(node) != sizeof(DbRecord)) {

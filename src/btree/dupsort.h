@@ -13,6 +13,14 @@ struct XCursor {
 	DbRecord db;         // the sub-tree's record (from the node or synthesised)
 	DbAux dbx;           // key order = the main db's duplicate order
 	uint8_t dbflag = 0;
+	// Read txns only, set by fetch_current: the leaf node this sub-cursor
+	// was loaded from, bounds-checked there, and the bytes from its
+	// sub-page to the end of the map page holding it (subpage_limit; 0
+	// for a sub-db).  A read txn's pages do not change, so a scan step
+	// that finds the cursor still on that node checks neither again
+	// (cursor_next).  Cleared by every (re)initialisation.
+	const Node *outer = nullptr;
+	unsigned sub_limit = 0;
 };
 
 inline MDB_cursor *xcursor_of(MDB_cursor *mc) { return &mc->xcursor->cursor; }

@@ -513,6 +513,12 @@ static inline int fetch_current(MDB_cursor *mc, MDB_val *key, MDB_val *data, boo
 		rc = last ? cursor_last(xcursor_of(mc), data, nullptr)
 		          : cursor_first(xcursor_of(mc), data, nullptr);
 		if (rc) return rc;
+		if (mc->txn->flags & kTxnRdonly) {
+			// Checked above (current_node): see XCursor::outer.
+			XCursor *mx = mc->xcursor;
+			mx->outer = leaf;
+			mx->sub_limit = (leaf->flags & F_SUBDATA) ? 0 : subpage_limit(mc->txn->env, mx->cursor.pg[0]);
+		}
 	} else {
 		// A single item: the sub-cursor must not stay on the duplicates of
 		// the key the cursor came from.
@@ -601,7 +607,8 @@ int cursor_last(MDB_cursor *mc, MDB_val *key, MDB_val *data) {
 // is on the same page, a plain item.  Does what cursor_next on the sub-cursor
 // would do then, without its general cases; false (nothing changed) for
 // anything else, which the caller leaves to cursor_next.
-static inline bool subcursor_step(MDB_cursor *xc, MDB_val *data) {
+// `limit`: the sub-page's bound from XCursor::sub_limit, 0 if not known.
+static inline bool subcursor_step(MDB_cursor *xc, MDB_val *data, unsigned limit = 0) {
 	if (xc->flags & (kCursorEof | kCursorDel)) return false;
 	Page *mp = xc->pg[xc->top];
 	unsigned i = xc->ki[xc->top] + 1u;
@@ -614,7 +621,8 @@ static inline bool subcursor_step(MDB_cursor *xc, MDB_val *data) {
 		}
 		return true;
 	}
-	if (!node_in_bounds(xc->txn->env, mp, i)) return false;
+	if ((limit && is_subpage(mp)) ? !node_fits(mp, ptrs(mp)[i], limit) : !node_in_bounds(xc->txn->env, mp, i))
+		return false;
 	const Node *n = node_at(mp, i);
 	if (n->flags) return false;
 	xc->ki[xc->top] = indx_t(i);
@@ -624,6 +632,17 @@ static inline bool subcursor_step(MDB_cursor *xc, MDB_val *data) {
 
 int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 	int rc;
+	if (XCursor *mx = mc->xcursor) {
+		// A read txn's scan through the duplicates of the node the cursor
+		// was loaded from (XCursor::outer): the node is known good.
+		if (mx->outer && (op == MDB_NEXT || op == MDB_NEXT_DUP) &&
+		    (mc->flags & (kCursorInitialized | kCursorEof | kCursorDel)) == kCursorInitialized &&
+		    (mx->cursor.flags & kCursorInitialized) && node_at(mc->pg[mc->top], mc->ki[mc->top]) == mx->outer &&
+		    subcursor_step(&mx->cursor, data, mx->sub_limit)) {
+			get_key(mx->outer, key);
+			return MDB_SUCCESS;
+		}
+	}
 	if ((mc->flags & kCursorDel) && op == MDB_NEXT_DUP) return MDB_NOTFOUND;
 	if (!(mc->flags & kCursorInitialized)) return cursor_first(mc, key, data);
 	Page *mp = mc->pg[mc->top];

@@ -36,31 +36,49 @@ static inline size_t node_span(const Node *nd, bool leaf) {
 }
 
 // The layout LMDB always writes: the nodes, one after the other, fill the
-// page from `upper` to its end exactly.  Walks that chain of nodes, marking
-// its positions, and checks that the n pointers claim exactly those n
-// positions (then no two nodes overlap).  False for any other layout, fine
-// or not, and when `marks` is unavailable.
+// page from `upper` to its end exactly.  Checked in two passes over the n
+// (> 0) pointers, whose steps do not depend on each other (no walk along a
+// chain of sizes read from memory): the starts are in the node area, the
+// lowest at `upper`; then every node ends where another starts (claiming
+// that start: once only) or, for exactly one node, at the page end.  Ends
+// then are distinct and the lowest start is never an end, so following ends
+// from it visits every start in order: the nodes tile the page and no two
+// overlap.  (Two pointers to one node end at one place: the second claim,
+// or the second page end, fails.)  False for any other layout, fine or not,
+// and when `marks` is unavailable.
 static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *marks,
                        unsigned *flags_seen) {
 	PositionMarks::Page page_marks;
 	if (!marks || !marks->begin(size, &page_marks)) return false;
 	const char *base = reinterpret_cast<const char *>(p);
 	const bool leaf = is_leaf(p);
-	unsigned seen = 0, steps = 0;
-	size_t pos = p->upper;  // below size: positions fit 16 bits
-	while (pos + kNodeHdr <= size) {
-		const Node *nd = reinterpret_cast<const Node *>(base + pos);
-		seen |= nd->flags;
-		page_marks.mark(pos);
-		pos += node_span(nd, leaf);
-		steps++;
-	}
-	if (pos != size || steps != n) return false;
+	const size_t upper = p->upper;
+	if (upper > size || size - upper < kNodeHdr) return false;
+	const size_t last_start = size - kNodeHdr - upper;  // relative to upper
+	size_t lowest = size;
 	for (unsigned i = 0; i < n; i++) {
-		if (!page_marks.claim(ptrs(p)[i])) return false;
+		size_t off = ptrs(p)[i];
+		if (off - upper > last_start) return false;  // (below upper: wraps around)
+		page_marks.mark(off);
+		lowest = off < lowest ? off : lowest;
+	}
+	if (lowest != upper) return false;
+	unsigned seen = 0;
+	bool page_end = false;
+	for (unsigned i = 0; i < n; i++) {
+		size_t off = ptrs(p)[i];
+		const Node *nd = reinterpret_cast<const Node *>(base + off);
+		seen |= nd->flags;
+		size_t end = off + node_span(nd, leaf);
+		if (end == size) {
+			if (page_end) return false;
+			page_end = true;
+		} else if (!page_marks.claim(end)) {
+			return false;
+		}
 	}
 	*flags_seen = seen;
-	return true;
+	return page_end;
 }
 
 // Every node of a page (or sub-page) of `size` bytes inside it, none

@@ -1,10 +1,10 @@
 // Marks on the byte positions of one page, reused from page to page without
 // clearing: each use takes a new generation number, and a mark counts only
 // if it carries the current one.  The copy-on-write page check
-// (btree/navigate.cpp, nodes_tile) marks the positions of the node chain and
-// then claims one per node pointer, in O(nodes).  Owned by the environment
-// (one write transaction at a time uses it): one mark per byte of a page,
-// allocated at the first use.
+// (btree/navigate.cpp, nodes_tile) marks where each node starts and then
+// claims, once each, the starts that other nodes end at, in O(nodes).
+// Owned by the environment (one write transaction at a time uses it): one
+// mark per byte of a page, allocated at the first use.
 #pragma once
 
 #include <cstddef>

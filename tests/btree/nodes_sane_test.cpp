@@ -2,6 +2,7 @@
 // against a plain pairwise check, on pages with nodes at random offsets.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -115,6 +116,17 @@ TEST_CASE("nodes_sane: overlap and bounds agree with a pairwise check", "[btree]
 			offs[i] = unsigned(int(offs[i]) + delta);
 			if (rng() % 2) spans[i] += rng() % 5;
 		}
+		if (packed && n > 1 && rng() % 8 == 0) {  // two pointers to one node
+			unsigned i = rng() % n, j = rng() % n;
+			offs[j] = offs[i];
+			spans[j] = spans[i];
+		}
+		// Pointers in key order, which is not the order of placement.
+		for (unsigned i = n; i > 1; i--) {
+			unsigned j = rng() % i;
+			std::swap(offs[i - 1], offs[j]);
+			std::swap(spans[i - 1], spans[j]);
+		}
 		unsigned upper = packed ? unsigned(at) : kSize;
 		for (unsigned o : offs) upper = std::min(upper, o);
 		if (upper < p->lower) continue;
@@ -150,4 +162,49 @@ TEST_CASE("nodes_sane: overlap and bounds agree with a pairwise check", "[btree]
 	CHECK(rounds > 20000);
 	CHECK(sane > rounds / 5);
 	CHECK(sane < rounds * 4 / 5);
+}
+
+// Layouts the random pages seldom make: nodes that each start at a distinct
+// place and end where another node starts or at the page end, but overlap.
+TEST_CASE("nodes_sane: nested and chained overlaps", "[btree]") {
+	PositionMarks marks;
+	// Leaf nodes with no key: a node's span is the header plus its data.
+	auto page_with = [](PageBuf &buf, std::vector<std::pair<unsigned, unsigned>> nodes) {  // (offset, span)
+		std::memset(buf.b, 0, kSize);
+		Page *p = buf.page();
+		p->flags = format::P_LEAF;
+		p->lower = uint16_t(kPageHdr + 2 * nodes.size());
+		unsigned upper = kSize;
+		for (size_t i = 0; i < nodes.size(); i++) {
+			ptrs(p)[i] = indx_t(nodes[i].first);
+			upper = std::min(upper, nodes[i].first);
+		}
+		p->upper = uint16_t(upper);
+		// Written from the highest offset down, so that the lower nodes'
+		// headers are the ones left where nodes overlap.
+		std::vector<size_t> order(nodes.size());
+		for (size_t i = 0; i < order.size(); i++) order[i] = i;
+		std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return nodes[a].first > nodes[b].first; });
+		for (size_t i : order) {
+			Node *nd = node_at(p, unsigned(i));
+			nd->flags = 0;
+			nd->ksize = 0;
+			set_node_dsize(nd, nodes[i].second - kNodeHdr);
+		}
+		return p;
+	};
+	PageBuf buf;
+	// Tiles the page: sane.
+	Page *p = page_with(buf, {{4000, 96}, {3900, 100}, {3800, 100}});
+	CHECK(nodes_sane(p, kSize, 0, false, &marks));
+	// Two nodes ending at the page end, one inside the other.
+	p = page_with(buf, {{3900, 196}, {4000, 96}});
+	CHECK(expected_sane(p, true) == false);
+	CHECK_FALSE(nodes_sane(p, kSize, 0, false, &marks));
+	CHECK_FALSE(nodes_sane(p, kSize, 0, false, nullptr));
+	// Two nodes ending where a third starts, one inside the other.
+	p = page_with(buf, {{4000, 96}, {3800, 200}, {3900, 100}});
+	CHECK(expected_sane(p, true) == false);
+	CHECK_FALSE(nodes_sane(p, kSize, 0, false, &marks));
+	CHECK_FALSE(nodes_sane(p, kSize, 0, false, nullptr));
 }

@@ -122,7 +122,7 @@ static inline int txn_setup(MDB_txn *txn, unsigned flags, bool new_notls) {
 
 // Take a snapshot for a read txn (`flags` has kTxnRdonly) and load the
 // core db records.  Also all of mdb_txn_renew, so it is kept short.
-static int read_txn_renew(MDB_txn *txn, unsigned flags) {
+int read_txn_renew(MDB_txn *txn, unsigned flags) {
 	MDB_env *env = txn->env;
 	volatile txnid_t *shared = env->locks.shared_txnid();
 	const Meta *meta;
@@ -256,13 +256,9 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	return MDB_SUCCESS;
 }
 
-int txn_renew(MDB_txn *txn) {
-	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
-	return read_txn_renew(txn, kTxnRdonly);
-}
 
 // Export or close the db handles opened in this txn.
-static void dbis_update(MDB_txn *txn, bool keep) {
+void dbis_update(MDB_txn *txn, bool keep) {
 	MDB_env *env = txn->env;
 	unsigned n = txn->numdbs;
 	for (unsigned i = n; i-- > kCoreDbs;) {
@@ -293,24 +289,6 @@ static void dirty_free_all(MDB_txn *txn) {
 	txn->dirty.clear();
 	txn->loose = nullptr;
 	txn->loose_count = 0;
-}
-
-// The end of a read txn (txn_end's read-only half; also the whole of
-// mdb_txn_reset, kept small).
-static inline void read_txn_end(MDB_txn *txn, unsigned mode) {
-	MDB_env *env = txn->env;
-	if (txn->numdbs > kCoreDbs) dbis_update(txn, mode & kEndUpdate);
-	if (lock::ReaderSlot *r = txn->reader) {
-		shared_store(&r->txnid, lock::kNoSnapshot);
-		if (!(env->flags & MDB_NOTLS)) {
-			txn->reader = nullptr;
-		} else if (mode & kEndSlot) {
-			env->locks.release_reader(r);
-			txn->reader = nullptr;
-		}
-	}
-	txn->numdbs = 0;
-	txn->flags |= kTxnFinished;
 }
 
 void txn_end(MDB_txn *txn, unsigned mode) {
@@ -345,10 +323,6 @@ void txn_abort(MDB_txn *txn) {
 	txn_end(txn, kEndAbort | kEndSlot | kEndFree);
 }
 
-void txn_reset(MDB_txn *txn) {
-	if (!txn || !(txn->flags & kTxnRdonly)) return;
-	read_txn_end(txn, kEndReset);
-}
 
 // Write all dirty pages in page order, coalescing adjacent pages into one
 // pwritev call.

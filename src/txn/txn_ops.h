@@ -1,6 +1,8 @@
 // Transaction operations used by the C API layer.
 #pragma once
 
+#include <cerrno>
+
 #include "txn/transaction.h"
 
 namespace lmdb {
@@ -15,9 +17,42 @@ inline constexpr unsigned kEndSlot = MDB_NOTLS;  // release a NOTLS reader slot
 int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret);
 int txn_commit(MDB_txn *txn);
 void txn_abort(MDB_txn *txn);
-void txn_reset(MDB_txn *txn);
-int txn_renew(MDB_txn *txn);
 void txn_end(MDB_txn *txn, unsigned mode);
+
+// Export (keep) or close the db handles opened in the txn.
+void dbis_update(MDB_txn *txn, bool keep);
+// Take a snapshot for a read txn (flags: kTxnRdonly) and load the core db
+// records: all of mdb_txn_renew after its argument check.
+int read_txn_renew(MDB_txn *txn, unsigned flags);
+
+// The end of a read txn (txn_end's read-only half; also the whole of
+// mdb_txn_reset).  It and mdb_txn_renew's check are inline so that the C
+// API functions hold them directly: a reset/renew loop pays for each jump.
+inline void read_txn_end(MDB_txn *txn, unsigned mode) {
+	if (txn->numdbs > format::kCoreDbs) [[unlikely]]
+		dbis_update(txn, mode & kEndUpdate);
+	if (lock::ReaderSlot *r = txn->reader) {
+		// Shared with other processes: atomic, as every slot access.
+		__atomic_store_n(&r->txnid, lock::kNoSnapshot, __ATOMIC_RELEASE);
+		MDB_env *env = txn->env;
+		if (!(env->flags & MDB_NOTLS)) {
+			txn->reader = nullptr;
+		} else if (mode & kEndSlot) {
+			env->locks.release_reader(r);
+			txn->reader = nullptr;
+		}
+	}
+	txn->numdbs = 0;
+	txn->flags |= kTxnFinished;
+}
+inline void txn_reset(MDB_txn *txn) {
+	if (!txn || !(txn->flags & kTxnRdonly)) return;
+	read_txn_end(txn, kEndReset);
+}
+inline int txn_renew(MDB_txn *txn) {
+	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
+	return read_txn_renew(txn, kTxnRdonly);
+}
 void txn_free(MDB_txn *txn);
 // A txn with room for env->maxdbs databases (and cursor lists).
 MDB_txn *txn_alloc(MDB_env *env, bool with_cursors);

@@ -108,6 +108,30 @@ MDB_env *open_env_or_exit(const std::string &dir) {
 	return env;
 }
 
+// Installs `im` and runs `body` in a child on a write txn and the db "tree".
+// body returns 0 when every step answered as expected, else the step's
+// number (>= 5), which becomes the child's exit code.
+void check_tree_write(const Image &im, const std::function<int(MDB_txn *, MDB_dbi)> &body) {
+	TempDir d;
+	install(d.path(), im);
+	static Outcome *shared = shared_block<Outcome>();
+	*shared = Outcome();
+	RunResult r = run_in_child(60, shared, [&] {
+		MDB_env *env = open_env_or_exit(d.path());
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);
+		if (int step = body(txn, dbi)) _exit(step);
+		mdb_env_close(env);
+		shared->done = true;
+		_exit(0);
+	});
+	INFO(r.describe());
+	CHECK(r.finished);
+	CHECK(r.exit_code == 0);
+	CHECK(r.out.done);
+}
+
 }  // namespace
 
 TEST_CASE("hostile: the reference environment has the shapes the tests target", "[hostile]") {
@@ -820,33 +844,19 @@ TEST_CASE("hostile: a leaf left unchecked by a put is checked before the next ch
 	std::string k0 = key_of(0), k2 = key_of(2);
 	uint32_t v2size = Image::dsize(im.node(pg, 2));
 	im.set_ptr(pg, 1, im.ptr(pg, 0));  // two pointers to one node
-	TempDir d;
-	install(d.path(), im);
-	static Outcome *shared = shared_block<Outcome>();
-	*shared = Outcome();
-	RunResult r = run_in_child(60, shared, [&] {
-		MDB_env *env = open_env_or_exit(d.path());
-		MDB_txn *txn;
-		MDB_dbi dbi;
-		if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);
+	check_tree_write(im, [&](MDB_txn *txn, MDB_dbi dbi) {
 		std::string val(v2size, 'v');  // same size: overwritten in place
 		MDB_val k{k2.size(), k2.data()}, v{val.size(), val.data()};
-		if (mdb_put(txn, dbi, &k, &v, 0) != 0) _exit(5);
+		if (mdb_put(txn, dbi, &k, &v, 0) != 0) return 5;
 		MDB_val got;
 		if (mdb_get(txn, dbi, &k, &got) != 0 || got.mv_size != val.size() ||
 		    std::memcmp(got.mv_data, val.data(), val.size()) != 0)
-			_exit(6);
+			return 6;
 		MDB_val kd{k0.size(), k0.data()};
-		if (mdb_del(txn, dbi, &kd, nullptr) != MDB_CORRUPTED) _exit(7);
-		if (mdb_txn_commit(txn) == 0) _exit(8);
-		mdb_env_close(env);
-		shared->done = true;
-		_exit(0);
+		if (mdb_del(txn, dbi, &kd, nullptr) != MDB_CORRUPTED) return 7;
+		if (mdb_txn_commit(txn) == 0) return 8;
+		return 0;
 	});
-	INFO(r.describe());
-	CHECK(r.finished);
-	CHECK(r.exit_code == 0);
-	CHECK(r.out.done);
 }
 
 // A delete that leaves its leaf under the fill threshold makes rebalance
@@ -876,24 +886,10 @@ TEST_CASE("hostile: a delete that would merge a damaged leaf is refused", "[host
 	};
 	cut(pick(tree(pm, "tree"), 2, 0), false);
 	std::string k2 = cut(pick(tree(pm, "tree"), 2, 1), true);
-	TempDir d;
-	install(d.path(), im);
-	static Outcome *shared = shared_block<Outcome>();
-	*shared = Outcome();
-	RunResult r = run_in_child(60, shared, [&] {
-		MDB_env *env = open_env_or_exit(d.path());
-		MDB_txn *txn;
-		MDB_dbi dbi;
-		if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);
+	check_tree_write(im, [&](MDB_txn *txn, MDB_dbi dbi) {
 		MDB_val k{k2.size(), k2.data()};
-		if (mdb_del(txn, dbi, &k, nullptr) != MDB_CORRUPTED) _exit(5);
-		if (mdb_txn_commit(txn) == 0) _exit(6);
-		mdb_env_close(env);
-		shared->done = true;
-		_exit(0);
+		if (mdb_del(txn, dbi, &k, nullptr) != MDB_CORRUPTED) return 5;
+		if (mdb_txn_commit(txn) == 0) return 6;
+		return 0;
 	});
-	INFO(r.describe());
-	CHECK(r.finished);
-	CHECK(r.exit_code == 0);
-	CHECK(r.out.done);
 }

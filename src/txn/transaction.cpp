@@ -25,16 +25,6 @@ static txnid_t current_meta_txnid(void *ctx) {
 	return pick_meta(static_cast<MDB_env *>(ctx))->txnid;
 }
 
-// The lock file's shared words (the published txnid, the snapshot id of
-// each reader slot) are read and written by other threads and processes
-// without locks: always through atomic operations.
-static inline txnid_t shared_load(const volatile txnid_t *p) {
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-static inline void shared_store(volatile txnid_t *p, txnid_t v) {
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
 // Keeps the loads before it ahead of the loads after it.  x86-64 does not
 // reorder loads with other loads: only the compiler must be held back.
 static inline void load_load_barrier() {
@@ -89,9 +79,16 @@ MDB_txn *txn0_create(MDB_env *env) {
 	return t;
 }
 
-// The part of a renew common to read and write txns: the per-db flags
-// and the env-wide checks, after the core db records were copied.  On failure the txn is ended (its slot given back if
-// this renew took it: `new_notls`).
+// The core db records and the first unused page number of the snapshot
+// `meta` describes.
+static inline void load_core_dbs(MDB_txn *txn, const Meta *meta) {
+	std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
+	txn->next_pgno = meta->last_pgno + 1;
+}
+
+// The part of a renew common to read and write txns, after load_core_dbs:
+// the per-db flags and the env-wide checks.  On failure the txn is ended
+// (its slot given back if this renew took it: `new_notls`).
 static inline int txn_setup(MDB_txn *txn, unsigned flags, bool new_notls) {
 	MDB_env *env = txn->env;
 	// The free db's flags field also holds env flags; of the db flags only
@@ -120,9 +117,9 @@ static inline int txn_setup(MDB_txn *txn, unsigned flags, bool new_notls) {
 	return rc;
 }
 
-// Take a snapshot for a read txn (`flags` has kTxnRdonly) and load the
-// core db records.  Also all of mdb_txn_renew, so it is kept short.
-int read_txn_renew(MDB_txn *txn, unsigned flags) {
+// Take a snapshot for a read txn and load the core db records.  Also all
+// of mdb_txn_renew after its argument check, so it is kept short.
+int read_txn_renew(MDB_txn *txn) {
 	MDB_env *env = txn->env;
 	volatile txnid_t *shared = env->locks.shared_txnid();
 	const Meta *meta;
@@ -132,21 +129,19 @@ int read_txn_renew(MDB_txn *txn, unsigned flags) {
 		txn->reader = nullptr;
 		meta = pick_meta(env);
 		txn->txnid = meta->txnid;
-		std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
-		txn->next_pgno = meta->last_pgno + 1;
-		return txn_setup(txn, flags, false);
+		load_core_dbs(txn, meta);
+		return txn_setup(txn, kTxnRdonly, false);
 	}
+	// This thread's slot from an earlier txn, or the one a reset MDB_NOTLS
+	// txn kept: not usable by a fork child, nor while it holds a snapshot.
 	lock::ReaderSlot *r = env->locks.kept_reader();
+	if (!r && (env->flags & MDB_NOTLS)) r = txn->reader;
 	if (r) [[likely]] {
-		// This thread's slot from an earlier txn: not usable by a fork
-		// child, nor while it holds a snapshot.
-		if (!lock::LockTable::reader_usable(r)) [[unlikely]]
-			return MDB_BAD_RSLOT;
-	} else if ((r = txn->reader) && (env->flags & MDB_NOTLS)) {
-		// A reset MDB_NOTLS txn kept its slot; same rules.
 		if (!lock::LockTable::reader_usable(r)) [[unlikely]]
 			return MDB_BAD_RSLOT;
 	} else {
+		// (Through `got`: r's address is never taken, so it stays in a
+		// register in the loop below.)
 		lock::ReaderSlot *got = nullptr;
 		if (int rc = env->locks.acquire_reader(&got)) return rc;
 		r = got;
@@ -173,8 +168,7 @@ int read_txn_renew(MDB_txn *txn, unsigned flags) {
 			meta = env->metas[id & 1];
 		}
 		txn->txnid = id;
-		std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
-		txn->next_pgno = meta->last_pgno + 1;
+		load_core_dbs(txn, meta);
 		// A reader that stalled after choosing its meta page may find it
 		// rewritten by a writer two commits later: start over.  (Only
 		// then: the published txnid has moved on.  A meta page that
@@ -185,13 +179,13 @@ int read_txn_renew(MDB_txn *txn, unsigned flags) {
 			break;
 		if (shared_load(shared) == id) break;
 	}
-	return txn_setup(txn, flags, new_notls);
+	return txn_setup(txn, kTxnRdonly, new_notls);
 }
 
 // Take the writer lock and load the core db records.  A write txn is the
 // env's txn0, which another thread may be using until the writer lock is
 // ours: nothing in it is touched before that.
-static int write_txn_renew(MDB_txn *txn, unsigned flags, bool try_write) {
+static int write_txn_renew(MDB_txn *txn, bool try_write) {
 	MDB_env *env = txn->env;
 	volatile txnid_t *shared = env->locks.shared_txnid();
 	const Meta *meta;
@@ -215,9 +209,8 @@ static int write_txn_renew(MDB_txn *txn, unsigned flags, bool try_write) {
 	txn->saving_freelist = false;
 	env->txn = txn;
 	std::memcpy(txn->dbiseqs, env->dbiseqs, env->maxdbs * sizeof(unsigned));
-	std::memcpy(txn->dbs, meta->dbs, kCoreDbs * sizeof(DbRecord));
-	txn->next_pgno = meta->last_pgno + 1;
-	return txn_setup(txn, flags, false);
+	load_core_dbs(txn, meta);
+	return txn_setup(txn, 0, false);
 }
 
 int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
@@ -239,23 +232,22 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	if (flags & MDB_RDONLY) {
 		txn = txn_alloc_block(env, false, false);
 		if (!txn) return ENOMEM;
-		rc = read_txn_renew(txn, flags & kTxnRdonly);
+		rc = read_txn_renew(txn);
 		if (rc) {
 			txn_free(txn);
 			return rc;
 		}
 	} else {
-		// txn0 may still be in use by another thread: renew0 takes the
-		// writer lock before it touches it.
+		// txn0 may still be in use by another thread: write_txn_renew
+		// takes the writer lock before it touches it.
 		txn = env->txn0;
-		rc = write_txn_renew(txn, 0, try_write);
+		rc = write_txn_renew(txn, try_write);
 		if (rc) return rc;
 	}
 	txn->flags |= flags | sync_flags;
 	*ret = txn;
 	return MDB_SUCCESS;
 }
-
 
 // Export or close the db handles opened in this txn.
 void dbis_update(MDB_txn *txn, bool keep) {
@@ -322,7 +314,6 @@ void txn_abort(MDB_txn *txn) {
 	if (txn->child) txn_abort(txn->child);
 	txn_end(txn, kEndAbort | kEndSlot | kEndFree);
 }
-
 
 // Write all dirty pages in page order, coalescing adjacent pages into one
 // pwritev call.

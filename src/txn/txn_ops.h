@@ -21,9 +21,15 @@ void txn_end(MDB_txn *txn, unsigned mode);
 
 // Export (keep) or close the db handles opened in the txn.
 void dbis_update(MDB_txn *txn, bool keep);
-// Take a snapshot for a read txn (flags: kTxnRdonly) and load the core db
-// records: all of mdb_txn_renew after its argument check.
-int read_txn_renew(MDB_txn *txn, unsigned flags);
+// Take a snapshot for a read txn and load the core db records: all of
+// mdb_txn_renew after its argument check.
+int read_txn_renew(MDB_txn *txn);
+
+// The lock file's shared words (the published txnid, the snapshot id of
+// each reader slot) are read and written by other threads and processes
+// without locks: always through atomic operations.
+inline txnid_t shared_load(const volatile txnid_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+inline void shared_store(volatile txnid_t *p, txnid_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
 // The end of a read txn (txn_end's read-only half; also the whole of
 // mdb_txn_reset).  It and mdb_txn_renew's check are inline so that the C
@@ -32,8 +38,7 @@ inline void read_txn_end(MDB_txn *txn, unsigned mode) {
 	if (txn->numdbs > format::kCoreDbs) [[unlikely]]
 		dbis_update(txn, mode & kEndUpdate);
 	if (lock::ReaderSlot *r = txn->reader) {
-		// Shared with other processes: atomic, as every slot access.
-		__atomic_store_n(&r->txnid, lock::kNoSnapshot, __ATOMIC_RELEASE);
+		shared_store(&r->txnid, lock::kNoSnapshot);
 		MDB_env *env = txn->env;
 		if (!(env->flags & MDB_NOTLS)) {
 			txn->reader = nullptr;
@@ -51,7 +56,7 @@ inline void txn_reset(MDB_txn *txn) {
 }
 inline int txn_renew(MDB_txn *txn) {
 	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
-	return read_txn_renew(txn, kTxnRdonly);
+	return read_txn_renew(txn);
 }
 void txn_free(MDB_txn *txn);
 // A txn with room for env->maxdbs databases (and cursor lists).

@@ -1104,25 +1104,25 @@ bool selected(const Config &c, const char *name) {
 	return std::find(c.only.begin(), c.only.end(), name) != c.only.end();
 }
 
-// The file the loader gave us for liblmdb.so.0 (its real path), or "?".
-std::string library_realpath() {
+// The file the loader gave us for liblmdb.so.0 as it named it, and its real
+// path; "?" where unknown.
+std::string library_path() {
 	Dl_info info;
 	std::memset(&info, 0, sizeof info);
-	char buf[PATH_MAX];
-	if (dladdr(reinterpret_cast<void *>(&mdb_version), &info) && info.dli_fname && realpath(info.dli_fname, buf))
-		return buf;
+	if (dladdr(reinterpret_cast<void *>(&mdb_version), &info) && info.dli_fname)
+		return info.dli_fname;
 	return "?";
+}
+std::string library_realpath(const std::string &path) {
+	char buf[PATH_MAX];
+	return path != "?" && realpath(path.c_str(), buf) ? std::string(buf) : std::string("?");
 }
 
 // The "library" record: what the loader actually gave us.
 void print_library(const Config &c) {
 	int major = -1, minor = -1, patch = -1;
 	const char *ver = mdb_version(&major, &minor, &patch);
-	Dl_info info;
-	std::memset(&info, 0, sizeof info);
-	std::string path = "?", real = library_realpath();
-	if (dladdr(reinterpret_cast<void *>(&mdb_version), &info) && info.dli_fname)
-		path = info.dli_fname;
+	std::string path = library_path(), real = library_realpath(path);
 	std::printf("{\"type\":\"library\",\"version\":\"%s\",\"major\":%d,\"minor\":%d,\"patch\":%d,"
 	            "\"path\":\"%s\",\"realpath\":\"%s\",\"keys\":%" PRIu64 ",\"quick\":%s,"
 	            "\"dir\":\"%s\",\"dir_tmpfs\":%s,\"disk_dir\":\"%s\",\"disk_dir_tmpfs\":%s,"
@@ -1148,7 +1148,7 @@ int main(int argc, char **argv) {
 	paths.shm = cfg.shm_base + tag;
 	paths.disk = cfg.disk_base + tag;
 	paths.fixtures = cfg.fixtures.empty() ? paths.shm : cfg.fixtures;
-	const std::string library = library_realpath();
+	const std::string library = library_realpath(library_path());
 	int failures = 0;
 	double t_start = now_seconds();
 	try {

@@ -108,10 +108,19 @@ MDB_env *open_env_or_exit(const std::string &dir) {
 	return env;
 }
 
+// What check_tree_write hands its body: the environment (in `dir`), a write
+// txn and the db "tree".
+struct TreeWrite {
+	const std::string &dir;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+};
+
 // Installs `im` and runs `body` in a child on a write txn and the db "tree".
 // body returns 0 when every step answered as expected, else the step's
 // number (>= 5), which becomes the child's exit code.
-void check_tree_write(const Image &im, const std::function<int(MDB_txn *, MDB_dbi)> &body) {
+void check_tree_write(const Image &im, const std::function<int(TreeWrite &)> &body) {
 	TempDir d;
 	install(d.path(), im);
 	static Outcome *shared = shared_block<Outcome>();
@@ -121,7 +130,8 @@ void check_tree_write(const Image &im, const std::function<int(MDB_txn *, MDB_db
 		MDB_txn *txn;
 		MDB_dbi dbi;
 		if (mdb_txn_begin(env, nullptr, 0, &txn) || mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);
-		if (int step = body(txn, dbi)) _exit(step);
+		TreeWrite w{d.path(), env, txn, dbi};
+		if (int step = body(w)) _exit(step);
 		mdb_env_close(env);
 		shared->done = true;
 		_exit(0);
@@ -776,41 +786,36 @@ TEST_CASE("hostile: a file corrupted while open keeps failing cleanly", "[hostil
 	Image im = reference_image();
 	PageMap pm = map_pages(im);
 	uint64_t root = pick(tree(pm, "tree"), 0);
-	TempDir d;
-	install(d.path(), im);
-	static Outcome *shared = shared_block<Outcome>();
-	*shared = Outcome();
-	RunResult r = run_in_child(60, shared, [&] {
-		MDB_env *env = open_env_or_exit(d.path());
+	// Every wrong answer counts; the child's exit code is 10 + their number.
+	check_tree_write(im, [&](TreeWrite &w) {
+		MDB_env *env = w.env;
+		MDB_dbi dbi = w.dbi;
 		MDB_txn *txn;
-		MDB_dbi dbi;
-		mdb_txn_begin(env, nullptr, 0, &txn);
-		if (mdb_dbi_open(txn, "tree", 0, &dbi)) _exit(4);
-		mdb_txn_commit(txn);
+		if (mdb_txn_commit(w.txn)) return 5;
 		// Scribble over the root page of "tree" behind the library's back.
 		std::vector<uint8_t> junk(im.psize, 0xA5);
-		int fd = ::open(d.file("data.mdb").c_str(), O_WRONLY);
-		if (pwrite(fd, junk.data(), junk.size(), off_t(root * im.psize)) != ssize_t(junk.size())) _exit(5);
+		int fd = ::open((w.dir + "/data.mdb").c_str(), O_WRONLY);
+		if (pwrite(fd, junk.data(), junk.size(), off_t(root * im.psize)) != ssize_t(junk.size())) return 5;
 		::close(fd);
 		int bad = 0;
 		for (int round = 0; round < 3; round++) {
 			MDB_val k{5, const_cast<char *>("t0001")}, v{3, const_cast<char *>("abc")};
-			if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn)) _exit(6);
+			if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn)) return 6;
 			int rc = mdb_get(txn, dbi, &k, &v);
 			if (rc == 0 || rc == MDB_NOTFOUND) bad++;
 			MDB_cursor *c = nullptr;
 			// The failed read blocks the txn: no cursor on it either.
 			if (mdb_cursor_open(txn, dbi, &c) != MDB_BAD_TXN) bad++;
 			mdb_txn_abort(txn);
-			if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn)) _exit(6);
-			if (mdb_cursor_open(txn, dbi, &c)) _exit(8);
+			if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn)) return 6;
+			if (mdb_cursor_open(txn, dbi, &c)) return 8;
 			rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 			if (rc == 0 || rc == MDB_NOTFOUND) bad++;
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 			if (rc == 0 || rc == MDB_NOTFOUND) bad++;
 			mdb_cursor_close(c);
 			mdb_txn_abort(txn);
-			if (mdb_txn_begin(env, nullptr, 0, &txn)) _exit(7);
+			if (mdb_txn_begin(env, nullptr, 0, &txn)) return 7;
 			k = MDB_val{5, const_cast<char *>("t0001")};
 			v = MDB_val{3, const_cast<char *>("abc")};
 			rc = mdb_put(txn, dbi, &k, &v, 0);
@@ -820,13 +825,8 @@ TEST_CASE("hostile: a file corrupted while open keeps failing cleanly", "[hostil
 			rc = mdb_txn_commit(txn);
 			if (rc == 0) bad++;
 		}
-		mdb_env_close(env);
-		shared->done = true;
-		_exit(bad ? 10 + bad : 0);
+		return bad ? 10 + bad : 0;
 	});
-	INFO(r.describe());
-	CHECK(r.finished);
-	CHECK(r.out.done);
 }
 
 // A put may leave the leaf it copied unchecked (it adds a node into the free
@@ -844,7 +844,9 @@ TEST_CASE("hostile: a leaf left unchecked by a put is checked before the next ch
 	std::string k0 = key_of(0), k2 = key_of(2);
 	uint32_t v2size = Image::dsize(im.node(pg, 2));
 	im.set_ptr(pg, 1, im.ptr(pg, 0));  // two pointers to one node
-	check_tree_write(im, [&](MDB_txn *txn, MDB_dbi dbi) {
+	check_tree_write(im, [&](TreeWrite &w) {
+		MDB_txn *txn = w.txn;
+		MDB_dbi dbi = w.dbi;
 		std::string val(v2size, 'v');  // same size: overwritten in place
 		MDB_val k{k2.size(), k2.data()}, v{val.size(), val.data()};
 		if (mdb_put(txn, dbi, &k, &v, 0) != 0) return 5;
@@ -886,8 +888,10 @@ TEST_CASE("hostile: a delete that would merge a damaged leaf is refused", "[host
 	};
 	cut(pick(tree(pm, "tree"), 2, 0), false);
 	std::string k2 = cut(pick(tree(pm, "tree"), 2, 1), true);
-	check_tree_write(im, [&](MDB_txn *txn, MDB_dbi dbi) {
+	check_tree_write(im, [&](TreeWrite &w) {
 		MDB_val k{k2.size(), k2.data()};
+		MDB_txn *txn = w.txn;
+		MDB_dbi dbi = w.dbi;
 		if (mdb_del(txn, dbi, &k, nullptr) != MDB_CORRUPTED) return 5;
 		if (mdb_txn_commit(txn) == 0) return 6;
 		return 0;

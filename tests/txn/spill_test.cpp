@@ -26,16 +26,23 @@ struct LimitGuard {
 	explicit LimitGuard(size_t n) { lmdb::set_dirty_limit(n); }
 	~LimitGuard() { lmdb::set_dirty_limit(0); }
 };
+
+// An environment in `dir` with room for the big txns here (and `maxdbs`
+// named dbs if not 0).
+MDB_env *open_env(const TempDir &dir, unsigned maxdbs = 0) {
+	MDB_env *env;
+	REQUIRE(mdb_env_create(&env) == 0);
+	REQUIRE(mdb_env_set_mapsize(env, 256 << 20) == 0);
+	if (maxdbs) REQUIRE(mdb_env_set_maxdbs(env, maxdbs) == 0);
+	REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0644) == 0);
+	return env;
+}
 }  // namespace
 
 TEST_CASE("a transaction past the dirty budget spills and stays correct") {
 	LimitGuard guard(64);
 	TempDir d;
-	MDB_env *env;
-	REQUIRE(mdb_env_create(&env) == 0);
-	REQUIRE(mdb_env_set_mapsize(env, 256 << 20) == 0);
-	REQUIRE(mdb_env_set_maxdbs(env, 2) == 0);
-	REQUIRE(mdb_env_open(env, d.path().c_str(), 0, 0644) == 0);
+	MDB_env *env = open_env(d, 2);
 	std::mt19937 rng(99);
 	std::map<std::string, std::string> model;
 	for (int round = 0; round < 3; round++) {
@@ -121,10 +128,7 @@ TEST_CASE("a transaction past the dirty budget spills and stays correct") {
 TEST_CASE("a spilled page damaged in the file is refused when taken back") {
 	LimitGuard guard(64);
 	TempDir d;
-	MDB_env *env;
-	REQUIRE(mdb_env_create(&env) == 0);
-	REQUIRE(mdb_env_set_mapsize(env, 256 << 20) == 0);
-	REQUIRE(mdb_env_open(env, d.path().c_str(), 0, 0644) == 0);
+	MDB_env *env = open_env(d);
 	MDB_txn *txn;
 	MDB_dbi dbi;
 	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);

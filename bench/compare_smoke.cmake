@@ -45,6 +45,13 @@ list(LENGTH records nrec)
 if(NOT nrec EQUAL 20)
   fail("expected 20 result records in ${raw}, got ${nrec}")
 endif()
+# Both sides of each round took turns (lmdb_bench --baton): every run's
+# timed part ran in 64 slices or 65 (2000 operations are not a multiple of 64).
+file(STRINGS "${raw}" sliced REGEX "\"type\": \"result\".*\"turns\": 6[45][,}]")
+list(LENGTH sliced nsliced)
+if(NOT nsliced EQUAL 20)
+  fail("expected 20 result records that took 64 or 65 turns in ${raw}, got ${nsliced}")
+endif()
 # Each side's fixture is built once and then reused (lmdb_bench --fixtures).
 file(STRINGS "${raw}" reused REGEX "\"type\": \"fixture\".*\"reused\": true")
 list(LENGTH reused nreused)

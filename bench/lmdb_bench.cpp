@@ -25,7 +25,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <barrier>
 #include <latch>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -283,6 +285,107 @@ struct Result {
 	uint64_t checksum = 0;  // keeps reads from being optimised away; also printed
 };
 
+// ---- taking turns with a partner process (--baton) ------------------------------
+//
+// bench/compare can run the two libraries' processes of a workload at the
+// same time, taking turns: each side runs one slice of its timed loop (1/64
+// of its operations), stops its clock and hands over to the other, which
+// does the same.  A slow spell of the machine (this is a shared VM) then
+// falls on both sides alike instead of on whichever run it happened to hit.
+// The protocol on the two pipes, one byte each: the workload writes 'r' when
+// it wants a turn (at the start of its timed part and after each slice) and
+// waits for 'g'; it writes 'd' when its timed part is over (or it failed),
+// then waits for a last 'g', which comes once both sides are done: nothing
+// of one side runs while the other side's clock runs.
+// Without --baton every call below is a no-op apart from reading the clock.
+class Baton {
+public:
+	void attach(int rfd, int wfd) {
+		rfd_ = rfd;
+		wfd_ = wfd;
+	}
+	bool paired() const { return wfd_ >= 0; }
+	// Ask for the next turn and wait for it.
+	void wait_turn() {
+		if (!paired() || finished_)
+			return;
+		send('r');
+		if (!await_go())
+			die("baton: lost the partner");
+	}
+	// The timed part is over (once per run, also after a failure).
+	void finish() {
+		if (!paired() || finished_)
+			return;
+		finished_ = true;
+		send('d');
+		await_go();
+	}
+	// A run that will not happen (its fixture failed): no turns, just done.
+	void skipped() {
+		if (!paired())
+			return;
+		send('d');
+		await_go();
+	}
+
+private:
+	void send(char c) {
+		while (write(wfd_, &c, 1) < 0 && errno == EINTR) {
+		}
+	}
+	bool await_go() {
+		char c = 0;
+		ssize_t n;
+		while ((n = read(rfd_, &c, 1)) < 0 && errno == EINTR) {
+		}
+		return n == 1 && c == 'g';
+	}
+	int rfd_ = -1, wfd_ = -1;
+	bool finished_ = false;
+};
+
+Baton baton;
+
+constexpr unsigned kSlices = 64;
+
+// The clock of a workload's timed part, run in slices: at() is called with
+// the number of operations done so far; at each slice boundary the clock
+// stops while the partner has its turn.
+class Stopwatch {
+public:
+	Stopwatch() = default;
+	explicit Stopwatch(uint64_t total_ops) { start(total_ops); }
+	// Waits for the first turn, then starts the clock.
+	void start(uint64_t total_ops) {
+		step_ = std::max<uint64_t>(total_ops / kSlices, 1);
+		next_ = baton.paired() ? step_ : UINT64_MAX;
+		baton.wait_turn();
+		t0_ = now_seconds();
+	}
+	void at(uint64_t done) {
+		if (done == next_) [[unlikely]]
+			hand_over();
+	}
+	void hand_over() {
+		total_ += now_seconds() - t0_;
+		baton.wait_turn();
+		next_ += step_;
+		t0_ = now_seconds();
+	}
+	uint64_t step() const { return step_; }
+	// Stops the clock; the seconds timed.
+	double stop() {
+		total_ += now_seconds() - t0_;
+		baton.finish();
+		return total_;
+	}
+
+private:
+	double t0_ = 0, total_ = 0;
+	uint64_t step_ = 1, next_ = UINT64_MAX;
+};
+
 struct Ctx {
 	const Config &cfg;
 	const Paths &paths;
@@ -324,11 +427,13 @@ struct Env {
 // Writes records [0,n) in the given order (identity when order is empty),
 // committing every `batch` puts (0: one transaction).
 void load(Env &e, ValueSource &vs, uint64_t n, const std::vector<uint32_t> &order, uint64_t batch,
-          unsigned put_flags) {
+          unsigned put_flags, Stopwatch *sw = nullptr) {
 	KeyBuf k;
 	MDB_txn *txn;
 	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
 	for (uint64_t i = 0; i < n; i++) {
+		if (sw)
+			sw->at(i);
 		uint64_t id = order.empty() ? i : order[i];
 		MDB_val v = vs.get(id, VAL_LEN);
 		CK(mdb_put(txn, e.dbi, k.present(id), &v, put_flags));
@@ -374,14 +479,13 @@ void write_stamp(const Paths &p, Fixture f, const std::string &stamp) {
 	close(fd);
 }
 
-void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, double *secs);
-void build_big(Env &e, ValueSource &vs, uint64_t n, double *secs);
+void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, Stopwatch *sw);
+void build_big(Env &e, ValueSource &vs, uint64_t n, Stopwatch *sw);
 
 void build_fixture(const Config &cfg, const Paths &p, ValueSource &vs, Fixture f) {
 	std::string dir = fixture_dir(p, f);
 	remove_tree(dir);
 	make_dir(dir);
-	double unused;
 	switch (f) {
 	case FX_MAIN: {
 		// Random insertion order in batches: pages end up as a real workload
@@ -392,12 +496,12 @@ void build_fixture(const Config &cfg, const Paths &p, ValueSource &vs, Fixture f
 	}
 	case FX_DUP: {
 		Env e(dir, cfg.mapsize, 0, "dup", MDB_DUPSORT);
-		build_dup(e, vs, cfg.keys, cfg.dups_per_key(), cfg.seed + 2, &unused);
+		build_dup(e, vs, cfg.keys, cfg.dups_per_key(), cfg.seed + 2, nullptr);
 		break;
 	}
 	case FX_BIG: {
 		Env e(dir, cfg.mapsize);
-		build_big(e, vs, cfg.big_values(), &unused);
+		build_big(e, vs, cfg.big_values(), nullptr);
 		break;
 	}
 	default: break;
@@ -406,18 +510,16 @@ void build_fixture(const Config &cfg, const Paths &p, ValueSource &vs, Fixture f
 
 // ---- the workloads ---------------------------------------------------------------
 
-using Timer = double;
-
 Result fill_workload(Ctx &c, bool random, uint64_t batch, unsigned put_flags) {
 	uint64_t n = c.cfg.keys;
 	std::vector<uint32_t> order;
 	if (random)
 		order = permutation(n, c.cfg.seed + 10);
 	Env e(c.workdir, c.cfg.mapsize);
-	Timer t0 = now_seconds();
-	load(e, c.values, n, order, batch, put_flags);
+	Stopwatch sw(n);
+	load(e, c.values, n, order, batch, put_flags, &sw);
 	Result r;
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	r.ops = n;
 	e.close();
 	r.db_bytes = file_size(c.workdir + "/data.mdb");
@@ -439,10 +541,11 @@ Result w_overwrite(Ctx &c) {
 	Env e(c.workdir, c.cfg.mapsize);
 	Rng rng(c.cfg.seed + 20);
 	KeyBuf k;
-	Timer t0 = now_seconds();
+	Stopwatch sw(n);
 	MDB_txn *txn;
 	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
 	for (uint64_t i = 0; i < n; i++) {
+		sw.at(i);
 		uint64_t id = rng.below(n);
 		MDB_val v = c.values.get(id, VAL_LEN, 1);
 		CK(mdb_put(txn, e.dbi, k.present(id), &v, 0));
@@ -453,7 +556,7 @@ Result w_overwrite(Ctx &c) {
 	}
 	CK(mdb_txn_commit(txn));
 	Result r;
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	r.ops = n;
 	e.close();
 	r.db_bytes = file_size(c.workdir + "/data.mdb");
@@ -466,10 +569,11 @@ Result w_deleterandom(Ctx &c) {
 	std::vector<uint32_t> order = permutation(n, c.cfg.seed + 30);
 	Env e(c.workdir, c.cfg.mapsize);
 	KeyBuf k;
-	Timer t0 = now_seconds();
+	Stopwatch sw(n);
 	MDB_txn *txn;
 	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
 	for (uint64_t i = 0; i < n; i++) {
+		sw.at(i);
 		CK(mdb_del(txn, e.dbi, k.present(order[i]), nullptr));
 		if ((i + 1) % 1000 == 0 && i + 1 < n) {
 			CK(mdb_txn_commit(txn));
@@ -478,7 +582,7 @@ Result w_deleterandom(Ctx &c) {
 	}
 	CK(mdb_txn_commit(txn));
 	Result r;
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	r.ops = n;
 	MDB_stat st;
 	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
@@ -500,13 +604,14 @@ Result scan_workload(Ctx &c, bool reverse) {
 	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
 	CK(mdb_cursor_open(txn, e.dbi, &cur));
 	Result r;
-	Timer t0 = now_seconds();
+	Stopwatch sw(passes * c.cfg.keys);
 	for (uint64_t p = 0; p < passes; p++) {
 		MDB_val key, data;
 		uint64_t count = 0;
 		int rc = mdb_cursor_get(cur, &key, &data, reverse ? MDB_LAST : MDB_FIRST);
 		while (rc == 0) {
 			count++;
+			sw.at(r.ops + count);
 			r.checksum += data.mv_size + static_cast<unsigned char>(static_cast<char *>(key.mv_data)[15]);
 			rc = mdb_cursor_get(cur, &key, &data, reverse ? MDB_PREV : MDB_NEXT);
 		}
@@ -516,7 +621,7 @@ Result scan_workload(Ctx &c, bool reverse) {
 			die("cursor walk saw %" PRIu64 " records, expected %" PRIu64, count, c.cfg.keys);
 		r.ops += count;
 	}
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	r.db_bytes = e.data_size();
@@ -528,9 +633,11 @@ Result w_readreverse(Ctx &c) { return scan_workload(c, true); }
 
 enum class Lookup { Present, Missing, SeekRange };
 
-// `n` point operations with random keys inside one read transaction.
+// `n` point operations with random keys inside one read transaction.  After
+// every `step` operations (at most `pauses` times) it calls pause().
+template <class Pause>
 uint64_t lookups(MDB_env *env, MDB_dbi dbi, uint64_t keys, uint64_t n, uint64_t seed, Lookup how,
-                 uint64_t *found_out) {
+                 uint64_t *found_out, uint64_t step, uint64_t pauses, Pause pause) {
 	MDB_txn *txn;
 	CK(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn));
 	MDB_cursor *cur = nullptr;
@@ -538,8 +645,13 @@ uint64_t lookups(MDB_env *env, MDB_dbi dbi, uint64_t keys, uint64_t n, uint64_t 
 		CK(mdb_cursor_open(txn, dbi, &cur));
 	Rng rng(seed);
 	KeyBuf k;
-	uint64_t sum = 0, found = 0;
+	uint64_t sum = 0, found = 0, next = step;
 	for (uint64_t i = 0; i < n; i++) {
+		if (i == next && pauses) [[unlikely]] {
+			pause();
+			next += step;
+			pauses--;
+		}
 		uint64_t id = rng.below(keys);
 		MDB_val data;
 		int rc;
@@ -567,9 +679,10 @@ Result point_workload(Ctx &c, Lookup how) {
 	Env e(fixture_dir(c.paths, FX_MAIN), c.cfg.mapsize);
 	uint64_t n = c.cfg.keys, found = 0;
 	Result r;
-	Timer t0 = now_seconds();
-	r.checksum = lookups(e.env, e.dbi, c.cfg.keys, n, c.cfg.seed + 40, how, &found);
-	r.seconds = now_seconds() - t0;
+	Stopwatch sw(n);
+	r.checksum = lookups(e.env, e.dbi, c.cfg.keys, n, c.cfg.seed + 40, how, &found, sw.step(),
+	                     baton.paired() ? UINT64_MAX : 0, [&] { sw.hand_over(); });
+	r.seconds = sw.stop();
 	r.ops = n;
 	if (how == Lookup::Present && found != n)
 		die("readrandom found %" PRIu64 " of %" PRIu64, found, n);
@@ -594,6 +707,13 @@ Result threaded_reads(Ctx &c, unsigned nthreads) {
 	std::vector<uint64_t> sums(nthreads), founds(nthreads);
 	std::atomic<bool> failed{false};
 	std::string failure;
+	// In a paired run all threads stop at each slice boundary (the same
+	// number of them in every thread), and the last to arrive hands over.
+	std::optional<Stopwatch> sw;
+	const uint64_t step = std::max<uint64_t>(total / nthreads / kSlices, 1);
+	const uint64_t pauses = baton.paired() && total / nthreads >= kSlices ? kSlices - 1 : 0;
+	auto hand_over = [&]() noexcept { sw->hand_over(); };
+	std::barrier sync(std::ptrdiff_t(nthreads), hand_over);
 	for (unsigned t = 0; t < nthreads; t++) {
 		uint64_t share = total / nthreads + (t < total % nthreads ? 1 : 0);
 		threads.emplace_back([&, t, share] {
@@ -601,22 +721,23 @@ Result threaded_reads(Ctx &c, unsigned nthreads) {
 			start.wait();
 			try {
 				sums[t] = lookups(e.env, e.dbi, c.cfg.keys, share, c.cfg.seed + 50 + t, Lookup::Present,
-				                  &founds[t]);
+				                  &founds[t], step, pauses, [&] { sync.arrive_and_wait(); });
 				if (founds[t] != share)
 					die("thread %u found %" PRIu64 " of %" PRIu64, t, founds[t], share);
 			} catch (const std::exception &ex) {
 				if (!failed.exchange(true))
 					failure = ex.what();
+				sync.arrive_and_drop();
 			}
 		});
 	}
 	ready.wait();
-	Timer t0 = now_seconds();
+	sw.emplace(total);
 	start.count_down();
 	for (auto &th : threads)
 		th.join();
 	Result r;
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw->stop();
 	if (failed)
 		die("%s", failure.c_str());
 	r.ops = total;
@@ -640,15 +761,16 @@ Result w_fillsync(Ctx &c) {
 	{
 		Env e(dir, size_t(1) << 30);
 		KeyBuf k;
-		Timer t0 = now_seconds();
+		Stopwatch sw(n);
 		for (uint64_t i = 0; i < n; i++) {
+			sw.at(i);
 			MDB_txn *txn;
 			CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
 			MDB_val v = c.values.get(i, VAL_LEN);
 			CK(mdb_put(txn, e.dbi, k.present(i), &v, 0));
 			CK(mdb_txn_commit(txn));
 		}
-		r.seconds = now_seconds() - t0;
+		r.seconds = sw.stop();
 		r.ops = n;
 	}
 	r.db_bytes = file_size(dir + "/data.mdb");
@@ -656,16 +778,19 @@ Result w_fillsync(Ctx &c) {
 	return r;
 }
 
-void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, double *secs) {
-	// n items: key (item / dups) holds `dups` distinct 100-byte values, all
-	// inserted in random item order in one transaction.
+// n items: key (item / dups) holds `dups` distinct 100-byte values, all
+// inserted in random item order in one transaction.  Timed by sw if given.
+void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, Stopwatch *sw) {
 	std::vector<uint32_t> order = permutation(n, seed);
 	KeyBuf k;
 	unsigned char val[VAL_LEN];
 	MDB_txn *txn;
-	Timer t0 = now_seconds();
+	if (sw)
+		sw->start(n);
 	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
 	for (uint64_t i = 0; i < n; i++) {
+		if (sw)
+			sw->at(i);
 		uint64_t item = order[i];
 		MDB_val src = vs.get(item, VAL_LEN);
 		std::memcpy(val, src.mv_data, VAL_LEN);
@@ -674,14 +799,15 @@ void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed
 		CK(mdb_put(txn, e.dbi, k.present(item / dups), &v, 0));
 	}
 	CK(mdb_txn_commit(txn));
-	*secs = now_seconds() - t0;
 }
 
 Result w_dupsort_fill(Ctx &c) {
 	Result r;
 	{
 		Env e(c.workdir, c.cfg.mapsize, 0, "dup", MDB_DUPSORT);
-		build_dup(e, c.values, c.cfg.keys, c.cfg.dups_per_key(), c.cfg.seed + 2, &r.seconds);
+		Stopwatch sw;
+		build_dup(e, c.values, c.cfg.keys, c.cfg.dups_per_key(), c.cfg.seed + 2, &sw);
+		r.seconds = sw.stop();
 	}
 	r.ops = c.cfg.keys;
 	r.db_bytes = file_size(c.workdir + "/data.mdb");
@@ -696,13 +822,14 @@ Result w_dupsort_scan(Ctx &c) {
 	CK(mdb_cursor_open(txn, e.dbi, &cur));
 	Result r;
 	const uint64_t passes = 3;
-	Timer t0 = now_seconds();
+	Stopwatch sw(passes * c.cfg.keys);
 	for (uint64_t p = 0; p < passes; p++) {
 		MDB_val key, data;
 		uint64_t count = 0;
 		int rc = mdb_cursor_get(cur, &key, &data, MDB_FIRST);
 		while (rc == 0) {
 			count++;
+			sw.at(r.ops + count);
 			r.checksum += data.mv_size + *static_cast<unsigned char *>(data.mv_data);
 			rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT);
 		}
@@ -712,7 +839,7 @@ Result w_dupsort_scan(Ctx &c) {
 			die("dupsort scan saw %" PRIu64 " items, expected %" PRIu64, count, c.cfg.keys);
 		r.ops += count;
 	}
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	r.db_bytes = e.data_size();
@@ -721,13 +848,17 @@ Result w_dupsort_scan(Ctx &c) {
 
 constexpr size_t BIG_LEN = 64 * 1024;
 
-void build_big(Env &e, ValueSource &vs, uint64_t n, double *secs) {
-	// Sequential keys, 64 KiB values (overflow pages), 100 puts per transaction.
+// Sequential keys, 64 KiB values (overflow pages), 100 puts per transaction.
+// Timed by sw if given.
+void build_big(Env &e, ValueSource &vs, uint64_t n, Stopwatch *sw) {
 	KeyBuf k;
 	MDB_txn *txn;
-	Timer t0 = now_seconds();
+	if (sw)
+		sw->start(n);
 	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
 	for (uint64_t i = 0; i < n; i++) {
+		if (sw)
+			sw->at(i);
 		MDB_val v = vs.get(i, BIG_LEN);
 		CK(mdb_put(txn, e.dbi, k.present(i), &v, 0));
 		if ((i + 1) % 100 == 0 && i + 1 < n) {
@@ -736,14 +867,15 @@ void build_big(Env &e, ValueSource &vs, uint64_t n, double *secs) {
 		}
 	}
 	CK(mdb_txn_commit(txn));
-	*secs = now_seconds() - t0;
 }
 
 Result w_fill64k(Ctx &c) {
 	Result r;
 	{
 		Env e(c.workdir, c.cfg.mapsize);
-		build_big(e, c.values, c.cfg.big_values(), &r.seconds);
+		Stopwatch sw;
+		build_big(e, c.values, c.cfg.big_values(), &sw);
+		r.seconds = sw.stop();
 	}
 	r.ops = c.cfg.big_values();
 	r.db_bytes = file_size(c.workdir + "/data.mdb");
@@ -758,8 +890,9 @@ Result w_read64k(Ctx &c) {
 	Rng rng(c.cfg.seed + 60);
 	KeyBuf k;
 	Result r;
-	Timer t0 = now_seconds();
+	Stopwatch sw(n);
 	for (uint64_t i = 0; i < n; i++) {
+		sw.at(i);
 		MDB_val data;
 		CK(mdb_get(txn, e.dbi, k.present(rng.below(nvals)), &data));
 		if (data.mv_size != BIG_LEN)
@@ -769,7 +902,7 @@ Result w_read64k(Ctx &c) {
 		for (size_t off = 0; off < BIG_LEN; off += 4096)
 			r.checksum += p[off];
 	}
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	r.ops = n;
 	mdb_txn_abort(txn);
 	r.db_bytes = e.data_size();
@@ -785,13 +918,14 @@ Result w_txn_begin_abort(Ctx &c) {
 	mdb_txn_abort(txn);
 	uint64_t n = c.cfg.txn_ops();
 	Result r;
-	Timer t0 = now_seconds();
+	Stopwatch sw(n);
 	for (uint64_t i = 0; i < n; i++) {
+		sw.at(i);
 		CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
 		r.checksum += mdb_txn_id(txn);
 		mdb_txn_abort(txn);
 	}
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	r.ops = n;
 	r.db_bytes = e.data_size();
 	return r;
@@ -803,13 +937,14 @@ Result w_txn_reset_renew(Ctx &c) {
 	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
 	uint64_t n = c.cfg.txn_ops();
 	Result r;
-	Timer t0 = now_seconds();
+	Stopwatch sw(n);
 	for (uint64_t i = 0; i < n; i++) {
+		sw.at(i);
 		mdb_txn_reset(txn);
 		CK(mdb_txn_renew(txn));
 		r.checksum += mdb_txn_id(txn);
 	}
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	r.ops = n;
 	mdb_txn_abort(txn);
 	r.db_bytes = e.data_size();
@@ -821,8 +956,9 @@ Result w_shortlived(Ctx &c) {
 	// one record, closes and exits.  Measures open/lock-file/first-commit cost.
 	uint64_t n = c.cfg.short_ops;
 	std::fflush(nullptr);
-	Timer t0 = now_seconds();
+	Stopwatch sw(n);
 	for (uint64_t i = 0; i < n; i++) {
+		sw.at(i);
 		pid_t pid = fork();
 		if (pid < 0)
 			die("fork: %s", std::strerror(errno));
@@ -849,7 +985,7 @@ Result w_shortlived(Ctx &c) {
 			die("short-lived child %" PRIu64 " failed (status 0x%x)", i, status);
 	}
 	Result r;
-	r.seconds = now_seconds() - t0;
+	r.seconds = sw.stop();
 	r.ops = n;
 	{
 		Env e(c.workdir, size_t(1) << 30);
@@ -989,6 +1125,9 @@ void usage(FILE *f) {
 	             "  --reps N        run each workload N times, each in a fresh process (default 1)\n"
 	             "  --fixtures DIR  keep the read fixtures in DIR and reuse them in later runs\n"
 	             "                  (rebuilt when the library, --keys or --seed differ)\n"
+	             "  --baton R,W     take turns with a partner process (bench/compare): timed\n"
+	             "                  parts run in 64 slices, handing over between slices by\n"
+	             "                  reading 'g' from descriptor R and writing 'r'/'d' to W\n"
 	             "The library is whichever liblmdb.so.0 the dynamic loader picks:\n"
 	             "set LD_LIBRARY_PATH to choose.  Output: JSON lines on stdout.\n");
 }
@@ -1065,6 +1204,14 @@ Config parse_args(int argc, char **argv) {
 			c.seed = parse_u64("--seed", value());
 		} else if (a == "--fixtures") {
 			c.fixtures = value();
+		} else if (a == "--baton") {
+			int rfd = -1, wfd = -1;
+			if (std::sscanf(value(), "%d,%d", &rfd, &wfd) != 2 || rfd < 0 || wfd < 0 ||
+			    fcntl(rfd, F_GETFD) < 0 || fcntl(wfd, F_GETFD) < 0) {
+				std::fprintf(stderr, "lmdb_bench: --baton needs two open descriptors, R,W\n");
+				std::exit(2);
+			}
+			baton.attach(rfd, wfd);
 		} else if (a == "--reps") {
 			uint64_t n = parse_u64("--reps", value());
 			if (n < 1 || n > 1000) {
@@ -1192,6 +1339,8 @@ int main(int argc, char **argv) {
 					std::printf("{\"type\":\"error\",\"workload\":\"%s\",\"message\":\"fixture %s unavailable\"}\n",
 					            w.name, fixture_name[f]);
 					failures++;
+					for (unsigned rep = 1; rep <= cfg.reps; rep++)
+						baton.skipped();
 					continue;
 				}
 			}
@@ -1202,7 +1351,13 @@ int main(int argc, char **argv) {
 				remove_tree(workdir);
 				make_dir(workdir);
 				Ctx ctx{cfg, paths, values, workdir};
-				ChildOutcome o = run_in_child([&]() { return w.fn(ctx); });
+				ChildOutcome o = run_in_child([&]() {
+					// Done, also when the workload throws: the partner must not wait.
+					struct Finish {
+						~Finish() { baton.finish(); }
+					} finish;
+					return w.fn(ctx);
+				});
 				remove_tree(workdir);
 				if (o.ok) {
 					const Result &r = o.result;

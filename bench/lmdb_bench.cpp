@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
@@ -25,7 +26,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <barrier>
 #include <latch>
 #include <optional>
 #include <stdexcept>
@@ -712,6 +712,7 @@ Result threaded_reads(Ctx &c, unsigned nthreads) {
 	std::optional<Stopwatch> sw;
 	const uint64_t step = std::max<uint64_t>(total / nthreads / kSlices, 1);
 	const uint64_t pauses = baton.paired() && total / nthreads >= kSlices ? kSlices - 1 : 0;
+	// (A lost partner ends the child here: the completion may not throw.)
 	auto hand_over = [&]() noexcept { sw->hand_over(); };
 	std::barrier sync(std::ptrdiff_t(nthreads), hand_over);
 	for (unsigned t = 0; t < nthreads; t++) {

@@ -1,6 +1,7 @@
 // Page allocation for write transactions: loose pages, pages reclaimed from
 // the free-page database (only records older than every reader), then the
 // end of the file.  Also the commit-time saving of the free lists.
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -96,8 +97,22 @@ static int reclaim_next_record(MDB_txn *txn) {
 	return MDB_SUCCESS;
 }
 
-// Find `num` consecutive pages in the reclaimed list (lowest first);
-// returns the first page number or 0.
+inline constexpr size_t kNoRun = ~size_t(0);
+
+// Where `num` (> 1) consecutive pages start in a descending list, lowest
+// run first: the index i with rl[i] = pg, rl[i-1] = pg+1, ...; or kNoRun.
+static size_t find_run(const PageList &rl, unsigned num) {
+	size_t n = rl.size();
+	if (n < num) return kNoRun;
+	for (size_t i = n - 1; i + 1 >= num; i--) {
+		if (rl[i - (num - 1)] == rl[i] + num - 1) return i;
+		if (i < num) break;
+	}
+	return kNoRun;
+}
+
+// Take `num` consecutive pages from the reclaimed list (the lowest page
+// for a single one); returns the first page number or 0.
 static pgno_t take_reclaimed(MDB_txn *txn, unsigned num) {
 	PageList &rl = txn->reclaimed;
 	size_t n = rl.size();
@@ -107,18 +122,13 @@ static pgno_t take_reclaimed(MDB_txn *txn, unsigned num) {
 		rl.truncate(n - 1);
 		return pg;
 	}
-	// Descending list: a run pg, pg+1, ... appears as rl[i], rl[i-1], ...
-	for (size_t i = n - 1; i + 1 >= num; i--) {
-		pgno_t pg = rl[i];
-		if (rl[i - (num - 1)] == pg + num - 1) {
-			size_t first = i - (num - 1);
-			std::memmove(rl.data() + first, rl.data() + i + 1, (n - i - 1) * sizeof(pgno_t));
-			rl.truncate(n - num);
-			return pg;
-		}
-		if (i < num) break;
-	}
-	return 0;
+	size_t i = find_run(rl, num);
+	if (i == kNoRun) return 0;
+	pgno_t pg = rl[i];
+	size_t first = i - (num - 1);
+	std::memmove(rl.data() + first, rl.data() + i + 1, (n - i - 1) * sizeof(pgno_t));
+	rl.truncate(n - num);
+	return pg;
 }
 
 int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
@@ -242,15 +252,68 @@ static int put_free_record(MDB_txn *txn, txnid_t id, size_t words, MDB_val *out)
 	return rc;
 }
 
-static void fill_record(const MDB_val &slot, const PageList &list) {
-	pgno_t n = list.size();
-	std::memcpy(slot.mv_data, &n, sizeof n);
-	if (n) std::memcpy(static_cast<char *>(slot.mv_data) + sizeof n, list.data(), n * sizeof(pgno_t));
+static void fill_record(const MDB_val &slot, const pgno_t *ids, size_t n) {
+	pgno_t count = n;
+	std::memcpy(slot.mv_data, &count, sizeof count);
+	if (n) std::memcpy(static_cast<char *>(slot.mv_data) + sizeof count, ids, n * sizeof(pgno_t));
 }
+
+// The records of the reclaimed pages this txn did not use.  They go back
+// under the ids of the records it consumed (all deleted by then, all older
+// than every reader): last_reclaimed, last_reclaimed - 1, ...  Each holds at
+// most what fits one overflow page, so that writing them never needs a run
+// of consecutive pages; only when ids run out does the last take the rest.
+struct LeftoverRecords {
+	txnid_t top = 0;     // key of the first record
+	size_t count = 0;    // number of records (0: none), fixed once chosen
+	size_t per = 0;      // page numbers per record (all but the last)
+
+	void plan(const MDB_txn *txn, size_t n) {
+		top = txn->last_reclaimed;
+		per = (txn->env->psize - kPageHeaderSize) / sizeof(pgno_t) - 1;
+		count = (n + per - 1) / per;  // none when all were used (the list only shrinks now)
+		if (count > top) count = size_t(top);
+	}
+	// Page numbers record j holds when the list has n of them.
+	size_t share(size_t j, size_t n) const {
+		size_t start = j * per;
+		if (start >= n) return 0;
+		return j + 1 == count ? n - start : std::min(per, n - start);
+	}
+	// Reserve (fill == false) or write the records for the current list.
+	int write(MDB_txn *txn, bool fill) const {
+		const PageList &rl = txn->reclaimed;
+		for (size_t j = 0; j < count; j++) {
+			size_t k = share(j, rl.size());
+			MDB_val slot;
+			if (int rc = put_free_record(txn, top - j, k + 1, &slot)) return rc;
+			if (fill) fill_record(slot, rl.data() + std::min(j * per, rl.size()), k);
+		}
+		return MDB_SUCCESS;
+	}
+};
 
 int freelist_save(MDB_txn *txn) {
 	MDB_env *env = txn->env;
 	int rc;
+
+	// 0. Writing the records (step 3) takes pages only from the reclaimed
+	// list.  This txn's own record may need several consecutive pages:
+	// find such a run now, reading further reusable records if needed (as
+	// many as an allocation of that run would), which step 1 then deletes
+	// with the others.  Without it the record's pages come from the end of
+	// the file, and a file under steady churn keeps growing.
+	if (unsigned need = unsigned(overflow_pages_for((txn->free_pgs.size() + 1 + 8) * sizeof(pgno_t), env->psize));
+	    need > 1 && txn->free_pgs.size() * sizeof(pgno_t) > env->nodemax) {
+		for (unsigned reads = 0; reads < 60 * need && find_run(txn->reclaimed, need) == kNoRun; reads++) {
+			rc = reclaim_next_record(txn);
+			if (rc == MDB_NOTFOUND) break;
+			if (rc) {
+				txn->flags |= kTxnError;
+				return rc;
+			}
+		}
+	}
 
 	// 1. Delete the records consumed by this txn.
 	if (txn->last_reclaimed) {
@@ -296,12 +359,15 @@ int freelist_save(MDB_txn *txn) {
 	}
 
 	// 3. Write the records.  Writing them allocates pages (taken from the
-	// reclaimed list, so its record shrinks) and can free pages
+	// reclaimed list, so the leftovers shrink) and can free pages
 	// (copy-on-write of the free db, so free_pgs grows).  First pass:
 	// reserve with slack until both lists fit what was reserved; then write
-	// the exact lists, which no longer allocates anything.
+	// the exact lists, which no longer allocates anything.  The number of
+	// leftover records is chosen once, before the lists change: a record of
+	// the first pass is never left behind stale by a later one.
 	txn->saving_freelist = true;
-	const bool keep_record = txn->last_reclaimed != 0;
+	LeftoverRecords leftovers;
+	if (txn->last_reclaimed != 0) leftovers.plan(txn, txn->reclaimed.size());
 	size_t slack = 8;
 	for (;;) {
 		size_t nfree = txn->free_pgs.size();
@@ -310,9 +376,7 @@ int freelist_save(MDB_txn *txn) {
 			if ((rc = put_free_record(txn, txn->txnid, nfree + 1 + slack, &slot))) return rc;
 		}
 		size_t nrecl = txn->reclaimed.size();
-		if (keep_record) {
-			if ((rc = put_free_record(txn, txn->last_reclaimed, nrecl + 1, &slot))) return rc;
-		}
+		if ((rc = leftovers.write(txn, false))) return rc;
 		if (txn->free_pgs.size() <= nfree + slack && (nfree || txn->free_pgs.empty()) &&
 		    txn->reclaimed.size() <= nrecl)
 			break;
@@ -324,12 +388,9 @@ int freelist_save(MDB_txn *txn) {
 		MDB_val slot;
 		if (nfree) {
 			if ((rc = put_free_record(txn, txn->txnid, nfree + 1, &slot))) return rc;
-			fill_record(slot, txn->free_pgs);
+			fill_record(slot, txn->free_pgs.data(), nfree);
 		}
-		if (keep_record) {
-			if ((rc = put_free_record(txn, txn->last_reclaimed, nrecl + 1, &slot))) return rc;
-			fill_record(slot, txn->reclaimed);
-		}
+		if ((rc = leftovers.write(txn, true))) return rc;
 		if (txn->free_pgs.size() == nfree && txn->reclaimed.size() == nrecl) break;
 		if (pass > 64) return MDB_CORRUPTED;  // cannot settle: never expected
 	}

@@ -454,7 +454,29 @@ std::string fixture_dir(const Paths &p, Fixture f) { return p.fixtures + "/fixtu
 
 // What a fixture was built from, kept in its directory (--fixtures): a
 // later run reuses the fixture only if this text is the same, so every
-// fixture is built by the library under test with the run's sizes.
+// fixture is built by the library under test with the run's sizes.  The
+// library is named by its contents (digest), not its path: compare loads
+// a fresh copy of each library every round, and a rebuilt library at the
+// same path is another library.
+// A digest of a file's bytes (FNV-1a, 64 bits) and its size, "?" if unreadable.
+std::string file_digest(const std::string &path) {
+	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return "?";
+	uint64_t h = 0xcbf29ce484222325ULL, size = 0;
+	unsigned char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+		size += uint64_t(n);
+	}
+	close(fd);
+	char out[64];
+	std::snprintf(out, sizeof out, "%016" PRIx64 " %" PRIu64 " bytes", h, size);
+	return out;
+}
+
 std::string fixture_stamp(const Config &cfg, const std::string &library, Fixture f) {
 	return std::string("fixture ") + fixture_name[f] + "\nlibrary " + library + "\nkeys " + std::to_string(cfg.keys) +
 	       "\nseed " + std::to_string(cfg.seed) + "\n";
@@ -1296,7 +1318,7 @@ int main(int argc, char **argv) {
 	paths.shm = cfg.shm_base + tag;
 	paths.disk = cfg.disk_base + tag;
 	paths.fixtures = cfg.fixtures.empty() ? paths.shm : cfg.fixtures;
-	const std::string library = library_realpath(library_path());
+	const std::string library = file_digest(library_realpath(library_path()));
 	int failures = 0;
 	double t_start = now_seconds();
 	try {

@@ -17,23 +17,12 @@
 #include <vector>
 
 #include "api_table.h"
+#include "rng.h"
 
 using compat::LmdbApi;
+using compat::Rng;  // both sides see the same operations
 
 namespace {
-
-// A fixed, seedable generator: both sides see the same operations.
-struct Rng {
-	uint64_t s;
-	explicit Rng(uint64_t seed) : s(seed) {}
-	uint64_t next() {
-		uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		return z ^ (z >> 31);
-	}
-	uint64_t below(uint64_t n) { return next() % n; }
-};
 
 std::vector<uint32_t> shuffled(uint32_t n, uint64_t seed) {
 	std::vector<uint32_t> v(n);

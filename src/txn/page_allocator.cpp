@@ -293,18 +293,25 @@ struct LeftoverRecords {
 	}
 };
 
+// Room reserved beyond this txn's freed pages in the first write of its
+// record (freeing more while the records are written is common: doubled
+// until the list fits).
+inline constexpr size_t kFirstSlack = 8;
+
 int freelist_save(MDB_txn *txn) {
 	MDB_env *env = txn->env;
 	int rc;
 
 	// 0. Writing the records (step 3) takes pages only from the reclaimed
-	// list.  This txn's own record may need several consecutive pages:
-	// find such a run now, reading further reusable records if needed (as
-	// many as an allocation of that run would), which step 1 then deletes
-	// with the others.  Without it the record's pages come from the end of
-	// the file, and a file under steady churn keeps growing.
-	if (unsigned need = unsigned(overflow_pages_for((txn->free_pgs.size() + 1 + 8) * sizeof(pgno_t), env->psize));
-	    need > 1 && txn->free_pgs.size() * sizeof(pgno_t) > env->nodemax) {
+	// list.  This txn's own record may need several consecutive pages (a
+	// record of more than one page is always an overflow value): find such
+	// a run now, reading further reusable records if needed (at most 60 per
+	// page needed, the bound upstream's allocator uses), which step 1 then
+	// deletes with the others.  Without it the record's pages come from the
+	// end of the file, and a file under steady churn keeps growing.
+	if (unsigned need =
+	        unsigned(overflow_pages_for((txn->free_pgs.size() + 1 + kFirstSlack) * sizeof(pgno_t), env->psize));
+	    need > 1) {
 		for (unsigned reads = 0; reads < 60 * need && find_run(txn->reclaimed, need) == kNoRun; reads++) {
 			rc = reclaim_next_record(txn);
 			if (rc == MDB_NOTFOUND) break;
@@ -368,7 +375,7 @@ int freelist_save(MDB_txn *txn) {
 	txn->saving_freelist = true;
 	LeftoverRecords leftovers;
 	if (txn->last_reclaimed != 0) leftovers.plan(txn, txn->reclaimed.size());
-	size_t slack = 8;
+	size_t slack = kFirstSlack;
 	for (;;) {
 		size_t nfree = txn->free_pgs.size();
 		MDB_val slot;

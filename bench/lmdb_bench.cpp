@@ -315,13 +315,13 @@ public:
 	}
 	// The timed part is over (once per run, also after a failure).
 	void finish() {
-		if (!paired() || finished_)
+		if (finished_)
 			return;
 		finished_ = true;
-		send('d');
-		await_go();
+		skipped();
 	}
-	// A run that will not happen (its fixture failed): no turns, just done.
+	// A run that will not happen (its fixture failed): no turns, just done;
+	// returns once the partner is done too.
 	void skipped() {
 		if (!paired())
 			return;
@@ -1289,7 +1289,8 @@ std::string library_realpath(const std::string &path) {
 }
 
 // The "library" record: what the loader actually gave us.
-void print_library(const Config &c) {
+// Returns the library's real path.
+std::string print_library(const Config &c) {
 	int major = -1, minor = -1, patch = -1;
 	const char *ver = mdb_version(&major, &minor, &patch);
 	std::string path = library_path(), real = library_realpath(path);
@@ -1303,13 +1304,14 @@ void print_library(const Config &c) {
 	            json_escape(c.disk_base).c_str(), is_tmpfs(c.disk_base) ? "true" : "false",
 	            static_cast<int>(getpid()));
 	std::fflush(stdout);
+	return real;
 }
 
 }  // namespace
 
 int main(int argc, char **argv) {
 	Config cfg = parse_args(argc, argv);
-	print_library(cfg);
+	const std::string library_file = print_library(cfg);
 	if (!is_tmpfs(cfg.shm_base))
 		std::fprintf(stderr, "lmdb_bench: warning: %s is not tmpfs\n", cfg.shm_base.c_str());
 
@@ -1318,7 +1320,7 @@ int main(int argc, char **argv) {
 	paths.shm = cfg.shm_base + tag;
 	paths.disk = cfg.disk_base + tag;
 	paths.fixtures = cfg.fixtures.empty() ? paths.shm : cfg.fixtures;
-	const std::string library = file_digest(library_realpath(library_path()));
+	const std::string library = file_digest(library_file);
 	int failures = 0;
 	double t_start = now_seconds();
 	try {

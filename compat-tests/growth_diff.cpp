@@ -44,7 +44,7 @@ struct Key {
 	char b[16];
 	MDB_val v{16, b};
 	MDB_val *of(uint64_t id) {
-		std::snprintf(b, sizeof b + 0, "%015" PRIx64, id);
+		std::snprintf(b, sizeof b, "%015" PRIx64, id);  // 15 digits and the NUL
 		b[15] = 'k';
 		return &v;
 	}

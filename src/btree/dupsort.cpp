@@ -57,9 +57,10 @@ int xcursor_init1(MDB_cursor *mc, Node *node) {
 		// the db is DUPFIXED) whose keys fit in the node.
 		unsigned want = P_LEAF | P_SUBP | ((mc->db->flags & MDB_DUPFIXED) ? P_LEAF2 : 0);
 		size_t dsize = node_dsize(node);
-		if (dsize < kPageHdr || !node_area_sane(fp->lower, fp->upper, dsize) ||
+		if (dsize < kPageHdr ||
 		    (fp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) != want ||
-		    (is_leaf2(fp) && (!fp->pad || size_t(numkeys(fp)) * fp->pad > dsize - kPageHdr))) {
+		    !(is_leaf2(fp) ? leaf2_area_sane(fp, fp->pad, dsize)
+		                   : node_area_sane(fp->lower, fp->upper, dsize))) {
 			mc->txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
 		}

@@ -654,6 +654,36 @@ static void fixup_after_insert(MDB_cursor *mc, bool insert_key) {
 	}
 }
 
+// A new duplicate for the key the cursor is on, checked before any page is
+// touched, so that a refusal leaves the txn usable:
+// - MDB_RESERVE cannot reserve room among sorted duplicates (lmdb.h; upstream
+//   crashes there): EINVAL;
+// - an empty item cannot join other items (they are the keys of a sub-db),
+//   except over a lone empty item, which it replaces: MDB_BAD_VALSIZE;
+// - in a DUPFIXED db every item of a key has the size of the first one,
+//   unless that one is empty (the new item then replaces it).
+static int check_new_dup(MDB_cursor *mc, const MDB_val *data, unsigned flags) {
+	if (flags & MDB_RESERVE) return EINVAL;
+	Page *mp = mc->pg[mc->top];
+	if (mc->ki[mc->top] >= numkeys(mp)) return MDB_SUCCESS;
+	if (!node_in_bounds(mc->txn->env, mp, mc->ki[mc->top])) return MDB_CORRUPTED;
+	const Node *leaf = node_at(mp, mc->ki[mc->top]);
+	size_t have;  // the size of the key's items (DUPFIXED)
+	if (!(leaf->flags & F_DUPDATA)) {
+		have = node_dsize(leaf);
+		if (have == 0) return MDB_SUCCESS;
+	} else if (leaf->flags & F_SUBDATA) {
+		DbRecord rec;
+		std::memcpy(&rec, node_data(leaf), sizeof rec);
+		have = rec.pad;
+	} else {
+		have = reinterpret_cast<const Page *>(node_data(leaf))->pad;
+	}
+	if (data->mv_size == 0) return MDB_BAD_VALSIZE;
+	if ((mc->db->flags & MDB_DUPFIXED) && data->mv_size != have) return MDB_BAD_VALSIZE;
+	return MDB_SUCCESS;
+}
+
 int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned flags) {
 	MDB_env *env = mc->txn->env;
 	Node *leaf = nullptr;
@@ -661,7 +691,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	uint16_t fp_flags;
 	MDB_val xdata, *rdata, dkey, olddata;
 	DbRecord dummy;
-	bool do_sub = false;
+	bool do_sub = false, replaced_empty = false;
 	int insert_key, insert_data;
 	unsigned mcount = 0, dcount = 0;
 	int rc, rc2;
@@ -695,8 +725,10 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	dkey.mv_data = nullptr;
 
 	constexpr int kNoRoot = MDB_LAST_ERRCODE + 10;
+	const bool dup_main = (mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub);
 	if (flags & MDB_CURRENT) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
+		if (dup_main && (flags & MDB_RESERVE)) return EINVAL;
 		rc = MDB_SUCCESS;
 		// (MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key.)
 		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub) && !(flags & MDB_APPENDDUP)) {
@@ -753,6 +785,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 			return MDB_KEYEXIST;
 		}
 		if (rc && rc != MDB_NOTFOUND) return rc;
+		if (rc == 0 && dup_main && (rc2 = check_new_dup(mc, data, flags))) return rc2;
 	}
 
 	if (mc->flags & kCursorDel) mc->flags ^= kCursorDel;
@@ -836,9 +869,10 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 					if (flags & (MDB_NODUPDATA | MDB_APPENDDUP)) return MDB_KEYEXIST;
 					goto current;
 				}
-				// Duplicates are the keys of a sub-database: an empty item
-				// cannot be one of them (and must not be dropped).
-				if (olddata.mv_size == 0) return MDB_BAD_VALSIZE;
+				// A lone empty item cannot be a key of the sub-page: the new
+				// item replaces it (dkey stays empty), as upstream does, and
+				// the db's count stays (upstream counts one item too many).
+				if (olddata.mv_size == 0) replaced_empty = true;
 				dkey.mv_size = olddata.mv_size;
 				dkey.mv_data = std::memcpy(reinterpret_cast<char *>(fp) + kPageHdr, olddata.mv_data,
 				                           olddata.mv_size);
@@ -1047,6 +1081,7 @@ new_sub:
 			}
 			xcursor_sync_peers(mc);
 			insert_data = int(mc->xcursor->db.entries - ecount);
+			if (replaced_empty) insert_data = 0;
 		}
 		if (insert_data) mc->db->entries++;
 		if (insert_key) {

@@ -23,9 +23,9 @@ static bool page_header_sane(const MDB_env *env, const Page *p, pgno_t pg) {
 	unsigned f = p->flags & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_SUBP);
 	if (f == P_OVERFLOW) return p->overflow_pages >= 1;
 	if (f != P_BRANCH && f != P_LEAF) return false;
-	if (!node_area_sane(p->lower, p->upper, env->psize)) return false;
-	if ((p->flags & P_LEAF2) && !(p->flags & P_LEAF)) return false;
-	return true;
+	if (p->flags & P_LEAF2)  // the rest needs the db's item size: leaf2_sane
+		return f == P_LEAF && p->lower >= kPageHdr && p->lower <= p->upper && p->lower <= env->psize;
+	return node_area_sane(p->lower, p->upper, env->psize);
 }
 
 // Bytes a node takes in its page: an even number (node_add, node_del).
@@ -115,12 +115,10 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
 // overlapping; record and sub-page nodes well-formed.  dbflags: the db's.
 bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, PositionMarks *marks) {
+	// (Whole LEAF2 pages: leaf2_sane, with the db's item size.)
+	if (is_leaf2(p)) return !subpage || leaf2_area_sane(p, p->pad, size);
 	if (!node_area_sane(p->lower, p->upper, size)) return false;
 	unsigned n = numkeys(p);
-	if (is_leaf2(p)) {
-		unsigned pad = subpage ? p->pad : 0;
-		return !subpage || (pad && size_t(n) * pad <= size - kPageHdr);
-	}
 	if (!n) return true;
 	unsigned seen;
 	if (!nodes_placed(p, size, marks, &seen)) return false;
@@ -171,8 +169,7 @@ int page_check_deferred(MDB_cursor *mc, Page *p) {
 }
 
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size) {
-	size_t pad = mc->db->pad;
-	return (mc->db->flags & MDB_DUPFIXED) && pad && size_t(numkeys(p)) * pad <= size - kPageHdr;
+	return (mc->db->flags & MDB_DUPFIXED) && leaf2_area_sane(p, mc->db->pad, size);
 }
 
 int page_get_general(MDB_txn *txn, pgno_t pg, Page **out) {
@@ -676,15 +673,12 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 			if (op == MDB_NEXT || op == MDB_NEXT_DUP) {
 				if (!(xcursor_of(mc)->flags & kCursorInitialized)) {
 					// Not among this key's duplicates: either the cursor's
-					// item was deleted and this key is the next one (start
-					// at its first duplicate), or a search failed here (the
-					// key counts as passed, like the item there in a plain
-					// database).
-					if (mc->flags & kCursorDel) {
-						mc->flags ^= kCursorDel;
-						return fetch_current(mc, key, data, false);
-					}
-					if (op == MDB_NEXT_DUP) return MDB_NOTFOUND;
+					// item was deleted and this key is the next one, or a
+					// search failed here (the cursor sits before this key).
+					// Both start at its first duplicate, as upstream does
+					// (NEXT_DUP too after a failed search).
+					mc->flags &= ~kCursorDel;
+					return fetch_current(mc, key, data, false);
 				} else {
 					if (subcursor_step(xcursor_of(mc), data)) {
 						get_key(leaf, key);

@@ -56,6 +56,17 @@ inline bool node_area_sane(unsigned lower, unsigned upper, size_t size) {
 	return lower >= kPageHdr && lower <= upper && upper <= size;
 }
 
+// A LEAF2 page (or sub-page) of `size` bytes with `pad`-byte items.  Its
+// items have no pointers, yet every item adds 2 to lower and takes
+// pad - 2 from upper, so upper - lower stays the free space and, with
+// 1-byte items, upper passes the end of the page: the items and the free
+// space fill the page.
+inline bool leaf2_area_sane(const Page *p, size_t pad, size_t size) {
+	unsigned lower = p->lower, upper = p->upper;
+	return pad && lower >= kPageHdr && lower <= upper && size >= kPageHdr &&
+	       size_t((lower - kPageHdr) >> 1) * pad + (upper - lower) <= size - kPageHdr;
+}
+
 inline Node *node_at(Page *p, unsigned i) {
 	return reinterpret_cast<Node *>(reinterpret_cast<char *>(p) + ptrs(p)[i]);
 }

@@ -309,7 +309,7 @@ using namespace lmdb;
 
 LMDB_API int mdb_env_copyfd2(MDB_env *env, mdb_filehandle_t fd, unsigned int flags) {
 	if (!env || !env->map) return EINVAL;
-	if (flags & ~unsigned(MDB_CP_COMPACT)) return EINVAL;
+	// Flags other than MDB_CP_COMPACT are ignored, as upstream ignores them.
 	// A closed pipe must surface as EPIPE, not kill the process.
 	sigset_t set, old;
 	sigemptyset(&set);

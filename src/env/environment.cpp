@@ -126,8 +126,8 @@ static int env_open2(MDB_env *env) {
 	if (!env->mapsize) env->mapsize = meta.mapsize ? meta.mapsize : kDefaultMapSize;
 	size_t minsize = size_t(meta.last_pgno + 1) * meta.dbs[kFreeDbi].pad;
 	if (env->mapsize < minsize) env->mapsize = minsize;
-	// Round the map up to whole OS pages.
-	env->mapsize = (env->mapsize + env->os_psize - 1) / env->os_psize * env->os_psize;
+	// Kept as given (not rounded to OS pages), in the env and in the meta
+	// page, as upstream keeps it: mmap rounds the mapping itself.
 	meta.mapsize = env->mapsize;
 
 	bool fixed = env->flags & MDB_FIXEDMAP;
@@ -303,7 +303,6 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 		if (!size) size = meta->mapsize;
 		size_t minsize = size_t(meta->last_pgno + 1) * env->psize;
 		if (size < minsize) size = minsize;
-		size = (size + env->os_psize - 1) / env->os_psize * env->os_psize;
 		munmap(env->map, env->mapsize);
 		void *old = (env->flags & MDB_FIXEDMAP) ? env->map : nullptr;
 		env->map = nullptr;

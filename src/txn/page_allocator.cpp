@@ -160,7 +160,9 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 		}
 	}
 	if (!pgno) {
-		if (txn->next_pgno + num > env->maxpg) {
+		// The map's last page is never handed out (upstream's bound, kept
+		// so that both libraries fill a map with the same data).
+		if (txn->next_pgno + num >= env->maxpg) {
 			txn->flags |= kTxnError;
 			return MDB_MAP_FULL;
 		}

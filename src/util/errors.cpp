@@ -37,6 +37,9 @@ LMDB_API char *mdb_strerror(int err) {
 	if (err == 0) return const_cast<char *>("Successful return: 0");
 	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
 		return const_cast<char *>(kMessages[err - MDB_KEYEXIST]);
+	// Negative codes outside LMDB's range are no errno values (upstream
+	// says so since 0.9.31; 0.9.24 asked strerror).
+	if (err < 0) return const_cast<char *>("Invalid error code");
 	return strerror(err);
 }
 

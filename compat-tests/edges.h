@@ -1,0 +1,72 @@
+// Boundary cases, differential: each case is a short fixed call sequence run
+// on upstream and on ours in a fresh environment; every call's return code
+// and every byte it returns go into a transcript, and the two transcripts
+// must be equal.  Where upstream's answer is a defect that we deliberately do
+// not repeat (docs/divergences.md), the case asserts our answer with
+// ours_expect() instead, outside the transcript.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api_table.h"
+
+namespace compat::edges {
+
+std::string hex(const MDB_val &v);
+std::string code(int rc);
+
+struct Run {
+	Run(const LmdbApi &api, bool is_ours, std::string d) : a(api), ours(is_ours), dir(std::move(d)) {}
+	~Run();
+	Run(const Run &) = delete;
+	Run &operator=(const Run &) = delete;
+
+	const LmdbApi &a;
+	const bool ours;
+	const std::string dir;
+	MDB_env *env = nullptr;
+	MDB_txn *txn = nullptr;
+	std::vector<std::string> log;
+	std::vector<std::string> errors;  // failed ours_expect()s
+	std::string last_key, last_data;  // of the last successful cget
+
+	// Transcript entries.
+	int rc(const std::string &what, int r);
+	void note(const std::string &s) { log.push_back(s); }
+	// A ruled divergence or a rule of ours: asserted on our library only.
+	void ours_expect(bool cond, const std::string &what);
+
+	// Environment and transactions (all logged).
+	int open_env(unsigned flags = MDB_NOSYNC, size_t mapsize = 0, unsigned maxdbs = 8);
+	void close_env();
+	int begin(unsigned flags = 0);
+	int commit();
+	void abort();
+	MDB_dbi dbi(const char *name, unsigned flags);
+
+	// Data calls on the current txn (logged with their results).
+	int put(MDB_dbi d, const std::string &k, const std::string &v, unsigned flags = 0);
+	int get(MDB_dbi d, const std::string &k);
+	int del(MDB_dbi d, const std::string &k, const std::string *v = nullptr);
+	MDB_cursor *cursor(MDB_dbi d);
+	// A cursor op; key/data sent are `k`/`v` where the op reads them.
+	int cget(MDB_cursor *c, MDB_cursor_op op, const std::string &k = "", const std::string &v = "");
+	int cput(MDB_cursor *c, const std::string &k, const std::string &v, unsigned flags = 0);
+	int cdel(MDB_cursor *c, unsigned flags = 0);
+	int count(MDB_cursor *c);
+	int stat(MDB_dbi d);
+	// Every pair of the db, in order.
+	void dump(MDB_dbi d);
+};
+
+struct Case {
+	const char *name;
+	void (*fn)(Run &);
+	bool upstream_runs = true;  // false: upstream crashes here; ours alone
+};
+
+// The cases, grouped by file (edges_*.cpp).
+void add_item_cases(std::vector<Case> &out);
+
+}  // namespace compat::edges

@@ -1,0 +1,437 @@
+// Boundary cases of items: DUPFIXED item sizes, empty duplicates, the
+// MULTIPLE ops from many cursor states, wrong-size and reserved duplicates,
+// the map's size and last page, error strings and calls on unopened
+// environments (issue 13, groups 1 to 8).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "edges.h"
+
+namespace compat::edges {
+
+namespace {
+
+// Item i of `size` bytes, big-endian, so byte order is numeric order.
+std::string item(unsigned i, unsigned size) {
+	std::string s(size, '\0');
+	for (unsigned b = 0; b < size && b < 4; b++) s[size - 1 - b] = char((i >> (8 * b)) & 0xff);
+	if (size > 4) s[0] = char('a' + i % 7);  // longer items: vary the front too
+	return s;
+}
+
+// Distinct items of that size available.
+unsigned item_space(unsigned size) { return size == 1 ? 256 : size == 2 ? 65536 : 1u << 24; }
+
+void dupfixed_sizes(Run &r) {
+	static const unsigned sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 64, 255, 511};
+	r.open_env();
+	r.begin();
+	for (unsigned size : sizes) {
+		std::string name = "f" + std::to_string(size);
+		MDB_dbi d = r.dbi(name.c_str(), MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+		unsigned n = std::min(item_space(size), 600u);
+		// "a": one item; "b": two; "c": n, inserted in a scrambled order,
+		// enough to outgrow the sub-page where the item size allows it.
+		r.put(d, "a", item(7, size));
+		r.put(d, "b", item(9, size));
+		r.put(d, "b", item(3, size));
+		for (unsigned i = 0; i < n; i++) {
+			unsigned j = (i * 97) % n;
+			if (r.put(d, "c", item(j, size))) break;
+		}
+		r.get(d, "a");
+		r.get(d, "b");
+		r.get(d, "c");
+		r.stat(d);
+		MDB_cursor *c = r.cursor(d);
+		for (const char *k : {"a", "b", "c"}) {
+			r.cget(c, MDB_SET, k);
+			r.count(c);
+			r.cget(c, MDB_GET_MULTIPLE);
+			r.cget(c, MDB_LAST_DUP);
+			r.cget(c, MDB_PREV_DUP);
+			r.cget(c, MDB_GET_MULTIPLE);
+		}
+		r.cget(c, MDB_FIRST);
+		while (r.cget(c, MDB_NEXT_MULTIPLE) == 0) {
+		}
+		r.cget(c, MDB_LAST);
+		while (r.cget(c, MDB_PREV_MULTIPLE) == 0) {
+		}
+		// Delete every third item of "c", then a whole key.
+		for (unsigned i = 0; i < n; i += 3) {
+			std::string v = item(i, size);
+			r.del(d, "c", &v);
+		}
+		r.del(d, "b");
+		r.dump(d);
+		r.stat(d);
+		r.a.mdb_cursor_close(c);
+	}
+	r.commit();
+	r.begin(MDB_RDONLY);
+	for (unsigned size : sizes) {
+		std::string name = "f" + std::to_string(size);
+		MDB_dbi d = r.dbi(name.c_str(), 0);
+		r.dump(d);
+	}
+	r.abort();
+}
+
+void dupsort_empty_items(Run &r) {
+	r.open_env();
+	r.begin();
+	for (unsigned flags : {0u, unsigned(MDB_DUPFIXED)}) {
+		MDB_dbi d = r.dbi(flags ? "fixed" : "plain", MDB_CREATE | MDB_DUPSORT | flags);
+		// An empty item alone under its key, then another item: upstream
+		// replaces the empty one.
+		r.put(d, "k", "");
+		r.put(d, "k", std::string(45, 'x'));
+		r.get(d, "k");
+		// An empty item again over an empty one.
+		r.put(d, "e", "");
+		r.put(d, "e", "");
+		r.put(d, "e", "", MDB_NODUPDATA);
+		r.put(d, "e", "", MDB_NOOVERWRITE);
+		// An empty item added to one item, and to several.
+		r.put(d, "n", "xyzw");
+		if (!flags) {
+			r.put(d, "n", "");
+		} else if (r.ours) {
+			// DUPFIXED: upstream makes a sub-page of 0-byte items and loses
+			// "xyzw"; we refuse the empty item (docs/divergences.md).
+			MDB_val kv{1, const_cast<char *>("n")}, vv{0, const_cast<char *>("")};
+			int rc = r.a.mdb_put(r.txn, d, &kv, &vv, 0);
+			r.ours_expect(rc == MDB_BAD_VALSIZE, "empty item onto one DUPFIXED item -> MDB_BAD_VALSIZE, got " + code(rc));
+		}
+		r.put(d, "m", "1111");
+		r.put(d, "m", "2222");
+		r.put(d, "m", "");
+		r.put(d, "m", "3333");  // the txn goes on
+		MDB_cursor *c = r.cursor(d);
+		r.cget(c, MDB_SET, "m");
+		r.count(c);
+		r.cput(c, "m", "");
+		r.cput(c, "m", "", MDB_CURRENT);
+		r.cget(c, MDB_GET_CURRENT);
+		r.cget(c, MDB_SET, "k");
+		r.count(c);
+		r.cget(c, MDB_SET, "e");
+		r.count(c);
+		r.a.mdb_cursor_close(c);
+		r.dump(d);
+		// Upstream counts a replaced lone empty item as still there; our
+		// count is the number of items (docs/divergences.md).
+		MDB_stat st{};
+		r.a.mdb_stat(r.txn, d, &st);
+		size_t items = 0;
+		MDB_cursor *c2 = nullptr;
+		r.a.mdb_cursor_open(r.txn, d, &c2);
+		MDB_val k, v;
+		while (r.a.mdb_cursor_get(c2, &k, &v, MDB_NEXT) == 0) items++;
+		r.a.mdb_cursor_close(c2);
+		r.ours_expect(st.ms_entries == items, "ms_entries " + std::to_string(st.ms_entries) + " == items " +
+		                                          std::to_string(items));
+	}
+	r.commit();
+}
+
+// A fresh cursor in place of c (renew works in read txns only).
+void fresh(Run &r, MDB_cursor *&c, MDB_dbi d) {
+	r.a.mdb_cursor_close(c);
+	c = nullptr;
+	r.a.mdb_cursor_open(r.txn, d, &c);
+}
+
+// Every sequence of two cursor ops, from a fresh cursor and from cursors
+// put on each kind of key first, then GET_CURRENT and GET_MULTIPLE: which
+// state survives which op.  Rule (compat-tests/README.md): no PREV-family op
+// on a cursor that is unpositioned or whose last op failed; 0.9.24 reads
+// the node past the page's last there (fixed by ITS#9376; we answer as
+// 0.9.27 and later do).
+void multiple_after_states(Run &r) {
+	static const MDB_cursor_op ops[] = {MDB_FIRST,     MDB_LAST,      MDB_NEXT,          MDB_PREV,
+	                                    MDB_NEXT_DUP,  MDB_PREV_DUP,  MDB_NEXT_NODUP,    MDB_PREV_NODUP,
+	                                    MDB_FIRST_DUP, MDB_LAST_DUP,  MDB_SET_RANGE,     MDB_SET,
+	                                    MDB_GET_BOTH,  MDB_NEXT_MULTIPLE, MDB_PREV_MULTIPLE, MDB_GET_MULTIPLE,
+	                                    MDB_GET_BOTH_RANGE, MDB_GET_CURRENT};
+	auto returns_key = [](MDB_cursor_op op) {
+		return op == MDB_FIRST || op == MDB_LAST || op == MDB_NEXT || op == MDB_PREV || op == MDB_NEXT_DUP ||
+		       op == MDB_PREV_DUP || op == MDB_NEXT_NODUP || op == MDB_PREV_NODUP || op == MDB_SET_RANGE ||
+		       op == MDB_GET_CURRENT || op == MDB_NEXT_MULTIPLE || op == MDB_PREV_MULTIPLE || op == MDB_SET ||
+		       op == MDB_GET_BOTH || op == MDB_GET_BOTH_RANGE;
+	};
+	auto is_prev = [](MDB_cursor_op op) {
+		return op == MDB_PREV || op == MDB_PREV_DUP || op == MDB_PREV_NODUP || op == MDB_PREV_MULTIPLE;
+	};
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi("f12", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+	// One item, two items, a full sub-page, a sub-db.
+	r.put(d, "b", item(1, 12));
+	r.put(d, "d", item(1, 12));
+	r.put(d, "d", item(2, 12));
+	for (unsigned i = 0; i < 20; i++) r.put(d, "f", item(i, 12));
+	for (unsigned i = 0; i < 400; i++) r.put(d, "h", item(i, 12));
+	r.put(d, "j", item(5, 12));
+	r.commit();
+	for (unsigned pass = 0; pass < 2; pass++) {
+		r.begin(pass ? MDB_RDONLY : 0);
+		MDB_cursor *c = r.cursor(d);
+		for (const char *start : {"", "b", "d", "f", "h", "j", "z"}) {
+			for (MDB_cursor_op first : ops) {
+				for (MDB_cursor_op second : ops) {
+					fresh(r, c, d);
+					bool positioned = false;
+					if (*start) positioned = r.cget(c, MDB_SET_RANGE, start) == 0;
+					// The cursor's key, from the ops that return it; a failed
+					// search may have moved it: unknown then.
+					std::string key = *start && positioned ? r.last_key : "";
+					bool ever_positioned = positioned;
+					for (MDB_cursor_op op : {first, second, MDB_GET_CURRENT, MDB_GET_MULTIPLE}) {
+						if (is_prev(op) && !positioned) {
+							r.note("(PREV-family op on an unpositioned cursor: not compared)");
+							break;
+						}
+						if (op == MDB_GET_MULTIPLE && (key == "b" || key == "j")) {
+							// A key with one item: upstream may hand out the
+							// items of the key it came from (its sub-cursor is
+							// stale); nothing is right (docs/divergences.md).
+							MDB_val k{0, nullptr}, v{3, const_cast<char *>("old")};
+							int rc = r.a.mdb_cursor_get(c, &k, &v, MDB_GET_MULTIPLE);
+							r.ours_expect(rc == 0 && v.mv_size == 3,
+							              "GET_MULTIPLE on one-item key " + key + ": 0 and nothing returned");
+							r.note("(GET_MULTIPLE on a one-item key: not compared)");
+							break;
+						}
+						int rc = r.cget(c, op, "c", item(2, 12));
+						bool search = op == MDB_SET || op == MDB_SET_RANGE || op == MDB_GET_BOTH ||
+						              op == MDB_GET_BOTH_RANGE;
+						if (rc && search && ever_positioned) {
+							// Upstream's sub-cursor is stale after a failed
+							// search of a cursor that was on a key before:
+							// the next moves return another key's items.
+							r.note("(moves after a failed search: not compared)");
+							break;
+						}
+						if (returns_key(op)) positioned = rc == 0;  // (GET_MULTIPLE answers 0 anywhere)
+						ever_positioned |= positioned;
+						if (returns_key(op))
+							key = rc ? (op == MDB_SET || op == MDB_SET_RANGE || op == MDB_GET_BOTH ||
+							                    op == MDB_GET_BOTH_RANGE
+							                ? ""
+							                : key)
+							         : r.last_key;
+					}
+				}
+			}
+		}
+		r.a.mdb_cursor_close(c);
+		r.abort();
+	}
+}
+
+// A DUPFIXED item of another size than the key's items: refused before any
+// page is touched, the txn goes on.  (Upstream stores it, cut or padded:
+// the key's items are then of mixed sizes; docs/divergences.md.)
+void dupfixed_wrong_size(Run &r) {
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi("f4", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+	r.put(d, "one", "1234");
+	r.put(d, "two", "1234");
+	r.put(d, "two", "5678");
+	for (unsigned i = 0; i < 700; i++) r.put(d, "sub", item(i, 4));
+	r.put(d, "new", "12345");  // a new key takes any size
+	r.get(d, "new");
+	if (r.ours) {
+		for (const char *k : {"one", "two", "sub", "new"}) {
+			for (size_t size : {size_t(1), size_t(3), size_t(5), size_t(8), size_t(511)}) {
+				if (std::strcmp(k, "new") == 0 && size == 5) continue;
+				std::string v(size, 'w'), kk(k);
+				MDB_val kv{kk.size(), kk.data()}, vv{v.size(), v.data()};
+				int rc = r.a.mdb_put(r.txn, d, &kv, &vv, 0);
+				r.ours_expect(rc == MDB_BAD_VALSIZE, "put of a " + std::to_string(size) + "-byte item under '" + k +
+				                                         "' -> MDB_BAD_VALSIZE, got " + code(rc));
+				MDB_cursor *c = nullptr;
+				r.a.mdb_cursor_open(r.txn, d, &c);
+				MDB_val k2{kk.size(), kk.data()}, d2;
+				rc = r.a.mdb_cursor_get(c, &k2, &d2, MDB_SET);
+				r.ours_expect(rc == 0, "the txn still reads after the refused put");
+				rc = r.a.mdb_cursor_put(c, &kv, &vv, 0);
+				r.ours_expect(rc == MDB_BAD_VALSIZE, "cursor put of a wrong-size item -> MDB_BAD_VALSIZE");
+				r.a.mdb_cursor_close(c);
+			}
+		}
+	}
+	r.put(d, "two", "0000");
+	r.dump(d);
+	r.stat(d);
+	r.commit();
+}
+
+// MDB_RESERVE in a DUPSORT db: upstream reserves for a new key, and
+// crashes on a key that has data; we answer EINVAL there and keep the txn.
+void reserve_dupsort(Run &r) {
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi("dups", MDB_CREATE | MDB_DUPSORT);
+	MDB_val k{1, const_cast<char *>("r")}, v{10, nullptr};
+	int rc = r.rc("reserve new key", r.a.mdb_put(r.txn, d, &k, &v, MDB_RESERVE));
+	if (rc == 0) std::memset(v.mv_data, 'R', 10);
+	r.put(d, "s", "1");
+	r.put(d, "t", "1");
+	r.put(d, "t", "2");
+	if (r.ours) {
+		for (const char *key : {"r", "s", "t"}) {
+			MDB_val k2{1, const_cast<char *>(key)}, v2{10, nullptr};
+			rc = r.a.mdb_put(r.txn, d, &k2, &v2, MDB_RESERVE);
+			r.ours_expect(rc == EINVAL, std::string("RESERVE on existing dupsort key ") + key + " -> EINVAL, got " +
+			                                code(rc));
+			MDB_cursor *c = nullptr;
+			r.a.mdb_cursor_open(r.txn, d, &c);
+			r.a.mdb_cursor_get(c, &k2, &v2, MDB_SET);
+			rc = r.a.mdb_cursor_put(c, &k2, &v2, MDB_RESERVE);
+			r.ours_expect(rc == EINVAL, "cursor RESERVE on existing dupsort key -> EINVAL, got " + code(rc));
+			rc = r.a.mdb_cursor_put(c, &k2, &v2, MDB_RESERVE | MDB_CURRENT);
+			r.ours_expect(rc == EINVAL, "cursor RESERVE|CURRENT in a dupsort db -> EINVAL, got " + code(rc));
+			r.a.mdb_cursor_close(c);
+		}
+	}
+	r.put(d, "u", "1");
+	r.dump(d);
+	r.commit();
+}
+
+// Puts until the map is full: upstream never uses the map's last page.
+void map_last_page(Run &r) {
+	for (size_t mapsize : {size_t(256) << 10, size_t(64) << 10, size_t(67584), size_t(1) << 20}) {
+		r.open_env(MDB_NOSYNC, mapsize);
+		r.begin();
+		MDB_dbi d = r.dbi(nullptr, 0);
+		unsigned n = 0;
+		int rc = 0;
+		std::string v(100, 'v');
+		for (; n < 100000; n++) {
+			char key[16];
+			std::snprintf(key, sizeof key, "%08u", n);
+			MDB_val kv{8, key}, vv{v.size(), v.data()};
+			if ((rc = r.a.mdb_put(r.txn, d, &kv, &vv, 0))) break;
+		}
+		r.note("puts before " + code(rc) + ": " + std::to_string(n));
+		r.abort();
+		// One put per txn, committed: the last page again.
+		r.begin();
+		for (n = 0; n < 100000; n++) {
+			char key[16];
+			std::snprintf(key, sizeof key, "%08u", n);
+			MDB_val kv{8, key}, vv{v.size(), v.data()};
+			if ((rc = r.a.mdb_put(r.txn, d, &kv, &vv, 0))) break;
+			if (n % 50 == 49) {
+				if ((rc = r.a.mdb_txn_commit(r.txn))) {
+					r.txn = nullptr;
+					break;
+				}
+				r.a.mdb_txn_begin(r.env, nullptr, 0, &r.txn);
+			}
+		}
+		r.note("committed puts before " + code(rc) + ": " + std::to_string(n));
+		if (r.txn) r.abort();
+		MDB_envinfo info{};
+		r.a.mdb_env_info(r.env, &info);
+		r.note("mapsize " + std::to_string(info.me_mapsize) + " last_pgno " + std::to_string(info.me_last_pgno));
+		r.close_env();
+		std::string rm = "rm -f '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+		if (std::system(rm.c_str())) r.note("rm failed");
+	}
+}
+
+// The map size is kept as given, in the env and in the meta page.
+void mapsize_as_given(Run &r) {
+	for (size_t size : {size_t(67584), size_t(1) << 20, size_t(1048577), size_t(12345)}) {
+		MDB_env *env = nullptr;
+		r.a.mdb_env_create(&env);
+		r.rc("set_mapsize " + std::to_string(size), r.a.mdb_env_set_mapsize(env, size));
+		r.rc("open", r.a.mdb_env_open(env, r.dir.c_str(), MDB_NOSYNC, 0644));
+		MDB_envinfo info{};
+		r.a.mdb_env_info(env, &info);
+		r.note("mapsize " + std::to_string(info.me_mapsize));
+		MDB_txn *t = nullptr;
+		MDB_dbi d;
+		r.a.mdb_txn_begin(env, nullptr, 0, &t);
+		r.a.mdb_dbi_open(t, nullptr, 0, &d);
+		MDB_val k{1, const_cast<char *>("k")}, v{1, const_cast<char *>("v")};
+		r.rc("put", r.a.mdb_put(t, d, &k, &v, 0));
+		r.rc("commit", r.a.mdb_txn_commit(t));
+		r.rc("set_mapsize 0 (open)", r.a.mdb_env_set_mapsize(env, 0));
+		r.a.mdb_env_info(env, &info);
+		r.note("mapsize after set 0: " + std::to_string(info.me_mapsize));
+		r.rc("set_mapsize +1 (open)", r.a.mdb_env_set_mapsize(env, size + 4097));
+		r.a.mdb_env_info(env, &info);
+		r.note("mapsize after grow: " + std::to_string(info.me_mapsize));
+		r.a.mdb_txn_begin(env, nullptr, 0, &t);
+		r.rc("put", r.a.mdb_put(t, d, &k, &v, 0));
+		r.rc("commit", r.a.mdb_txn_commit(t));
+		r.a.mdb_env_close(env);
+		// Reopened with no size given: the size the meta page records.
+		r.a.mdb_env_create(&env);
+		r.rc("reopen", r.a.mdb_env_open(env, r.dir.c_str(), MDB_NOSYNC | MDB_RDONLY, 0644));
+		r.a.mdb_env_info(env, &info);
+		r.note("mapsize on reopen " + std::to_string(info.me_mapsize));
+		r.a.mdb_env_close(env);
+		std::string rm = "rm -f '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+		if (std::system(rm.c_str())) r.note("rm failed");
+	}
+}
+
+void error_strings(Run &r) {
+	for (int rc = MDB_KEYEXIST; rc <= MDB_LAST_ERRCODE; rc++) r.note(code(rc) + ": " + r.a.mdb_strerror(rc));
+	for (int rc : {0, 1, 2, 5, 12, 13, 16, 22, 28, 133}) r.note(code(rc) + ": " + r.a.mdb_strerror(rc));
+	// Since 0.9.31 (ITS#8... "catch non-LMDB negative errors"), a negative code
+	// outside LMDB's range is "Invalid error code"; 0.9.24 asks strerror().
+	for (int rc : {-1, -2, MDB_KEYEXIST - 1, MDB_LAST_ERRCODE + 1, -30800, int(0x80000000u)}) {
+		const char *s = r.a.mdb_strerror(rc);
+		r.ours_expect(s && std::strcmp(s, "Invalid error code") == 0,
+		              "strerror(" + code(rc) + ") = \"Invalid error code\", got \"" + (s ? s : "(null)") + "\"");
+	}
+}
+
+void unopened_env_calls(Run &r) {
+	MDB_env *env = nullptr;
+	r.a.mdb_env_create(&env);
+	int dead = -1;
+	r.rc("reader_check unopened", r.a.mdb_reader_check(env, &dead));
+	r.note("dead " + std::to_string(dead));
+	r.rc("reader_check unopened null", r.a.mdb_reader_check(env, nullptr));
+	r.a.mdb_env_close(env);
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi(nullptr, 0);
+	r.put(d, "k", "v");
+	r.commit();
+	for (unsigned flags : {0x100u, 0x2u, 0x80000000u, unsigned(MDB_CP_COMPACT) | 0x10u}) {
+		std::string to = r.dir + "/copy" + std::to_string(flags);
+		mkdir(to.c_str(), 0755);
+		r.rc("copy2 flags " + std::to_string(flags), r.a.mdb_env_copy2(r.env, to.c_str(), flags));
+	}
+}
+
+}  // namespace
+
+void add_item_cases(std::vector<Case> &out) {
+	out.push_back({"dupfixed_sizes", dupfixed_sizes});
+	out.push_back({"dupsort_empty_items", dupsort_empty_items});
+	out.push_back({"multiple_after_states", multiple_after_states});
+	out.push_back({"dupfixed_wrong_size", dupfixed_wrong_size});
+	out.push_back({"reserve_dupsort", reserve_dupsort});
+	out.push_back({"map_last_page", map_last_page});
+	out.push_back({"mapsize_as_given", mapsize_as_given});
+	out.push_back({"error_strings", error_strings});
+	out.push_back({"unopened_env_calls", unopened_env_calls});
+}
+
+}  // namespace compat::edges

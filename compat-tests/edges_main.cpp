@@ -1,0 +1,223 @@
+// lmdb_compat_edges: runs every boundary case on upstream and on ours and
+// compares the transcripts.   lmdb_compat_edges [-v] [case-name-substring]
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "edges.h"
+
+namespace compat::edges {
+
+std::string hex(const MDB_val &v) {
+	static const char digits[] = "0123456789abcdef";
+	std::string s = "[" + std::to_string(v.mv_size) + "]";
+	const auto *p = static_cast<const unsigned char *>(v.mv_data);
+	if (!p) return v.mv_size ? s + "<null>" : s;
+	for (size_t i = 0; i < v.mv_size; i++) {
+		s += digits[p[i] >> 4];
+		s += digits[p[i] & 15];
+	}
+	return s;
+}
+
+std::string code(int rc) { return std::to_string(rc); }
+
+Run::~Run() { close_env(); }
+
+int Run::rc(const std::string &what, int r) {
+	log.push_back(what + " -> " + code(r));
+	return r;
+}
+
+void Run::ours_expect(bool cond, const std::string &what) {
+	if (ours && !cond) errors.push_back(what);
+}
+
+int Run::open_env(unsigned flags, size_t mapsize, unsigned maxdbs) {
+	close_env();
+	int r = a.mdb_env_create(&env);
+	if (r) return rc("env_create", r);
+	if (mapsize) rc("set_mapsize " + std::to_string(mapsize), a.mdb_env_set_mapsize(env, mapsize));
+	a.mdb_env_set_maxdbs(env, maxdbs);
+	return rc("env_open", a.mdb_env_open(env, dir.c_str(), flags, 0644));
+}
+
+void Run::close_env() {
+	if (txn) abort();
+	if (env) a.mdb_env_close(env);
+	env = nullptr;
+}
+
+int Run::begin(unsigned flags) {
+	int r = a.mdb_txn_begin(env, nullptr, flags, &txn);
+	if (r) txn = nullptr;
+	return rc("begin", r);
+}
+
+int Run::commit() {
+	int r = a.mdb_txn_commit(txn);
+	txn = nullptr;
+	return rc("commit", r);
+}
+
+void Run::abort() {
+	a.mdb_txn_abort(txn);
+	txn = nullptr;
+}
+
+MDB_dbi Run::dbi(const char *name, unsigned flags) {
+	MDB_dbi d = 0;
+	rc(std::string("dbi_open ") + (name ? name : "(main)"), a.mdb_dbi_open(txn, name, flags, &d));
+	return d;
+}
+
+static MDB_val val_of(const std::string &s) { return MDB_val{s.size(), const_cast<char *>(s.data())}; }
+static std::string shown(const std::string &s) { return hex(val_of(s)); }
+
+int Run::put(MDB_dbi d, const std::string &k, const std::string &v, unsigned flags) {
+	MDB_val kv = val_of(k), vv = val_of(v);
+	int r = a.mdb_put(txn, d, &kv, &vv, flags);
+	std::string what = "put " + shown(k) + " " + shown(v) + " f=" + std::to_string(flags);
+	if (r == MDB_KEYEXIST) what += " existing " + hex(vv);
+	return rc(what, r);
+}
+
+int Run::get(MDB_dbi d, const std::string &k) {
+	MDB_val kv = val_of(k), vv{0, nullptr};
+	int r = a.mdb_get(txn, d, &kv, &vv);
+	return rc("get " + shown(k) + (r ? "" : " = " + hex(vv)), r);
+}
+
+int Run::del(MDB_dbi d, const std::string &k, const std::string *v) {
+	MDB_val kv = val_of(k), vv = v ? val_of(*v) : MDB_val{0, nullptr};
+	return rc("del " + shown(k) + (v ? " " + shown(*v) : ""), a.mdb_del(txn, d, &kv, v ? &vv : nullptr));
+}
+
+MDB_cursor *Run::cursor(MDB_dbi d) {
+	MDB_cursor *c = nullptr;
+	rc("cursor_open", a.mdb_cursor_open(txn, d, &c));
+	return c;
+}
+
+int Run::cget(MDB_cursor *c, MDB_cursor_op op, const std::string &k, const std::string &v) {
+	MDB_val kv = val_of(k), vv = val_of(v);
+	if (k.empty() && op != MDB_SET && op != MDB_SET_KEY && op != MDB_SET_RANGE && op != MDB_GET_BOTH &&
+	    op != MDB_GET_BOTH_RANGE)
+		kv = MDB_val{0, nullptr};
+	int r = a.mdb_cursor_get(c, &kv, &vv, op);
+	std::string what = "cget op=" + std::to_string(op);
+	if (!k.empty()) what += " " + shown(k);
+	if (!r) {
+		what += " = " + hex(kv) + " " + hex(vv);
+		last_key.assign(static_cast<const char *>(kv.mv_data), kv.mv_data ? kv.mv_size : 0);
+		last_data.assign(static_cast<const char *>(vv.mv_data), vv.mv_data ? vv.mv_size : 0);
+	}
+	return rc(what, r);
+}
+
+int Run::cput(MDB_cursor *c, const std::string &k, const std::string &v, unsigned flags) {
+	MDB_val kv = val_of(k), vv = val_of(v);
+	return rc("cput " + shown(k) + " " + shown(v) + " f=" + std::to_string(flags),
+	          a.mdb_cursor_put(c, &kv, &vv, flags));
+}
+
+int Run::cdel(MDB_cursor *c, unsigned flags) {
+	return rc("cdel f=" + std::to_string(flags), a.mdb_cursor_del(c, flags));
+}
+
+int Run::count(MDB_cursor *c) {
+	size_t n = 0;
+	int r = a.mdb_cursor_count(c, &n);
+	return rc("count" + (r ? std::string() : " = " + std::to_string(n)), r);
+}
+
+int Run::stat(MDB_dbi d) {
+	MDB_stat st{};
+	int r = a.mdb_stat(txn, d, &st);
+	std::string s = "stat";
+	if (!r)
+		s += " depth=" + std::to_string(st.ms_depth) + " branch=" + std::to_string(st.ms_branch_pages) +
+		     " leaf=" + std::to_string(st.ms_leaf_pages) + " ovf=" + std::to_string(st.ms_overflow_pages) +
+		     " entries=" + std::to_string(st.ms_entries);
+	return rc(s, r);
+}
+
+void Run::dump(MDB_dbi d) {
+	MDB_cursor *c = nullptr;
+	if (rc("dump cursor_open", a.mdb_cursor_open(txn, d, &c))) return;
+	MDB_val k, v;
+	int r;
+	while ((r = a.mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) note("  " + hex(k) + " " + hex(v));
+	rc("dump end", r);
+	a.mdb_cursor_close(c);
+}
+
+}  // namespace compat::edges
+
+using namespace compat::edges;
+
+int main(int argc, char **argv) {
+	bool verbose = false;
+	const char *only = nullptr;
+	for (int i = 1; i < argc; i++) {
+		if (!std::strcmp(argv[i], "-v"))
+			verbose = true;
+		else
+			only = argv[i];
+	}
+	const compat::ApiPair &pair = compat::apis();
+	if (compat::is_placeholder(pair.ours)) return 77;
+	std::vector<Case> cases;
+	add_item_cases(cases);
+	char tmpl[] = "/tmp/lmdb-edges-XXXXXX";
+	if (!mkdtemp(tmpl)) return 2;
+	int failed = 0, ran = 0;
+	for (const Case &c : cases) {
+		if (only && !std::strstr(c.name, only)) continue;
+		ran++;
+		std::string base = std::string(tmpl) + "/" + c.name;
+		mkdir(base.c_str(), 0755);
+		std::string udir = base + "/up", odir = base + "/ours";
+		mkdir(udir.c_str(), 0755);
+		mkdir(odir.c_str(), 0755);
+		Run up(pair.upstream, false, udir), ours(pair.ours, true, odir);
+		if (c.upstream_runs) c.fn(up);
+		c.fn(ours);
+		up.close_env();
+		ours.close_env();
+		bool same = !c.upstream_runs || up.log == ours.log;
+		if (same && ours.errors.empty()) {
+			std::printf("ok   %s (%zu calls)\n", c.name, ours.log.size());
+			if (verbose)
+				for (const std::string &l : ours.log) std::printf("       %s\n", l.c_str());
+			continue;
+		}
+		failed++;
+		std::printf("FAIL %s\n", c.name);
+		for (size_t i = 0; i < ours.errors.size() && i < 6; i++)
+			std::printf("  ours: expected %s\n", ours.errors[i].c_str());
+		if (ours.errors.size() > 6) std::printf("  (%zu more)\n", ours.errors.size() - 6);
+		if (!same) {
+			// The calls before the first difference (a few), the difference,
+			// and how much follows: later lines only repeat its consequences.
+			size_t n = std::max(up.log.size(), ours.log.size()), i = 0;
+			while (i < n && i < up.log.size() && i < ours.log.size() && up.log[i] == ours.log[i]) i++;
+			for (size_t j = i > 8 ? i - 8 : 0; j < i; j++) std::printf("     %s\n", ours.log[j].c_str());
+			std::printf("  !! upstream: %s\n  !! ours:     %s\n", i < up.log.size() ? up.log[i].c_str() : "(end)",
+			            i < ours.log.size() ? ours.log[i].c_str() : "(end)");
+			std::printf("     (call %zu of %zu; -v prints every call)\n", i + 1, n);
+			if (verbose)
+				for (size_t j = i + 1; j < n; j++)
+					std::printf("     %s | %s\n", j < up.log.size() ? up.log[j].c_str() : "(end)",
+					            j < ours.log.size() ? ours.log[j].c_str() : "(end)");
+		}
+	}
+	std::string cmd = std::string("rm -rf '") + tmpl + "'";
+	if (std::system(cmd.c_str()) != 0) std::printf("could not remove %s\n", tmpl);
+	std::printf("%d passed, %d failed\n", ran - failed, failed);
+	return failed ? 1 : (ran ? 0 : 2);
+}

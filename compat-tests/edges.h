@@ -30,6 +30,9 @@ struct Run {
 	std::vector<std::string> log;
 	std::vector<std::string> errors;  // failed ours_expect()s
 	std::string last_key, last_data;  // of the last successful cget
+	// The oracle's patch version (0.9.x): rules for defects fixed later.
+	int oracle_patch = 0;
+	bool oracle_before(int patch) const { return oracle_patch < patch; }
 
 	// Transcript entries.
 	int rc(const std::string &what, int r);
@@ -68,5 +71,6 @@ struct Case {
 
 // The cases, grouped by file (edges_*.cpp).
 void add_item_cases(std::vector<Case> &out);
+void add_cursor_cases(std::vector<Case> &out);
 
 }  // namespace compat::edges

@@ -173,6 +173,7 @@ int main(int argc, char **argv) {
 	if (compat::is_placeholder(pair.ours)) return 77;
 	std::vector<Case> cases;
 	add_item_cases(cases);
+	add_cursor_cases(cases);
 	char tmpl[] = "/tmp/lmdb-edges-XXXXXX";
 	if (!mkdtemp(tmpl)) return 2;
 	int failed = 0, ran = 0;
@@ -185,6 +186,8 @@ int main(int argc, char **argv) {
 		mkdir(udir.c_str(), 0755);
 		mkdir(odir.c_str(), 0755);
 		Run up(pair.upstream, false, udir), ours(pair.ours, true, odir);
+		pair.upstream.mdb_version(nullptr, nullptr, &up.oracle_patch);
+		ours.oracle_patch = up.oracle_patch;
 		if (c.upstream_runs) c.fn(up);
 		c.fn(ours);
 		up.close_env();

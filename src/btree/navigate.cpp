@@ -659,7 +659,13 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		}
 	}
 	if ((mc->flags & kCursorDel) && op == MDB_NEXT_DUP) return MDB_NOTFOUND;
-	if (!(mc->flags & kCursorInitialized)) return cursor_first(mc, key, data);
+	if (!(mc->flags & kCursorInitialized)) {
+		// The cursor's item was deleted and the tree emptied under it (then
+		// maybe refilled): nothing follows it (py-lmdb 388: a scan that
+		// deletes and puts back the sole key would start over forever).
+		if (mc->flags & kCursorDel) return MDB_NOTFOUND;
+		return cursor_first(mc, key, data);
+	}
 	Page *mp = mc->pg[mc->top];
 	if (mc->flags & kCursorEof) {
 		if (mc->ki[mc->top] + 1u >= numkeys(mp)) return MDB_NOTFOUND;
@@ -718,6 +724,7 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 int cursor_prev(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 	int rc;
 	if (!(mc->flags & kCursorInitialized)) {
+		if (mc->flags & kCursorDel) return MDB_NOTFOUND;  // (as cursor_next)
 		rc = cursor_last(mc, key, data);
 		if (rc) return rc;
 		mc->ki[mc->top]++;

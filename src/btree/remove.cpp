@@ -399,7 +399,9 @@ static int cursor_del0(MDB_cursor *mc) {
 	if (rc) goto fail;
 
 	if (!mc->snum) {
-		mc->flags |= kCursorEof;
+		// The tree is empty: the cursor's item is gone too (kCursorDel: a
+		// later NEXT/PREV answers MDB_NOTFOUND even if keys come back).
+		mc->flags |= kCursorEof | kCursorDel;
 		return rc;
 	}
 

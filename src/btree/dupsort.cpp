@@ -59,7 +59,7 @@ int xcursor_init1(MDB_cursor *mc, Node *node) {
 		size_t dsize = node_dsize(node);
 		if (dsize < kPageHdr ||
 		    (fp->flags & (P_BRANCH | P_LEAF | P_LEAF2 | P_OVERFLOW | P_META | P_SUBP)) != want ||
-		    !(is_leaf2(fp) ? leaf2_area_sane(fp, fp->pad, dsize)
+		    !(is_leaf2(fp) ? fp->pad <= kMaxKeySize && leaf2_area_sane(fp, fp->pad, dsize)
 		                   : node_area_sane(fp->lower, fp->upper, dsize))) {
 			mc->txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
@@ -179,18 +179,19 @@ static int fetch_multiple(MDB_cursor *mc, MDB_val *data) {
 
 int dup_multiple(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 	int rc;
+	// Checked in upstream's order: the data pointer and (GET_MULTIPLE) the
+	// position, then the db's flags.
 	if (data == nullptr) return EINVAL;
+	if (op == MDB_GET_MULTIPLE && !(mc->flags & kCursorInitialized)) return EINVAL;
+	if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;
 	// DUPFIXED without DUPSORT (possible in a record from the file): no
 	// sub-cursor, nothing to deliver.
 	if (!mc->xcursor) return MDB_INCOMPATIBLE;
 	if (op == MDB_GET_MULTIPLE) {
-		if (!(mc->flags & kCursorInitialized)) return EINVAL;
-		if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;
 		MDB_cursor *mx = xcursor_of(mc);
 		if (!(mx->flags & kCursorInitialized) || (mx->flags & kCursorEof)) return MDB_SUCCESS;
 		return fetch_multiple(mc, data);
 	}
-	if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;
 	if (op == MDB_NEXT_MULTIPLE) {
 		rc = cursor_next(mc, key, data, MDB_NEXT_DUP);
 		if (rc == MDB_SUCCESS) {

@@ -116,7 +116,7 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 // overlapping; record and sub-page nodes well-formed.  dbflags: the db's.
 bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, PositionMarks *marks) {
 	// (Whole LEAF2 pages: leaf2_sane, with the db's item size.)
-	if (is_leaf2(p)) return !subpage || leaf2_area_sane(p, p->pad, size);
+	if (is_leaf2(p)) return !subpage || (p->pad <= kMaxKeySize && leaf2_area_sane(p, p->pad, size));
 	if (!node_area_sane(p->lower, p->upper, size)) return false;
 	unsigned n = numkeys(p);
 	if (!n) return true;
@@ -169,7 +169,9 @@ int page_check_deferred(MDB_cursor *mc, Page *p) {
 }
 
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size) {
-	return (mc->db->flags & MDB_DUPFIXED) && leaf2_area_sane(p, mc->db->pad, size);
+	// The page's own item size (mp_pad) must be the db's, which reads use.
+	return (mc->db->flags & MDB_DUPFIXED) && p->pad == mc->db->pad && mc->db->pad <= kMaxKeySize &&
+	       leaf2_area_sane(p, mc->db->pad, size);
 }
 
 int page_get_general(MDB_txn *txn, pgno_t pg, Page **out) {

@@ -61,6 +61,11 @@ int dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi) {
 		Node *node = node_at(mc.pg[mc.top], mc.ki[mc.top]);
 		if ((node->flags & (F_DUPDATA | F_SUBDATA)) != F_SUBDATA) return MDB_INCOMPATIBLE;
 		if (data.mv_size != sizeof(DbRecord)) return MDB_CORRUPTED;
+		// The record's own fields, once, where they enter the txn.
+		DbRecord rec;
+		std::memcpy(&rec, data.mv_data, sizeof rec);
+		if (!db_flags_sane(rec.flags)) return MDB_INVALID;
+		if (rec.depth > kCursorStack) return MDB_CORRUPTED;
 	} else {
 		if (rc != MDB_NOTFOUND || !(flags & MDB_CREATE)) return rc;
 		if (txn->flags & kTxnRdonly) return EACCES;

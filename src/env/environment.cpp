@@ -122,6 +122,11 @@ static int env_open2(MDB_env *env) {
 		meta.mapsize = kDefaultMapSize;
 	} else {
 		env->psize = meta.dbs[kFreeDbi].pad;
+		// The two core records carry only flags those dbs can have: a
+		// DUPSORT free db or a DUPFIXED main db without DUPSORT is not an
+		// LMDB file (upstream then crashes on the first read).
+		if (!free_db_flags_sane(meta.dbs[kFreeDbi].flags) || !db_flags_sane(meta.dbs[kMainDbi].flags))
+			return MDB_INVALID;
 	}
 	if (!env->mapsize) env->mapsize = meta.mapsize ? meta.mapsize : kDefaultMapSize;
 	size_t minsize = size_t(meta.last_pgno + 1) * meta.dbs[kFreeDbi].pad;

@@ -48,6 +48,21 @@ enum NodeFlags : uint16_t {
 
 // Database record flags that are stored on disk.
 inline constexpr uint16_t kPersistentDbFlags = 0x7e;  // REVERSEKEY..REVERSEDUP
+inline constexpr uint16_t kDupSortFlag = 0x04;          // MDB_DUPSORT
+inline constexpr uint16_t kDupOnlyFlags = 0x70;         // DUPFIXED|INTEGERDUP|REVERSEDUP
+inline constexpr uint16_t kIntegerKeyFlag = 0x08;       // MDB_INTEGERKEY
+// The flags of a database record read from the file: stored flags only,
+// and the duplicate flags only together with MDB_DUPSORT (DUPFIXED alone
+// would make LEAF2 leaves with no sub-cursor to read them: CVE-2019-16224).
+inline bool db_flags_sane(uint16_t f) {
+	return !(f & ~kPersistentDbFlags) && (!(f & kDupOnlyFlags) || (f & kDupSortFlag));
+}
+// The free db's flags field also holds the low 16 bits of the env flags
+// (MDB_FIXEDMAP, MDB_NOSUBDIR); of the db flags it has MDB_INTEGERKEY, and
+// no other.
+inline bool free_db_flags_sane(uint16_t f) {
+	return (f & kIntegerKeyFlag) && !(f & kPersistentDbFlags & ~kIntegerKeyFlag);
+}
 // In-memory only: the record in the txn's table is valid.
 
 // The 16-byte header at the start of every page (except overflow

@@ -314,6 +314,64 @@ TEST_CASE("hostile: db flags in the meta page", "[hostile]") {
 	}
 }
 
+// Flags the free or main db cannot have make mdb_env_open answer
+// MDB_INVALID (issue 14; py-lmdb's CVE-2019-16224 patch rejects DUPFIXED
+// without DUPSORT; a DUPSORT free db has no sub-cursor to read with).
+TEST_CASE("hostile: impossible core db flags fail mdb_env_open with MDB_INVALID", "[hostile]") {
+	for (uint16_t f : {uint16_t(MDB_DUPSORT | MDB_INTEGERKEY), uint16_t(MDB_DUPFIXED | MDB_INTEGERKEY),
+	                   uint16_t(MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY), uint16_t(MDB_REVERSEKEY | MDB_INTEGERKEY),
+	                   uint16_t(MDB_INTEGERDUP | MDB_INTEGERKEY), uint16_t(0)}) {
+		check_case(("free db flags " + std::to_string(f)).c_str(), [f](Image &im, PageMap &) {
+			im.meta(im.cur_meta())->dbs[fmt::kFreeDbi].flags = f;
+		}, bit(kInvalid), kOpenFails);
+	}
+	for (uint16_t f : {uint16_t(MDB_DUPFIXED), uint16_t(MDB_INTEGERDUP), uint16_t(MDB_REVERSEDUP),
+	                   uint16_t(MDB_DUPFIXED | MDB_INTEGERKEY), uint16_t(0x80), uint16_t(0x101)}) {
+		check_case(("main db flags " + std::to_string(f)).c_str(), [f](Image &im, PageMap &) {
+			im.meta(im.cur_meta())->dbs[fmt::kMainDbi].flags = f;
+		}, bit(kInvalid), kOpenFails);
+	}
+}
+
+// A named db's record with impossible flags: mdb_dbi_open answers
+// MDB_INVALID (as py-lmdb's patched LMDB does).
+TEST_CASE("hostile: impossible flags in a named db's record fail mdb_dbi_open", "[hostile]") {
+	for (uint16_t f : {uint16_t(MDB_DUPFIXED), uint16_t(MDB_INTEGERDUP | MDB_INTEGERKEY), uint16_t(0x80),
+	                   uint16_t(0xffff)}) {
+		for (const char *db : {"fixed", "dups", "tree"}) {
+			check_case((std::string(db) + " record flags " + std::to_string(f)).c_str(), [f, db](Image &im, PageMap &pm) {
+				RecordEdit r(im, pm.records.at(db));
+				r->flags = f;
+			}, bit(kInvalid), kNone);
+		}
+	}
+}
+
+// LEAF2 pages: the page's item size (mp_pad) must be the db's; a sub-page's
+// (its only source) must be a possible item size.
+TEST_CASE("hostile: LEAF2 item size in the page header", "[hostile]") {
+	Image probe = reference_image();
+	PageMap probe_map = map_pages(probe);
+	std::string subdb;
+	for (auto &t : probe_map.trees)
+		if (t.first.rfind("fixed/", 0) == 0) subdb = t.first;
+	REQUIRE(!subdb.empty());
+	const uint16_t pad = probe.hdr(probe_map.trees.at(subdb).level.back().at(0))->pad;
+	REQUIRE(pad > 0);
+	for (uint16_t bad : {uint16_t(0), uint16_t(pad + 1), uint16_t(pad - 1), uint16_t(4096), uint16_t(0xffff)}) {
+		check_case(("sub-db leaf pad " + std::to_string(bad)).c_str(), [bad, subdb](Image &im, PageMap &pm) {
+			for (uint64_t pg : tree(pm, subdb.c_str()).level.back()) im.hdr(pg)->pad = bad;
+		}, kCorruptBit, kNone);
+	}
+	for (uint16_t bad : {uint16_t(0), uint16_t(512), uint16_t(4096)}) {
+		check_case(("sub-page pad " + std::to_string(bad)).c_str(), [bad](Image &im, PageMap &pm) {
+			REQUIRE(!pm.fixed_subpage_nodes.empty());
+			for (const Loc &l : pm.fixed_subpage_nodes)
+				reinterpret_cast<fmt::PageHeader *>(Image::ndata(im.node(l.pg, l.idx)))->pad = bad;
+		}, kCorruptBit, kNone);
+	}
+}
+
 TEST_CASE("hostile: db flags in a named db's record", "[hostile]") {
 	// Found by the fuzzer: DUPFIXED without DUPSORT leaves the cursor with no
 	// sub-cursor for MDB_GET_MULTIPLE.

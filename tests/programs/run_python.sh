@@ -8,6 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OURS_LIBDIR:?}" "${UPSTREAM_LIBDIR:?}" "${WORK:?}"
+export PYTHONDONTWRITEBYTECODE=1
 PY=/usr/bin/python3   # Debian's interpreter, where python3-lmdb lives
 fail=0
 rm -rf "$WORK"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install whatever this project needs on a Debian 12 machine and is missing.
 set -euo pipefail
-pkgs=(build-essential cmake catch2 liblmdb0 liblmdb-dev lmdb-utils)
+# pkg-config: tests/install; python3-lmdb, python3-pytest, postfix-lmdb: the
+# real programs of tests/programs; dpkg-dev: scripts/package.sh.
+pkgs=(build-essential cmake catch2 liblmdb0 liblmdb-dev lmdb-utils pkgconf dpkg-dev
+      python3-lmdb python3-pytest postfix postfix-lmdb)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -11,5 +14,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
+  # postfix: no configuration, no mail daemon (postmap/postalias are all the
+  # tests use).
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

@@ -28,6 +28,7 @@
 
 #include "format/layout.h"
 #include "lmdb.h"
+#include "tool_progress.h"
 
 namespace {
 
@@ -46,7 +47,7 @@ constexpr uint64_t kMaxPagesPastEof = 1u << 20;
 const char *prog = "mdb_chk";
 
 [[noreturn]] void usage() {
-	std::fprintf(stderr, "usage: %s [-V] [-n] [-q] [-v] [-i] [-w] [-s subdb] envpath\n", prog);
+	std::fprintf(stderr, "usage: %s [-V] [-n] [-q] [-v] [-i] [-w] [-j] [-P] [-s subdb] envpath\n", prog);
 	std::exit(kExitError);
 }
 
@@ -154,7 +155,28 @@ struct Options {
 	bool verbose = false;         // -v
 	bool no_order = false;        // -i
 	bool writer = false;          // -w
+	bool json = false;            // -j: one JSON object on stdout instead of the text
+	bool progress = false;        // -P: progress on stderr even when not a terminal
 };
+
+// A JSON string literal of s: control characters and bytes that are not
+// ASCII are escaped (\u00XX), so any name gives valid JSON.
+std::string json_str(const std::string &s) {
+	std::string out = "\"";
+	for (unsigned char c : s) {
+		if (c == '"' || c == '\\') {
+			out += '\\';
+			out += char(c);
+		} else if (c < 0x20 || c >= 0x7f) {
+			char buf[8];
+			std::snprintf(buf, sizeof buf, "\\u%04x", c);
+			out += buf;
+		} else {
+			out += char(c);
+		}
+	}
+	return out + "\"";
+}
 
 enum class Kind : uint8_t { Free, Main, Named, Dups };
 
@@ -215,6 +237,9 @@ public:
 	int run();
 
 	uint64_t problems() const { return problems_; }
+	// -j: the report as one JSON object; result is the exit status.
+	void print_json(int result) const;
+	struct tool_progress progress_{};
 	void problem(pgno_t pg, const std::string &where, long key, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
 	void problem_noloc(const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -249,7 +274,7 @@ private:
 	const uint8_t *walk_overflow(Tree &t, pgno_t node_page, unsigned idx, pgno_t ov, uint64_t dsize);
 	void walk_subpage(Tree &t, pgno_t pg, unsigned idx, const uint8_t *sp, uint64_t size);
 	void check_free_record(const FreeRecord &fr);
-	void print_stat(const char *title, const Tree &t) const;
+	void print_stat(const char *title, const Tree &t);
 
 	const Options &opt_;
 	const uint8_t *map_ = nullptr;
@@ -262,6 +287,15 @@ private:
 	std::vector<FreeRecord> free_records_;
 	uint64_t problems_ = 0;
 	Totals totals_;
+	uint64_t claimed_ = 0;  // pages claimed so far (progress)
+	// What -j reports.
+	std::vector<std::string> problem_list_, note_list_;
+	struct DbStat {
+		std::string name;
+		Tree tree;
+	};
+	std::vector<DbStat> db_stats_;
+	bool have_totals_ = false, ran_ = false;
 };
 
 void Checker::problem(pgno_t pg, const std::string &where, long key, const char *fmt, ...) {
@@ -274,7 +308,10 @@ void Checker::problem(pgno_t pg, const std::string &where, long key, const char 
 	if (!where.empty()) line += where + ": ";
 	if (key >= 0) line += format("key %ld: ", key);
 	line += msg;
-	std::printf("%s\n", line.c_str());
+	if (opt_.json)
+		problem_list_.push_back(line.substr(9));  // without "problem: "
+	else
+		std::printf("%s\n", line.c_str());
 }
 
 void Checker::problem_noloc(const char *fmt, ...) {
@@ -283,20 +320,26 @@ void Checker::problem_noloc(const char *fmt, ...) {
 	va_start(ap, fmt);
 	std::string msg = vformat(fmt, ap);
 	va_end(ap);
-	std::printf("problem: %s\n", msg.c_str());
+	if (opt_.json)
+		problem_list_.push_back(msg);
+	else
+		std::printf("problem: %s\n", msg.c_str());
 }
 
 void Checker::note(const char *fmt, ...) {
-	if (opt_.quiet) return;
+	if (opt_.quiet && !opt_.json) return;
 	va_list ap;
 	va_start(ap, fmt);
 	std::string msg = vformat(fmt, ap);
 	va_end(ap);
-	std::printf("note: %s\n", msg.c_str());
+	if (opt_.json)
+		note_list_.push_back(msg);
+	else
+		std::printf("note: %s\n", msg.c_str());
 }
 
 void Checker::verbose(const char *fmt, ...) {
-	if (!opt_.verbose || opt_.quiet) return;
+	if (!opt_.verbose || opt_.quiet || opt_.json) return;
 	va_list ap;
 	va_start(ap, fmt);
 	std::string msg = vformat(fmt, ap);
@@ -440,6 +483,7 @@ bool Checker::claim(pgno_t pg, uint32_t who, const std::string &where, pgno_t fr
 		return false;
 	}
 	o = who;
+	tool_progress_update(&progress_, ++claimed_);
 	return true;
 }
 
@@ -936,7 +980,11 @@ void Checker::check_free_record(const FreeRecord &fr) {
 	}
 }
 
-void Checker::print_stat(const char *title, const Tree &t) const {
+void Checker::print_stat(const char *title, const Tree &t) {
+	if (opt_.json) {
+		db_stats_.push_back({title, t});
+		return;
+	}
 	if (opt_.quiet) return;
 	std::printf("Status of %s\n", title);
 	std::printf("  Tree depth: %u\n", t.leaf_level);
@@ -947,9 +995,13 @@ void Checker::print_stat(const char *title, const Tree &t) const {
 }
 
 int Checker::run() {
+	ran_ = true;
 	file_pages_ = map_bytes_ / psize_;
 	last_pgno_ = meta_.last_pgno;
-	if (!opt_.quiet) {
+	// Progress: pages claimed by a tree or the free list, of all but the metas.
+	tool_progress_set_total(&progress_, uint64_t(meta_.last_pgno) + 1 > kNumMetas
+	                                        ? uint64_t(meta_.last_pgno) + 1 - kNumMetas : 0);
+	if (!opt_.quiet && !opt_.json) {
 		std::printf("Environment %s\n", opt_.path);
 		std::printf("  Page size: %u\n", psize_);
 		std::printf("  Snapshot: txn %" PRIu64 " (meta page %u)%s\n", uint64_t(meta_.txnid), meta_slot_,
@@ -1015,7 +1067,7 @@ int Checker::run() {
 			std::fprintf(stderr, "%s: %s: no database named \"%s\"\n", prog, opt_.path, opt_.subdb);
 			return kExitError;
 		}
-		if (!opt_.quiet)
+		if (!opt_.quiet && !opt_.json)
 			std::printf("Only one database checked: the free list and page accounting were skipped.\n");
 	} else {
 		Tree fr;
@@ -1043,7 +1095,8 @@ int Checker::run() {
 			totals_.leaked += end - pg + 1;
 			pg = end;
 		}
-		if (!opt_.quiet) {
+		have_totals_ = true;
+		if (!opt_.quiet && !opt_.json) {
 			std::printf("Free pages: %" PRIu64 " in %zu records\n", totals_.free_pages, free_records_.size());
 			std::printf("Page usage: %" PRIu64 " pages: %u meta, %" PRIu64 " branch/leaf, %" PRIu64
 			            " overflow, %" PRIu64 " free, %" PRIu64 " leaked\n",
@@ -1051,13 +1104,64 @@ int Checker::run() {
 			            totals_.free_pages, totals_.leaked);
 		}
 	}
-	if (!opt_.quiet) {
+	if (!opt_.quiet && !opt_.json) {
 		if (problems_)
 			std::printf("%" PRIu64 " problem%s found.\n", problems_, problems_ == 1 ? "" : "s");
 		else
 			std::printf("No problems found.\n");
 	}
 	return problems_ ? kExitProblems : kExitClean;
+}
+
+void Checker::print_json(int result) const {
+	std::string j = "{\n";
+	auto field = [&j](const char *name, const std::string &value, bool last = false) {
+		j += format("  \"%s\": %s%s\n", name, value.c_str(), last ? "" : ",");
+	};
+	auto num = [](uint64_t v) { return format("%" PRIu64, v); };
+	field("path", json_str(opt_.path));
+	field("status", json_str(result == kExitClean ? "clean" : result == kExitProblems ? "problems" : "error"));
+	field("exit_code", format("%d", result));
+	field("checked", ran_ ? "true" : "false");
+	field("offline", offline_ ? "true" : "false");
+	if (ran_) {
+		field("page_size", num(psize_));
+		field("snapshot_txnid", num(uint64_t(meta_.txnid)));
+		field("meta_page", num(meta_slot_));
+		field("last_pgno", num(uint64_t(meta_.last_pgno)));
+		field("file_pages", num(file_pages_));
+		field("map_size", num(uint64_t(meta_.mapsize)));
+	}
+	std::string dbs = "[";
+	for (size_t i = 0; i < db_stats_.size(); i++) {
+		const Tree &t = db_stats_[i].tree;
+		dbs += format("%s\n    {\"name\": %s, \"depth\": %u, \"branch_pages\": %" PRIu64
+		              ", \"leaf_pages\": %" PRIu64 ", \"overflow_pages\": %" PRIu64 ", \"entries\": %" PRIu64 "}",
+		              i ? "," : "", json_str(db_stats_[i].name).c_str(), t.leaf_level, t.branch, t.leaf, t.overflow,
+		              t.entries);
+	}
+	dbs += db_stats_.empty() ? "]" : "\n  ]";
+	field("databases", dbs);
+	if (have_totals_) {
+		field("free_pages", num(totals_.free_pages));
+		field("free_records", num(free_records_.size()));
+		field("page_usage",
+		      format("{\"total\": %" PRIu64 ", \"meta\": %u, \"tree\": %" PRIu64 ", \"overflow\": %" PRIu64
+		             ", \"free\": %" PRIu64 ", \"leaked\": %" PRIu64 "}",
+		             uint64_t(meta_.last_pgno) + 1, kNumMetas, totals_.tree_pages, totals_.overflow_pages,
+		             totals_.free_pages, totals_.leaked));
+	}
+	auto list = [](const std::vector<std::string> &v) {
+		std::string out = "[";
+		for (size_t i = 0; i < v.size(); i++) out += (i ? ",\n    " : "\n    ") + json_str(v[i]);
+		return out + (v.empty() ? "]" : "\n  ]");
+	};
+	field("problem_count", num(problems_));
+	field("problems", list(problem_list_));
+	field("notes", list(note_list_));
+	field("elapsed_seconds", format("%.3f", tool_progress_elapsed(&progress_)), true);
+	j += "}\n";
+	std::fputs(j.c_str(), stdout);
 }
 
 // ---- opening -------------------------------------------------------------------
@@ -1130,9 +1234,15 @@ int check_env(const Options &opt) {
 	unsigned flags = (opt.nosubdir ? MDB_NOSUBDIR : 0) | (opt.writer ? 0 : MDB_RDONLY);
 	rc = mdb_env_open(env, opt.path, flags, 0664);
 	Checker c(opt);
+	tool_progress_init(&c.progress_, prog, opt.progress, "pages", 0);
 	if (rc) {
 		mdb_env_close(env);
-		if (is_format_error(rc)) return check_offline(c, opt, rc);
+		if (is_format_error(rc)) {
+			int result = check_offline(c, opt, rc);
+			if (result != kExitError) tool_progress_finish(&c.progress_);
+			if (opt.json && result != kExitError) c.print_json(result);
+			return result;
+		}
 		std::fprintf(stderr, "%s: %s: cannot open environment: %s\n", prog, opt.path, errstr(rc));
 		return kExitError;
 	}
@@ -1186,6 +1296,8 @@ int check_env(const Options &opt) {
 	}
 	if (txn) mdb_txn_abort(txn);
 	mdb_env_close(env);
+	if (result != kExitError) tool_progress_finish(&c.progress_);
+	if (opt.json && result != kExitError) c.print_json(result);
 	return result;
 }
 
@@ -1195,7 +1307,7 @@ int main(int argc, char **argv) {
 	if (argc > 0 && argv[0] && *argv[0]) prog = argv[0];
 	Options opt;
 	int ch;
-	while ((ch = getopt(argc, argv, "Vnqvis:w")) != -1) {
+	while ((ch = getopt(argc, argv, "VnqvijPs:w")) != -1) {
 		switch (ch) {
 		case 'V':
 			std::printf("%s\n", MDB_VERSION_STRING);
@@ -1206,6 +1318,8 @@ int main(int argc, char **argv) {
 		case 'i': opt.no_order = true; break;
 		case 's': opt.subdb = optarg; break;
 		case 'w': opt.writer = true; break;
+		case 'j': opt.json = true; break;
+		case 'P': opt.progress = true; break;
 		default: usage();
 		}
 	}

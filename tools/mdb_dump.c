@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tool_common.h"
+#include "tool_progress.h"
 
 struct options {
 	const char *envpath;
@@ -22,11 +23,16 @@ struct options {
 	int all;               /* -a, or -l */
 	int list_only;         /* -l */
 	int printable;         /* -p */
+	int progress;          /* -P: progress on stderr even when not a terminal */
 	unsigned int envflags; /* -n */
 };
 
 /* An output line is assembled in a tool_buf and written with one fwrite(). */
 static const char hexdigits[] = "0123456789abcdef";
+
+/* Records dumped so far, out of all the databases being dumped. */
+static struct tool_progress progress;
+static uint64_t records_done;
 
 /* Worst case: every byte becomes three characters, plus space and newline. */
 static int write_value(struct tool_buf *b, const MDB_val *v, int printable)
@@ -107,6 +113,7 @@ static int dump_db(MDB_txn *txn, MDB_dbi dbi, const char *name, int printable)
 			rc = write_value(&buf, &data, printable);
 		if (rc)
 			break;
+		tool_progress_update(&progress, ++records_done);
 	}
 	mdb_cursor_close(cur);
 	free(buf.p);
@@ -128,13 +135,23 @@ static int dump_subdb(MDB_txn *txn, const char *name, MDB_dbi dbi, void *ctx)
 	return dump_db(txn, dbi, name, o->printable);
 }
 
+/* The total for the progress report: entries of every database dumped. */
+static int count_subdb(MDB_txn *txn, const char *name, MDB_dbi dbi, void *ctx)
+{
+	MDB_stat st;
+	(void)name;
+	if (mdb_stat(txn, dbi, &st) == 0)
+		*(uint64_t *)ctx += st.ms_entries;
+	return 0;
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	int c;
 	memset(o, 0, sizeof *o);
 	if (argc < 2)
 		tool_usage();
-	while ((c = getopt(argc, argv, "af:lnps:V")) != -1) {
+	while ((c = getopt(argc, argv, "af:lnPps:V")) != -1) {
 		switch (c) {
 		case 'V':
 			tool_version();
@@ -154,6 +171,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			o->printable = 1;
+			break;
+		case 'P':
+			o->progress = 1;
 			break;
 		case 's':
 			if (o->all)
@@ -198,6 +218,17 @@ static int run(const struct options *o)
 		goto done;
 	}
 
+	tool_progress_init(&progress, tool_prog(), o->progress, "records", 0);
+	if (o->list_only)
+		progress.on = 0;
+	if (progress.on) {
+		uint64_t total = 0;
+		if (o->all)
+			(void)tool_each_subdb(txn, dbi, count_subdb, &total, NULL);
+		else
+			(void)count_subdb(txn, NULL, dbi, &total);
+		tool_progress_set_total(&progress, total);
+	}
 	if (o->all) {
 		struct walk w = { o };
 		size_t names = 0;
@@ -211,6 +242,8 @@ static int run(const struct options *o)
 	} else {
 		rc = dump_db(txn, dbi, o->subdb, o->printable);
 	}
+	if (rc == 0)
+		tool_progress_finish(&progress);
 	if (rc)
 		tool_error("%s: %s", o->envpath, tool_strerror(rc));
 
@@ -225,6 +258,8 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	int rc;
+	/* The synopsis is LMDB 0.9's, byte for byte; the options of our own (-P, -j)
+	 * are in the man page. */
 	tool_init(argv[0], "[-V] [-f output] [-l] [-n] [-p] [-a|-s subdb] dbpath");
 	parse_options(argc, argv, &o);
 	tool_catch_signals();

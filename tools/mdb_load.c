@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tool_common.h"
+#include "tool_progress.h"
 
 /* Database handles to reserve when the input cannot be scanned in advance
  * (a pipe).  Every database of the input stays open until the final commit. */
@@ -31,7 +32,14 @@ struct options {
 	int text;              /* -T */
 	unsigned int putflags; /* -N */
 	unsigned int envflags; /* -n */
+	int progress;          /* -P: progress on stderr even when not a terminal */
 };
+
+/* Progress: bytes of input read when it is a regular file (so the total is
+ * known), otherwise records loaded. */
+static struct tool_progress progress;
+static int progress_bytes;
+static uint64_t records_done;
 
 /* ---- reading lines ---------------------------------------------------------- */
 
@@ -521,6 +529,10 @@ static int load_db(struct loader *ld)
 			goto out;
 		if (put_record(ld, cur, dbflags, ld->in.lineno))
 			goto out;
+		records_done++;
+		if (progress.on)
+			tool_progress_update(&progress, progress_bytes
+			                     ? (uint64_t)ftello(ld->in.fp) : records_done);
 	}
 	ret = 0;
 out:
@@ -632,6 +644,11 @@ static int load_all(struct loader *ld)
 		tool_error("%s: cannot flush to disk: %s", ld->o->envpath, tool_strerror(rc));
 		return -1;
 	}
+	if (progress.on) {
+		if (progress_bytes)
+			progress.done = progress.total;
+		tool_progress_finish(&progress);
+	}
 	return 0;
 fail:
 	mdb_txn_abort(ld->txn);
@@ -645,7 +662,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	if (argc < 2)
 		tool_usage();
-	while ((c = getopt(argc, argv, "af:ns:NTV")) != -1) {
+	while ((c = getopt(argc, argv, "af:nPs:NTV")) != -1) {
 		switch (c) {
 		case 'V':
 			tool_version();
@@ -667,6 +684,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'T':
 			o->text = 1;
 			break;
+		case 'P':
+			o->progress = 1;
+			break;
 		default:
 			tool_usage();
 		}
@@ -682,6 +702,8 @@ int main(int argc, char **argv)
 	struct loader ld;
 	int ok = 0;
 
+	/* The synopsis is LMDB 0.9's, byte for byte; the options of our own (-P, -j)
+	 * are in the man page. */
 	tool_init(argv[0], "[-V] [-a] [-f input] [-n] [-s name] [-N] [-T] dbpath");
 	parse_options(argc, argv, &o);
 	memset(&ld, 0, sizeof ld);
@@ -692,6 +714,14 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
+	{
+		struct stat st;
+		progress_bytes = fstat(fileno(ld.in.fp), &st) == 0 && S_ISREG(st.st_mode) &&
+		                 st.st_size > 0;
+		tool_progress_init(&progress, tool_prog(), o.progress,
+		                   progress_bytes ? "bytes" : "records",
+		                   progress_bytes ? (uint64_t)st.st_size : 0);
+	}
 	/* The first header tells how to set up the environment; read it before
 	 * creating anything, so that a bad input leaves no trace. */
 	if (!o.text && read_header(&ld.in, &ld.hdr, 1) != HDR_OK)

@@ -21,6 +21,7 @@ struct options {
 	int freelist;          /* -f, repeated for more detail */
 	int readers;           /* -r, repeated to also clear stale slots */
 	unsigned int envflags; /* -n */
+	int json;              /* -j */
 };
 
 static void print_stat(const MDB_stat *st)
@@ -216,13 +217,200 @@ static int stat_subdb(MDB_txn *txn, const char *name, MDB_dbi dbi, void *ctx)
 	return rc;
 }
 
+/* ---- -j: the same facts as one JSON object ------------------------------- */
+
+/* A JSON string: control characters and non-ASCII bytes as \u00XX. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void json_stat(const MDB_stat *st)
+{
+	printf("\"depth\": %u, \"branch_pages\": %zu, \"leaf_pages\": %zu, "
+	       "\"overflow_pages\": %zu, \"entries\": %zu",
+	       st->ms_depth, st->ms_branch_pages, st->ms_leaf_pages, st->ms_overflow_pages,
+	       st->ms_entries);
+}
+
+struct json_walk {
+	const char *envpath;
+	int reported;
+};
+
+static int json_db(MDB_txn *txn, const char *name, MDB_dbi dbi, void *ctx)
+{
+	struct json_walk *w = ctx;
+	MDB_stat st;
+	int rc = mdb_stat(txn, dbi, &st);
+	if (rc) {
+		tool_error("%s: cannot read statistics of %s: %s", w->envpath,
+		           name ? name : "the main database", tool_strerror(rc));
+		w->reported = 1;
+		return rc;
+	}
+	printf(",\n    {\"name\": ");
+	if (name)
+		json_str(name);
+	else
+		printf("null");
+	printf(", ");
+	json_stat(&st);
+	printf("}");
+	return 0;
+}
+
+/* mdb_reader_list() lines: a title line, then "pid thread txnid" per slot
+ * (txnid "-" when the slot holds no snapshot), or "(no active readers)". */
+struct json_readers {
+	int count;
+	FILE *out;
+};
+
+static int json_reader_line(const char *msg, void *ctx)
+{
+	struct json_readers *r = ctx;
+	long pid;
+	char thread[64], txnid[64];
+	if (sscanf(msg, "%ld %63s %63s", &pid, thread, txnid) != 3)
+		return 0;
+	fprintf(r->out, "%s\n    {\"pid\": %ld, \"thread\": \"%s\", \"txnid\": %s}",
+	        r->count ? "," : "", pid, thread, strcmp(txnid, "-") == 0 ? "null" : txnid);
+	r->count++;
+	return 0;
+}
+
+static int run_json(const struct options *o)
+{
+	MDB_env *env;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur;
+	MDB_stat st;
+	MDB_envinfo info;
+	MDB_val key, data;
+	MDB_dbi dbi;
+	size_t free_total = 0;
+	int rc, dead = 0;
+	char *readers = NULL;
+	size_t readers_len = 0;
+	struct json_readers r = { 0, NULL };
+
+	rc = tool_env_open(&env, o->envpath, o->envflags | MDB_RDONLY,
+	                   (o->all || o->subdb) ? 4 : 0, 0664);
+	if (rc)
+		return rc;
+	/* The reader table before this process takes a slot of its own. */
+	if (o->readers) {
+		if (o->readers > 1)
+			(void)mdb_reader_check(env, &dead);
+		r.out = open_memstream(&readers, &readers_len);
+		if (!r.out) {
+			rc = errno;
+			tool_error("%s: %s", o->envpath, strerror(rc));
+			goto done;
+		}
+		(void)mdb_reader_list(env, json_reader_line, &r);
+		fclose(r.out);
+	}
+	rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+	if (rc) {
+		tool_error("%s: cannot begin a read transaction: %s", o->envpath,
+		           tool_strerror(rc));
+		goto done;
+	}
+	/* Everything that can fail is read before the first byte is printed:
+	 * the database to report, the free list. */
+	rc = tool_db_open(txn, o->envpath, o->subdb, 0, &dbi);
+	if (rc)
+		goto done;
+	rc = mdb_cursor_open(txn, 0, &cur);
+	if (rc == 0) {
+		while ((rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT)) == 0) {
+			size_t n = 0;
+			if (data.mv_size >= sizeof n)
+				memcpy(&n, data.mv_data, sizeof n);
+			free_total += n;
+		}
+		mdb_cursor_close(cur);
+		rc = rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	if (!rc)
+		rc = mdb_stat(txn, 0, &st);
+	if (rc) {
+		tool_error("%s: cannot read the freelist: %s", o->envpath, tool_strerror(rc));
+		goto done;
+	}
+	memset(&info, 0, sizeof info);
+	(void)mdb_env_info(env, &info);
+
+	printf("{\n  \"path\": ");
+	json_str(o->envpath);
+	printf(",\n  \"version\": ");
+	json_str(mdb_version(NULL, NULL, NULL));
+	printf(",\n  \"environment\": {\"map_size\": %zu, \"page_size\": %u, \"max_pages\": %zu, "
+	       "\"pages_used\": %zu, \"last_txnid\": %zu, \"max_readers\": %u, \"readers_used\": %u}",
+	       info.me_mapsize, st.ms_psize, st.ms_psize ? info.me_mapsize / st.ms_psize : 0,
+	       info.me_last_pgno + 1, info.me_last_txnid, info.me_maxreaders, info.me_numreaders);
+	printf(",\n  \"freelist\": {");
+	json_stat(&st);
+	printf(", \"free_pages\": %zu}", free_total);
+	if (o->readers) {
+		if (o->readers > 1)
+			printf(",\n  \"stale_readers_cleared\": %d", dead);
+		printf(",\n  \"readers\": [%s%s]", readers ? readers : "", r.count ? "\n  " : "");
+	}
+	printf(",\n  \"databases\": [");
+	{
+		struct json_walk w = { o->envpath, 0 };
+		/* The first element: the main database or the one of -s. */
+		MDB_stat dst;
+		rc = mdb_stat(txn, dbi, &dst);
+		if (rc) {
+			tool_error("%s: cannot read statistics: %s", o->envpath, tool_strerror(rc));
+			goto done;
+		}
+		printf("\n    {\"name\": ");
+		if (o->subdb)
+			json_str(o->subdb);
+		else
+			printf("null");
+		printf(", ");
+		json_stat(&dst);
+		printf("}");
+		if (o->all) {
+			rc = tool_each_subdb(txn, dbi, json_db, &w, NULL);
+			if (rc && !w.reported)
+				tool_error("%s: cannot list the named databases: %s", o->envpath,
+				           tool_strerror(rc));
+			if (rc)
+				goto done;
+		}
+	}
+	printf("\n  ]\n}\n");
+done:
+	if (txn)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	free(readers);
+	return rc;
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	int c;
 	memset(o, 0, sizeof *o);
 	if (argc < 2)
 		tool_usage();
-	while ((c = getopt(argc, argv, "Vaefnrs:")) != -1) {
+	while ((c = getopt(argc, argv, "Vaefjnrs:")) != -1) {
 		switch (c) {
 		case 'V':
 			tool_version();
@@ -236,6 +424,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'f':
 			o->freelist++;
+			break;
+		case 'j':
+			o->json = 1;
 			break;
 		case 'n':
 			o->envflags |= MDB_NOSUBDIR;
@@ -315,9 +506,11 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	int rc;
+	/* The synopsis is LMDB 0.9's, byte for byte; the options of our own (-P, -j)
+	 * are in the man page. */
 	tool_init(argv[0], "[-V] [-n] [-e] [-r[r]] [-f[f[f]]] [-a|-s subdb] dbpath");
 	parse_options(argc, argv, &o);
-	rc = run(&o);
+	rc = o.json ? run_json(&o) : run(&o);
 	if (rc)
 		fflush(stdout); /* the failure has been reported already */
 	else if (tool_flush_stdout("standard output") != 0)

@@ -72,5 +72,6 @@ struct Case {
 // The cases, grouped by file (edges_*.cpp).
 void add_item_cases(std::vector<Case> &out);
 void add_cursor_cases(std::vector<Case> &out);
+void add_issue18_cases(std::vector<Case> &out);
 
 }  // namespace compat::edges

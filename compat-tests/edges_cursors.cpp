@@ -1,7 +1,6 @@
 // Boundary cases of cursor state after changes: counts and positions of one
 // cursor after another cursor's (or its own) puts and deletes on the same
 // key (issue 13, group 9; issue 14's nodup loop).
-#include <cstdio>
 #include <cstring>
 
 #include "edges.h"
@@ -10,10 +9,14 @@ namespace compat::edges {
 
 namespace {
 
+// Item i as `size` decimal digits (zero-padded; the low digits if longer).
 std::string item(unsigned i, unsigned size) {
-	char buf[32];
-	std::snprintf(buf, sizeof buf, "%0*u", int(size), i);
-	return std::string(buf, size);
+	std::string s(size, '0');
+	for (size_t p = size; p-- > 0 && i;) {
+		s[p] = char('0' + i % 10);
+		i /= 10;
+	}
+	return s;
 }
 
 // Items [from, from + n) of `size` bytes, for a MULTIPLE put.
@@ -224,6 +227,98 @@ void add_cursor_cases(std::vector<Case> &out) {
 	out.push_back({"own_delete_then", own_delete_then});
 	out.push_back({"multiple_walks", multiple_walks});
 	out.push_back({"nodup_after_delete_put", nodup_after_delete_put});
+}
+
+}  // namespace compat::edges
+
+namespace compat::edges {
+
+namespace {
+
+// 511-byte items of a DUPSORT|DUPFIXED db: cursor puts that split leaves of
+// the key's sub-db (7 items a page), each followed by moves of that cursor.
+void dupfixed_511_splits(Run &r) {
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi("big", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+	MDB_cursor *c = r.cursor(d);
+	for (unsigned order = 0; order < 3; order++) {
+		std::string k = "k" + std::to_string(order);
+		const unsigned n = 400;  // a sub-db of depth 3
+		for (unsigned i = 0; i < n; i++) {
+			unsigned j = order == 0 ? i : order == 1 ? n - 1 - i : (i * 37) % n;
+			r.cput(c, k, item(j, 511), i % 5 == 4 ? unsigned(MDB_NODUPDATA) : 0u);
+			r.cget(c, MDB_GET_CURRENT);
+			r.cget(c, MDB_PREV_DUP);
+			r.cget(c, MDB_PREV);
+			r.cget(c, MDB_PREV_DUP);
+			r.cget(c, MDB_NEXT_DUP);
+			r.cget(c, MDB_NEXT);
+			r.count(c);
+		}
+		r.stat(d);
+	}
+	r.dump(d);
+	r.commit();
+}
+
+// GET_MULTIPLE on an unpositioned cursor of a db without DUPFIXED: EINVAL
+// before MDB_INCOMPATIBLE (upstream checks the position first).
+void multiple_check_order(Run &r) {
+	r.open_env();
+	r.begin();
+	for (unsigned flags : {0u, unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED), unsigned(MDB_INTEGERKEY)}) {
+		MDB_dbi d = r.dbi(("m" + std::to_string(flags)).c_str(), MDB_CREATE | flags);
+		MDB_cursor *c = r.cursor(d);
+		for (MDB_cursor_op op : {MDB_GET_MULTIPLE, MDB_NEXT_MULTIPLE, MDB_PREV_MULTIPLE}) r.cget(c, op);
+		r.put(d, "abcd", "wxyz");
+		for (MDB_cursor_op op : {MDB_GET_MULTIPLE, MDB_NEXT_MULTIPLE, MDB_PREV_MULTIPLE}) {
+			r.a.mdb_cursor_close(c);
+			c = r.cursor(d);
+			r.cget(c, op);
+			r.cget(c, MDB_FIRST);
+			r.cget(c, op);
+			MDB_val k{0, nullptr};
+			r.rc("cget null data", r.a.mdb_cursor_get(c, &k, nullptr, op));
+		}
+		r.a.mdb_cursor_close(c);
+	}
+	r.commit();
+}
+
+// A cursor whose MDB_SET_KEY failed, then another cursor's deletes merge
+// leaves (the first cursor's page goes away), then the first cursor moves.
+void failed_set_then_merge(Run &r) {
+	r.open_env();
+	for (MDB_cursor_op move : {MDB_PREV, MDB_NEXT, MDB_GET_CURRENT}) {
+		for (unsigned victim = 0; victim < 3; victim++) {
+			r.begin();
+			MDB_dbi d = r.dbi("t", MDB_CREATE);
+			r.rc("drop", r.a.mdb_drop(r.txn, d, 0));
+			std::string v(900, 'v');  // 4 to a leaf
+			for (unsigned i = 0; i < 24; i += 2) r.put(d, item(i, 4), v);
+			MDB_cursor *c1 = r.cursor(d), *c2 = r.cursor(d);
+			r.cget(c1, MDB_SET_KEY, item(9, 4));  // between 0008 and 0010
+			// Empty the leaf holding 0008/0010 (or a neighbour) through c2.
+			for (unsigned i = victim * 4; i < victim * 4 + 8 && i < 24; i += 2) {
+				if (r.cget(c2, MDB_SET, item(i, 4)) == 0) r.cdel(c2);
+			}
+			r.cget(c1, move);
+			r.cget(c1, MDB_GET_CURRENT);
+			r.a.mdb_cursor_close(c1);
+			r.a.mdb_cursor_close(c2);
+			r.dump(d);
+			r.abort();
+		}
+	}
+}
+
+}  // namespace
+
+void add_issue18_cases(std::vector<Case> &out) {
+	out.push_back({"dupfixed_511_splits", dupfixed_511_splits});
+	out.push_back({"multiple_check_order", multiple_check_order});
+	out.push_back({"failed_set_then_merge", failed_set_then_merge});
 }
 
 }  // namespace compat::edges

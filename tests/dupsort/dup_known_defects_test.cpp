@@ -17,7 +17,7 @@ void fill_abc(DupEnv &e) {
 
 // ITS#9376 (fixed in 0.9.27): MDB_PREV* on an unpositioned cursor read the
 // node past the last one.
-TEST_CASE("MDB_PREV on an unpositioned DUPSORT cursor returns the last item", "[dupsort]") {
+TEST_CASE("ITS#9376: MDB_PREV on an unpositioned DUPSORT cursor returns the last item", "[dupsort]") {
 	DupEnv e(MDB_DUPSORT);
 	fill_abc(e);
 	for (MDB_cursor_op op : {MDB_PREV, MDB_PREV_DUP, MDB_PREV_NODUP}) {
@@ -37,7 +37,7 @@ TEST_CASE("MDB_PREV on an unpositioned DUPSORT cursor returns the last item", "[
 
 // ITS#9376: after deleting the last item the cursor is past the end; moving
 // back must not read past the last node.
-TEST_CASE("MDB_PREV after deleting the last item returns the item before it", "[dupsort]") {
+TEST_CASE("ITS#9376/ITS#9461: MDB_PREV after deleting the last item returns the item before it", "[dupsort]") {
 	DupEnv e(MDB_DUPSORT);
 	fill_abc(e);
 	MDB_cursor *c = e.cursor();
@@ -58,7 +58,7 @@ TEST_CASE("MDB_PREV after deleting the last item returns the item before it", "[
 
 // ITS#9723 (fixed in 0.9.30): MDB_FIRST_DUP kept the "at the end" mark of
 // MDB_LAST, so MDB_NEXT answered MDB_NOTFOUND.
-TEST_CASE("MDB_NEXT after MDB_LAST and MDB_FIRST_DUP walks the duplicates", "[dupsort]") {
+TEST_CASE("ITS#9723: MDB_NEXT after MDB_LAST and MDB_FIRST_DUP walks the duplicates", "[dupsort]") {
 	DupEnv e(MDB_DUPSORT);
 	fill_abc(e);
 	MDB_cursor *c = e.cursor();
@@ -82,7 +82,7 @@ TEST_CASE("MDB_NEXT after MDB_LAST and MDB_FIRST_DUP walks the duplicates", "[du
 // ITS#8447 (fixed in 0.9.31): MDB_CURRENT with data of another size that
 // still sorts into the same place replaces the duplicate (0.9.24 copied the
 // new bytes over the old node and corrupted the sub-page).
-TEST_CASE("MDB_CURRENT replaces a duplicate with one of another size", "[dupsort]") {
+TEST_CASE("ITS#8447: MDB_CURRENT replaces a duplicate with one of another size", "[dupsort]") {
 	DupEnv e(MDB_DUPSORT);
 	for (const char *v : {"b", "d", "f"}) REQUIRE(e.put("k", v) == 0);
 	MDB_cursor *c = e.cursor();

@@ -48,7 +48,7 @@ TEST_CASE("a second value replaces a lone empty item", "[dupsort]") {
 // mdb_load -a stores the duplicates of a key with MDB_CURRENT|MDB_APPENDDUP
 // on a cursor already on that key (ITS#9500: 0.9.24 replaced the current
 // duplicate instead).
-TEST_CASE("MDB_CURRENT with MDB_APPENDDUP adds a duplicate to the current key", "[dupsort]") {
+TEST_CASE("ITS#9500: MDB_CURRENT with MDB_APPENDDUP adds a duplicate to the current key", "[dupsort]") {
 	for (unsigned flags : {unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED)}) {
 		DupEnv e(flags);
 		MDB_cursor *c = e.cursor();

@@ -288,7 +288,7 @@ group_dump() {
 			run d deb mdb_dump $n $o "envs/$k"
 			sed 's/\\\\/\\/g' o.out >o.norm
 			if cmp -s o.norm d.out && [ "$(cat o.rc)" = "$(cat d.rc)" ]; then ok; else
-				fail "mdb_dump $n $o $k: differs from Debian's beyond backslash doubling"
+				fail "ITS#9068: mdb_dump $n $o $k: differs from Debian's beyond backslash doubling"
 				show_diff o.norm d.out
 			fi
 		done
@@ -372,9 +372,9 @@ group_load() {
 		same_files "-p round trip of $k" "L/$k.our.dump" "L/$k.p2.dump"
 		# -a (append) loads the same as a sorted load
 		mkdir -p "L/$k.a"
-		expect_ok "mdb_load -a of $k" ours mdb_load -a -f "L/$k.our.dump" "L/$k.a"
+		expect_ok "ITS#8662/ITS#10125: mdb_load -a of $k" ours mdb_load -a -f "L/$k.our.dump" "L/$k.a"
 		ours mdb_dump $a "L/$k.a" >"L/$k.a.dump"
-		same_files "mdb_load -a of $k" "L/$k.our.dump" "L/$k.a.dump"
+		same_files "ITS#8662/ITS#10125: mdb_load -a of $k" "L/$k.our.dump" "L/$k.a.dump"
 	done
 
 	# -p without backslashes, both ways

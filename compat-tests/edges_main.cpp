@@ -17,9 +17,18 @@ std::string hex(const MDB_val &v) {
 	std::string s = "[" + std::to_string(v.mv_size) + "]";
 	const auto *p = static_cast<const unsigned char *>(v.mv_data);
 	if (!p) return v.mv_size ? s + "<null>" : s;
-	for (size_t i = 0; i < v.mv_size; i++) {
+	// Long values: the first 24 bytes and an FNV-1a digest of all of them.
+	size_t shown = v.mv_size > 64 ? 24 : v.mv_size;
+	for (size_t i = 0; i < shown; i++) {
 		s += digits[p[i] >> 4];
 		s += digits[p[i] & 15];
+	}
+	if (shown < v.mv_size) {
+		uint64_t h = 0xcbf29ce484222325ull;
+		for (size_t i = 0; i < v.mv_size; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+		char buf[24];
+		std::snprintf(buf, sizeof buf, "..#%016llx", static_cast<unsigned long long>(h));
+		s += buf;
 	}
 	return s;
 }

@@ -120,6 +120,14 @@ static int node_move(MDB_cursor *csrc, MDB_cursor *cdst, bool fromleft) {
 					m3->pg[top] = cdst->pg[cdst->top];
 					m3->ki[top] = cdst->ki[cdst->top];
 					m3->ki[top - 1]++;
+				} else if (m3 != csrc && m3->pg[top] == mps && m3->ki[top] == csrc->ki[top] + 1u &&
+				           csrc->ki[top] == numkeys(mps)) {
+					// Past the end of the source page (where a failed search
+					// leaves a cursor), that is right after the node that
+					// moved: it stays right after it, in the destination.
+					m3->pg[top] = cdst->pg[cdst->top];
+					m3->ki[top] = indx_t(cdst->ki[cdst->top] + 1);
+					m3->ki[top - 1]++;
 				}
 				if (is_leaf(mps)) xcursor_refresh(m3, top, m3->pg[top]);
 			}

@@ -143,6 +143,14 @@ std::string oracle_guard(const Op &op, MDB_cursor *mc) {
       op.kind != OpKind::CursorPut)
     return {};
   const OracleCursorState s = peek_oracle_cursor(mc);
+  // py-lmdb 388 (docs/divergences.md): the cursor's item was deleted by
+  // another cursor as the tree emptied (not positioned, marked deleted);
+  // keys put since are not "next" for us (MDB_NOTFOUND), upstream starts
+  // over at them.  Any db.
+  if (op.kind == OpKind::CursorGet && !s.initialized() && s.del() &&
+      (op.arg == MDB_NEXT || op.arg == MDB_NEXT_DUP || op.arg == MDB_NEXT_NODUP || op.arg == MDB_NEXT_MULTIPLE ||
+       op.arg == MDB_PREV || op.arg == MDB_PREV_DUP || op.arg == MDB_PREV_NODUP || op.arg == MDB_PREV_MULTIPLE))
+    return "NEXT/PREV after the cursor's item went with the whole tree (py-lmdb 388)";
   if (!s.dupsort) return {};
   if (getenv("LMDB_COMPAT_GUARD_TRACE"))
     fprintf(stderr, "      guard: flags=%#x snum=%u ki=%u nkeys=%u node=%#x sub=%#x stale=%d\n", s.flags, s.snum, s.ki,

@@ -407,9 +407,11 @@ static int cursor_del0(MDB_cursor *mc) {
 	if (rc) goto fail;
 
 	if (!mc->snum) {
-		// The tree is empty: the cursor's item is gone too (kCursorDel: a
-		// later NEXT/PREV answers MDB_NOTFOUND even if keys come back).
-		mc->flags |= kCursorEof | kCursorDel;
+		// The tree is empty.  (The deleting cursor itself is not marked
+		// deleted: a later NEXT/PREV starts over at whatever keys came
+		// back, as upstream does; other cursors on the item are, see
+		// cursor_next.)
+		mc->flags |= kCursorEof;
 		return rc;
 	}
 

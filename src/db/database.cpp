@@ -215,7 +215,8 @@ int drop(MDB_txn *txn, MDB_dbi dbi, int del) {
 	int rc = cursor_open(txn, dbi, &mc);
 	if (rc) return rc;
 	rc = drop_tree(mc, (mc->db->flags & MDB_DUPSORT) != 0);
-	for (MDB_cursor *m2 = txn->cursors[dbi]; m2; m2 = m2->next) m2->flags &= ~(kCursorInitialized | kCursorEof);
+	for (MDB_cursor *m2 = txn->cursors[dbi]; m2; m2 = m2->next)
+		m2->flags &= ~(kCursorInitialized | kCursorEof | kCursorDel);  // unpositioned, as new
 	if (rc) goto leave;
 	if (del && dbi >= kCoreDbs) {
 		rc = del0(txn, kMainDbi, &mc->dbx->name, nullptr, F_SUBDATA);

@@ -195,6 +195,22 @@ static void gen_dupsort(const char *path)
 	MDB_dbi fixed = opendb(txn, "dupfixed", MDB_DUPSORT | MDB_DUPFIXED);
 	MDB_dbi intdup = opendb(txn, "intdup", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP);
 	MDB_dbi revdup = opendb(txn, "revdup", MDB_DUPSORT | MDB_REVERSEDUP);
+	/* DUPFIXED items of 1 byte (their sub-pages' upper passes the node's
+	 * end) and of 2 bytes (enough of them for a sub-database) */
+	MDB_dbi fixed1 = opendb(txn, "dupfixed1", MDB_DUPSORT | MDB_DUPFIXED);
+	MDB_dbi fixed2 = opendb(txn, "dupfixed2", MDB_DUPSORT | MDB_DUPFIXED);
+	for (unsigned k = 0; k < 20; k++) {
+		char key[16];
+		int klen = snprintf(key, sizeof key, "f%03u", k);
+		for (unsigned d = 0; d < (k * 37) % 257; d++) {
+			unsigned char b = (unsigned char)(d * 5);
+			put(txn, fixed1, key, (size_t)klen, &b, 1, 0);
+		}
+		for (unsigned d = 0; d < (k == 3 ? 3000u : k); d++) {
+			unsigned char w[2] = { (unsigned char)(d >> 8), (unsigned char)d };
+			put(txn, fixed2, key, (size_t)klen, w, 2, 0);
+		}
+	}
 	for (unsigned k = 0; k < 60; k++) {
 		char key[16];
 		int klen = snprintf(key, sizeof key, "k%03u", k);

@@ -357,3 +357,96 @@ void add_issue18_cases(std::vector<Case> &out) {
 }
 
 }  // namespace compat::edges
+
+namespace compat::edges {
+
+namespace {
+
+// LAST, a cursor put of a key before the end, then the cursor's delete:
+// GET_CURRENT and count.  (Reported from outside: 0.9.32 answered EINVAL
+// there; 0.9.24, the 0.9.33 branch and ours answer from the item the cursor
+// stands on.  Compared.)
+void put_before_end_then_delete(Run &r) {
+	r.open_env();
+	for (unsigned flags : {0u, unsigned(MDB_DUPSORT)}) {
+		r.begin();
+		MDB_dbi d = r.dbi(flags ? "dups" : "plain", MDB_CREATE | flags);
+		for (const char *k : {"b", "d", "f"}) r.put(d, k, "1");
+		MDB_cursor *c = r.cursor(d);
+		r.cget(c, MDB_LAST);
+		r.cput(c, "c", "2");
+		r.cdel(c);
+		r.cget(c, MDB_GET_CURRENT);
+		if (flags) r.count(c);
+		r.cget(c, MDB_NEXT);
+		r.cget(c, MDB_PREV);
+		r.a.mdb_cursor_close(c);
+		r.dump(d);
+		r.commit();
+	}
+}
+
+// A cursor left open on a db dropped with del=1, whose handle slot a new db
+// takes in the same txn (upstream crashes on the old cursor); and a child
+// txn that drops a db with del=1 and aborts: the parent goes on as if the
+// child never ran (reopen, write, commit).  Ours alone.
+void drop_then_reuse(Run &r) {
+	r.open_env();
+	r.begin();
+	MDB_dbi a = r.dbi("a", MDB_CREATE | MDB_DUPSORT);
+	for (const char *k : {"k1", "k2"}) {
+		r.put(a, k, "x");
+		r.put(a, k, "y");
+	}
+	r.commit();
+	if (!r.ours) return;
+	{
+		MDB_txn *t = nullptr;
+		r.a.mdb_txn_begin(r.env, nullptr, 0, &t);
+		MDB_dbi h = 0, h2 = 0;
+		r.a.mdb_dbi_open(t, "a", 0, &h);
+		MDB_cursor *c = nullptr;
+		r.a.mdb_cursor_open(t, h, &c);
+		MDB_val k{2, const_cast<char *>("k1")}, v;
+		r.a.mdb_cursor_get(c, &k, &v, MDB_SET);
+		int rc = r.a.mdb_drop(t, h, 1);
+		r.ours_expect(rc == 0, "drop(del=1) with a cursor open");
+		rc = r.a.mdb_dbi_open(t, "b", MDB_CREATE, &h2);
+		r.ours_expect(rc == 0, "a new db after the drop");
+		MDB_val k2{2, const_cast<char *>("zz")}, v2{1, const_cast<char *>("z")};
+		r.ours_expect(r.a.mdb_put(t, h2, &k2, &v2, 0) == 0, "put into the new db");
+		rc = r.a.mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		r.ours_expect(rc == EINVAL || rc == MDB_BAD_DBI || rc == MDB_NOTFOUND || rc == MDB_BAD_TXN || rc == 0,
+		              "the dropped db's cursor answers an error code, got " + code(rc));
+		r.ours_expect(r.a.mdb_txn_commit(t) == 0, "the txn commits");
+	}
+	for (bool reopen_first : {false, true}) {
+		MDB_txn *t = nullptr, *child = nullptr;
+		r.a.mdb_txn_begin(r.env, nullptr, 0, &t);
+		MDB_dbi h = 0;
+		r.a.mdb_dbi_open(t, "b", 0, &h);
+		MDB_val k{2, const_cast<char *>("zz")}, v;
+		r.ours_expect(r.a.mdb_txn_begin(r.env, t, 0, &child) == 0, "child begins");
+		r.ours_expect(r.a.mdb_drop(child, h, 1) == 0, "child drops b");
+		r.a.mdb_txn_abort(child);
+		if (reopen_first) r.a.mdb_dbi_open(t, "b", 0, &h);
+		int rc = r.a.mdb_get(t, h, &k, &v);
+		r.ours_expect(rc == 0 || rc == MDB_BAD_DBI, "get after the child's abort: 0 or MDB_BAD_DBI, got " + code(rc));
+		rc = r.a.mdb_dbi_open(t, "b", 0, &h);
+		r.ours_expect(rc == 0, "b reopens in the parent, got " + code(rc));
+		r.ours_expect(r.a.mdb_get(t, h, &k, &v) == 0, "b still holds its key");
+		MDB_val k3{2, const_cast<char *>("yy")}, v3{1, const_cast<char *>("y")};
+		rc = r.a.mdb_put(t, h, &k3, &v3, 0);
+		r.ours_expect(rc == 0, "the parent writes b, got " + code(rc));
+		r.ours_expect(r.a.mdb_txn_commit(t) == 0, "the parent commits");
+	}
+}
+
+}  // namespace
+
+void add_issue18_more(std::vector<Case> &out) {
+	out.push_back({"put_before_end_then_delete", put_before_end_then_delete});
+	out.push_back({"drop_then_reuse", drop_then_reuse});
+}
+
+}  // namespace compat::edges

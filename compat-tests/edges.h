@@ -74,5 +74,6 @@ void add_item_cases(std::vector<Case> &out);
 void add_cursor_cases(std::vector<Case> &out);
 void add_issue18_cases(std::vector<Case> &out);
 void add_issue18_more(std::vector<Case> &out);
+void add_flag_cases(std::vector<Case> &out);
 
 }  // namespace compat::edges

@@ -435,3 +435,54 @@ void add_item_cases(std::vector<Case> &out) {
 }
 
 }  // namespace compat::edges
+
+namespace compat::edges {
+
+namespace {
+
+// Duplicate flags without MDB_DUPSORT.  INTEGERDUP and REVERSEDUP alone are
+// ignored, as upstream ignores them (compared, also after reopening the env,
+// which reads the stored record).  DUPFIXED alone: upstream makes LEAF2
+// leaves of 0-byte keys and loses every key (a get then answers
+// MDB_NOTFOUND); we refuse to create such a db: EINVAL (docs/divergences.md).
+void dup_flags_without_dupsort(Run &r) {
+	r.open_env();
+	r.begin();
+	for (unsigned f : {unsigned(MDB_INTEGERDUP), unsigned(MDB_REVERSEDUP), unsigned(MDB_INTEGERDUP | MDB_REVERSEDUP)}) {
+		MDB_dbi d = r.dbi(("f" + std::to_string(f)).c_str(), MDB_CREATE | f);
+		for (const char *k : {"b", "a", "c"}) r.put(d, k, std::string("value of ") + k);
+		r.put(d, "a", "x");
+		r.dump(d);
+	}
+	r.commit();
+	r.open_env();
+	r.begin(MDB_RDONLY);
+	for (unsigned f : {unsigned(MDB_INTEGERDUP), unsigned(MDB_REVERSEDUP), unsigned(MDB_INTEGERDUP | MDB_REVERSEDUP)}) {
+		MDB_dbi d = r.dbi(("f" + std::to_string(f)).c_str(), 0);
+		r.dump(d);
+		unsigned flags = 0;
+		r.rc("dbi_flags", r.a.mdb_dbi_flags(r.txn, d, &flags));
+		r.note("flags " + std::to_string(flags));
+	}
+	r.abort();
+	if (r.ours) {
+		r.a.mdb_txn_begin(r.env, nullptr, 0, &r.txn);
+		MDB_dbi d;
+		for (unsigned f : {unsigned(MDB_DUPFIXED), unsigned(MDB_DUPFIXED | MDB_INTEGERDUP)}) {
+			int rc = r.a.mdb_dbi_open(r.txn, "fixed-alone", MDB_CREATE | f, &d);
+			r.ours_expect(rc == EINVAL, "DUPFIXED without DUPSORT: EINVAL, got " + code(rc));
+			rc = r.a.mdb_dbi_open(r.txn, nullptr, f, &d);
+			r.ours_expect(rc == EINVAL, "main db DUPFIXED without DUPSORT: EINVAL, got " + code(rc));
+		}
+		r.ours_expect(r.a.mdb_dbi_open(r.txn, "fixed-ok", MDB_CREATE | MDB_DUPFIXED | MDB_DUPSORT, &d) == 0,
+		              "DUPFIXED with DUPSORT opens");
+		r.ours_expect(r.a.mdb_txn_commit(r.txn) == 0, "the txn commits");
+		r.txn = nullptr;
+	}
+}
+
+}  // namespace
+
+void add_flag_cases(std::vector<Case> &out) { out.push_back({"dup_flags_without_dupsort", dup_flags_without_dupsort}); }
+
+}  // namespace compat::edges

@@ -25,6 +25,9 @@ int dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi) {
 		*dbi = kMainDbi;
 		if (flags & kPersistentDbFlags) {
 			uint16_t f2 = uint16_t(flags & kPersistentDbFlags);
+			// DUPFIXED without DUPSORT makes a db upstream stores empty keys
+			// in (data lost); a record with it is refused on reading.
+			if (!db_flags_sane(uint16_t(txn->dbs[kMainDbi].flags | f2))) return EINVAL;
 			if ((txn->dbs[kMainDbi].flags | f2) != txn->dbs[kMainDbi].flags) {
 				txn->dbs[kMainDbi].flags |= f2;
 				txn->flags |= kTxnDirty;
@@ -69,6 +72,7 @@ int dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi) {
 	} else {
 		if (rc != MDB_NOTFOUND || !(flags & MDB_CREATE)) return rc;
 		if (txn->flags & kTxnRdonly) return EACCES;
+		if (!db_flags_sane(uint16_t(flags & kPersistentDbFlags))) return EINVAL;  // (as for the main db)
 	}
 	char *namedup = static_cast<char *>(std::malloc(len + 1));
 	if (!namedup) return ENOMEM;

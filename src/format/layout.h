@@ -49,13 +49,15 @@ enum NodeFlags : uint16_t {
 // Database record flags that are stored on disk.
 inline constexpr uint16_t kPersistentDbFlags = 0x7e;  // REVERSEKEY..REVERSEDUP
 inline constexpr uint16_t kDupSortFlag = 0x04;          // MDB_DUPSORT
-inline constexpr uint16_t kDupOnlyFlags = 0x70;         // DUPFIXED|INTEGERDUP|REVERSEDUP
+inline constexpr uint16_t kDupFixedFlag = 0x10;         // MDB_DUPFIXED
 inline constexpr uint16_t kIntegerKeyFlag = 0x08;       // MDB_INTEGERKEY
 // The flags of a database record read from the file: stored flags only,
-// and the duplicate flags only together with MDB_DUPSORT (DUPFIXED alone
-// would make LEAF2 leaves with no sub-cursor to read them: CVE-2019-16224).
+// and MDB_DUPFIXED only together with MDB_DUPSORT (alone it makes LEAF2
+// leaves with no item size and no sub-cursor: CVE-2019-16224).  INTEGERDUP
+// and REVERSEDUP without DUPSORT are harmless (upstream ignores them, and
+// creates such dbs): accepted.
 inline bool db_flags_sane(uint16_t f) {
-	return !(f & ~kPersistentDbFlags) && (!(f & kDupOnlyFlags) || (f & kDupSortFlag));
+	return !(f & ~kPersistentDbFlags) && (!(f & kDupFixedFlag) || (f & kDupSortFlag));
 }
 // The free db's flags field also holds the low 16 bits of the env flags
 // (MDB_FIXEDMAP, MDB_NOSUBDIR); of the db flags it has MDB_INTEGERKEY, and

@@ -223,8 +223,12 @@ int free_overflow(MDB_cursor *mc, Page *mp) {
 	pgno_t pg = mp->pgno;
 	unsigned ovpages = mp->overflow_pages;
 	int rc;
-	if (is_dirty(mp) && !txn->parent && !txn->saving_freelist && txn->dirty.find(pg) == mp) {
-		// Allocated by this txn: reusable at once.
+	// Allocated by this txn: reusable at once, once the txn has taken pages
+	// from the free db (as upstream, which keeps such a run for the commit
+	// while its list of reclaimed pages does not exist yet: both libraries
+	// then lay out the same pages).
+	if (is_dirty(mp) && !txn->parent && !txn->saving_freelist && txn->last_reclaimed != 0 &&
+	    txn->dirty.find(pg) == mp) {
 		txn->dirty.erase(pg);
 		if (!(txn->flags & kTxnWritemap)) page_buffer_free(txn->env, mp, ovpages);
 		pgno_t run[64];

@@ -19,6 +19,7 @@
 #include "btree/cursor.h"
 #include "env/environment.h"
 #include "txn/txn_ops.h"
+#include "util/fault.h"
 #include "util/visibility.h"
 
 namespace lmdb {
@@ -60,7 +61,7 @@ private:
 	int write_all(const void *p, size_t n) {
 		const char *c = static_cast<const char *>(p);
 		while (n) {
-			ssize_t w = ::write(fd_, c, n);
+			ssize_t w = os::sys_write(fd_, c, n);
 			if (w < 0) {
 				if (errno == EINTR) continue;
 				return errno;

@@ -15,6 +15,7 @@
 #include "btree/cursor.h"
 #include "env/env_ops.h"
 #include "txn/txn_ops.h"
+#include "util/fault.h"
 
 namespace lmdb {
 
@@ -83,9 +84,9 @@ static int env_map(MDB_env *env, void *addr) {
 	int mflags = MAP_SHARED;
 	if (env->flags & MDB_WRITEMAP) {
 		prot |= PROT_WRITE;
-		if (ftruncate(env->fd.get(), off_t(env->mapsize)) < 0) return errno;
+		if (os::sys_ftruncate(env->fd.get(), off_t(env->mapsize)) < 0) return errno;
 	}
-	void *p = mmap(addr, env->mapsize, prot, mflags, env->fd.get(), 0);
+	void *p = os::sys_mmap(addr, env->mapsize, prot, mflags, env->fd.get(), 0);
 	if (p == MAP_FAILED) return errno;
 	if (addr && p != addr) {
 		munmap(p, env->mapsize);
@@ -288,7 +289,7 @@ int env_sync(MDB_env *env, bool force) {
 	if (force || !(env->flags & MDB_NOSYNC)) {
 		if (env->flags & MDB_WRITEMAP) {
 			int f = ((env->flags & MDB_MAPASYNC) && !force) ? MS_ASYNC : MS_SYNC;
-			if (msync(env->map, env->mapsize, f)) return errno;
+			if (os::sys_msync(env->map, env->mapsize, f)) return errno;
 		} else {
 			return os::data_sync(env->fd.get());
 		}

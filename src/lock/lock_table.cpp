@@ -2,6 +2,8 @@
 // docs/lockfile.md for the on-disk layout and the locking protocol.
 #include "lock/lock_table.h"
 
+#include "util/fault.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -444,7 +446,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				}
 				if (!rc) {
 					if (excl && size_t(size) < rsize) {
-						if (ftruncate(fd.get(), off_t(rsize)) != 0)
+						if (os::sys_ftruncate(fd.get(), off_t(rsize)) != 0)
 							rc = errno;
 					} else if (size_t(size) < lock_file_size(1)) {
 						rc = MDB_INVALID;
@@ -456,7 +458,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				}
 				UniqueMap map;
 				if (!rc) {
-					void *p = mmap(nullptr, rsize, PROT_READ | PROT_WRITE, MAP_SHARED,
+					void *p = os::sys_mmap(nullptr, rsize, PROT_READ | PROT_WRITE, MAP_SHARED,
 					               fd.get(), 0);
 					if (p == MAP_FAILED)
 						rc = errno;

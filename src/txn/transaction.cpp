@@ -365,10 +365,19 @@ static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 	// and an fdatasync.
 	const bool sync = !(sync_flags & (MDB_NOSYNC | MDB_NOMETASYNC));
 	const bool dsync = sync && env->meta_fd.valid();
-	int rc = os::pwrite_full(dsync ? env->meta_fd.get() : env->fd.get(), &buf, sizeof buf,
-	                         off_t(toggle) * env->psize);
+	const off_t off = off_t(toggle) * env->psize;
+	// The page's previous contents, for putting back after a failure (the
+	// map shows the page cache: after the write it shows the new page).
+	decltype(buf) prev;
+	std::memcpy(&prev, env->map + off, sizeof prev);
+	int rc = os::pwrite_full(dsync ? env->meta_fd.get() : env->fd.get(), &buf, sizeof buf, off);
 	if (!rc && sync && !dsync) rc = os::data_sync(env->fd.get());
-	if (rc) {
+	if (rc) [[unlikely]] {
+		// The new meta page may be in the page cache although the write
+		// (or its sync) failed: a later open would take the commit the
+		// caller was told had failed.  Put the page's previous contents
+		// back, without a sync, and give up on this env handle.
+		(void)os::pwrite_full(env->fd.get(), &prev, sizeof prev, off);
 		env->flags |= kEnvFatalError;
 		return rc;
 	}

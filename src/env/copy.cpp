@@ -309,7 +309,7 @@ int copy_plain(MDB_env *env, int fd) {
 using namespace lmdb;
 
 LMDB_API int mdb_env_copyfd2(MDB_env *env, mdb_filehandle_t fd, unsigned int flags) {
-	if (!env || !env->map) return EINVAL;
+	if (!env || !env->map || env_in_fork_child(env)) return EINVAL;
 	if (flags & ~unsigned(MDB_CP_COMPACT)) return EINVAL;
 	// A closed pipe must surface as EPIPE, not kill the process.
 	sigset_t set, old;

@@ -74,6 +74,11 @@ struct MDB_env {
 
 	MDB_txn *txn0 = nullptr;           // the preallocated top-level write txn
 	MDB_txn *txn = nullptr;            // the active write txn, if any
+	// Cursor blocks of write txns that ended with the cursor still open
+	// (the txn end closes them): kept, pointing at kEndedTxn, so that a
+	// later use answers MDB_BAD_TXN instead of touching freed memory;
+	// mdb_cursor_open reuses them, env close frees them.
+	MDB_cursor *dead_cursors = nullptr;
 	pthread_mutex_t txn_lock = PTHREAD_MUTEX_INITIALIZER;  // guards `txn` hand-over in-process
 
 	lmdb::Page *pbuf = nullptr;         // scratch page (sub-page rebuilds)
@@ -96,6 +101,13 @@ Page *page_buffer_alloc(MDB_env *env, unsigned npages);
 void page_buffer_free(MDB_env *env, Page *p, unsigned npages);
 
 int env_sync(MDB_env *env, bool force);
+
+// The env was opened by another process: this is a fork child, where
+// only mdb_env_close may be used.  (g_pid is refreshed in a fork child.)
+inline bool env_in_fork_child(const MDB_env *env) {
+	return env->pid != lock::detail::g_pid.load(std::memory_order_relaxed);
+}
+void dead_cursors_free(MDB_env *env);
 
 // Whether the data file holds pages [0, end): checks the cached size, and
 // the file itself (fstat) only when that is too small.

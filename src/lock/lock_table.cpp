@@ -68,6 +68,9 @@ struct FileEntry {
 	// Guards live_reader and owner[]; held while a slot is claimed.
 	pthread_mutex_t local = PTHREAD_MUTEX_INITIALIZER;
 	bool live_reader = false; // the byte lock at offset pid is held
+	// The thread of this process that holds the writer mutex (through
+	// any LockTable of this file), 0 if none: it must not wait for it.
+	std::atomic<unsigned long> writer_thread{0};
 	// For each slot: the LockTable::Impl that claimed it in this process
 	// (a process-local note; the slot's pid says whether it is still held).
 	const void **owner = nullptr;
@@ -291,6 +294,7 @@ int LockTable::Impl::mutex_failed(pthread_mutex_t *m, int rc, CurrentTxnidFn fn,
 			store(lf()->header.txnid, fn(ctx));
 		if (writer_held.exchange(false))
 			rc = MDB_PANIC;
+		file->writer_thread.store(0, std::memory_order_relaxed);
 	}
 	int rc2 = check_readers(rlocked, nullptr);
 	if (rc2 == 0)
@@ -597,9 +601,21 @@ int LockTable::lock_writer(bool try_only, CurrentTxnidFn current_txnid, void *ct
 		return EINVAL;
 	if (!impl_->file)
 		return 0;
+	// The writer mutex is not recursive: a thread that holds it (a write
+	// txn, through this or another handle of the same file) would wait
+	// for itself forever.
+	// (Only a try then: the note may be stale, left by a thread that
+	// died holding the mutex, whose id a new thread got.)
+	const unsigned long self = (unsigned long)pthread_self();
+	if (impl_->file->writer_thread.load(std::memory_order_relaxed) == self)
+		try_only = true;
 	int rc = impl_->lock_mutex(&impl_->lf()->writer.writer_mutex, try_only, current_txnid, ctx);
-	if (rc == 0)
+	if (rc == EBUSY && impl_->file->writer_thread.load(std::memory_order_relaxed) == self)
+		return EDEADLK;
+	if (rc == 0) {
 		impl_->writer_held.store(true);
+		impl_->file->writer_thread.store(self, std::memory_order_relaxed);
+	}
 	return rc;
 }
 
@@ -607,6 +623,7 @@ void LockTable::unlock_writer() {
 	if (!impl_ || !impl_->file)
 		return;
 	impl_->writer_held.store(false);
+	impl_->file->writer_thread.store(0, std::memory_order_relaxed);
 	pthread_mutex_unlock(&impl_->lf()->writer.writer_mutex);
 }
 

@@ -65,10 +65,23 @@ static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseq
 	return txn;
 }
 
+namespace {
+struct EndedTxn : MDB_txn {
+	EndedTxn() { flags = kTxnFinished; }
+};
+EndedTxn g_ended_txn;
+}  // namespace
+MDB_txn *const kEndedTxn = &g_ended_txn;
+
 MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) { return txn_alloc_block(env, with_cursors, true); }
 
 void txn_free(MDB_txn *txn) {
 	if (!txn) return;
+	for (MDB_cursor *mc = txn->ro_cursors, *next; mc; mc = next) {
+		next = mc->next;
+		mc->next = nullptr;
+		mc->txn = kEndedTxn;
+	}
 	txn->~MDB_txn();
 	std::free(txn);
 }
@@ -194,6 +207,9 @@ static int write_txn_renew(MDB_txn *txn, bool try_write) {
 		txn->txnid = shared_load(shared);
 		meta = env->metas[txn->txnid & 1];
 	} else {
+		// MDB_NOLOCK: the caller keeps writers apart; a second write txn
+		// while one is live would take over txn0 under the first.
+		if (env->txn) return EDEADLK;
 		meta = pick_meta(env);
 		txn->txnid = meta->txnid;
 	}
@@ -306,7 +322,9 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 			}
 		}
 	}
-	if (mode & kEndFree) txn_free(txn);
+	// (Never txn0, which the env keeps: a second commit or abort of an
+	// ended write txn comes here with kEndFree.)
+	if ((mode & kEndFree) && txn != env->txn0) txn_free(txn);
 }
 
 void txn_abort(MDB_txn *txn) {

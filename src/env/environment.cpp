@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -316,6 +317,25 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 	}
 	env->mapsize = size;
 	if (env->psize) env->maxpg = env->mapsize / env->psize;
+	return MDB_SUCCESS;
+}
+
+int env_reserve_slow(MDB_env *env, pgno_t end) {
+	// Ahead by an eighth (at least 64 pages) so that growth costs few
+	// calls; if that much does not fit, exactly what is needed.
+	const pgno_t from = env->reserved_pages;
+	pgno_t want = end + std::max<pgno_t>(end / 8, 64);
+	if (want > env->maxpg) want = env->maxpg;
+	if (want < end) want = end;
+	const off_t ps = off_t(env->psize);
+	int rc = os::sys_fallocate(env->fd.get(), off_t(from) * ps, off_t(want - from) * ps);
+	if (rc && want > end) {
+		want = end;
+		rc = os::sys_fallocate(env->fd.get(), off_t(from) * ps, off_t(want - from) * ps);
+	}
+	if (rc == EOPNOTSUPP) rc = 0;  // nothing better to do there
+	if (rc) return rc;
+	env->reserved_pages = want;
 	return MDB_SUCCESS;
 }
 

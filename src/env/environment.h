@@ -50,6 +50,10 @@ struct MDB_env {
 	unsigned numdbs = lmdb::format::kCoreDbs;   // handles in use (high-water mark)
 	size_t mapsize = 0;       // 0: not configured
 	lmdb::pgno_t maxpg = 0;   // pages that fit in the map
+	// MDB_WRITEMAP: pages [0, reserved_pages) of the data file have their
+	// blocks (posix_fallocate): written through the map, a page in a hole
+	// of a full file system is SIGBUS.  Writer only.
+	lmdb::pgno_t reserved_pages = 0;
 	// Whole pages the data file is known to hold: pages past it are not
 	// read from the map (SIGBUS).  Grows, re-read by fstat when needed.
 	std::atomic<uint64_t> file_pages{0};
@@ -108,6 +112,12 @@ inline bool env_in_fork_child(const MDB_env *env) {
 	return env->pid != lock::detail::g_pid.load(std::memory_order_relaxed);
 }
 void dead_cursors_free(MDB_env *env);
+// MDB_WRITEMAP: make sure pages [0, end) have their blocks; 0 or an errno
+// value (ENOSPC).
+int env_reserve_slow(MDB_env *env, pgno_t end);
+inline int env_reserve(MDB_env *env, pgno_t end) {
+	return end <= env->reserved_pages ? 0 : env_reserve_slow(env, end);
+}
 
 // Whether the data file holds pages [0, end): checks the cached size, and
 // the file itself (fstat) only when that is too small.

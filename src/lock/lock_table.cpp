@@ -460,6 +460,15 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 						nslots = slots_in_file(uint64_t(size));
 					}
 				}
+				// Give the table's pages their blocks now: on a full
+				// file system a store into a hole of the mapping is
+				// SIGBUS, where this is ENOSPC.  (The table may have
+				// holes also when another program made it.)
+				if (!rc) {
+					int e = os::sys_fallocate(fd.get(), 0, off_t(rsize));
+					if (e && e != EOPNOTSUPP)
+						rc = e;
+				}
 				UniqueMap map;
 				if (!rc) {
 					void *p = os::sys_mmap(nullptr, rsize, PROT_READ | PROT_WRITE, MAP_SHARED,

@@ -65,13 +65,14 @@ static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseq
 	return txn;
 }
 
-namespace {
-struct EndedTxn : MDB_txn {
-	EndedTxn() { flags = kTxnFinished; }
-};
-EndedTxn g_ended_txn;
-}  // namespace
-MDB_txn *const kEndedTxn = &g_ended_txn;
+// Made once at load time and never destroyed (a static MDB_txn would be
+// destroyed at exit through __cxa_atexit, which the ABI check forbids).
+static MDB_txn *make_ended_txn() {
+	MDB_txn *t = new (std::nothrow) MDB_txn;
+	if (t) t->flags = kTxnFinished;
+	return t;
+}
+MDB_txn *const kEndedTxn = make_ended_txn();
 
 MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) { return txn_alloc_block(env, with_cursors, true); }
 

@@ -1,7 +1,7 @@
 #include "util/fault.h"
 
 #include <cerrno>
-#include <mutex>
+#include <pthread.h>
 
 namespace lmdb::os::fault {
 
@@ -10,7 +10,12 @@ std::atomic<bool> g_armed{false};
 namespace {
 
 // The plan and the counters; the armed path is for tests, so one mutex.
-std::mutex g_mutex;
+// (pthread's: std::mutex would pull in the C++ runtime's exceptions.)
+pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
+struct Guard {
+	Guard() { pthread_mutex_lock(&g_mutex); }
+	~Guard() { pthread_mutex_unlock(&g_mutex); }
+};
 Call g_kind = Call::Write;
 bool g_one_kind = false;  // false: count every kind, fail none
 unsigned g_nth = 0;
@@ -22,7 +27,7 @@ unsigned g_calls[kCallKinds] = {};
 enum class Verdict { Pass, FailBefore, FailAfter };
 
 Verdict next_call(Call kind) {
-	std::lock_guard<std::mutex> lock(g_mutex);
+	Guard lock;
 	unsigned n = ++g_calls[unsigned(kind)];
 	if (!g_one_kind || kind != g_kind || n != g_nth || g_fired) return Verdict::Pass;
 	g_fired = true;
@@ -30,7 +35,7 @@ Verdict next_call(Call kind) {
 }
 
 int planned_error() {
-	std::lock_guard<std::mutex> lock(g_mutex);
+	Guard lock;
 	return g_err;
 }
 
@@ -54,7 +59,7 @@ R run(Call kind, R failure, F call) {
 }  // namespace
 
 void arm(Call kind, unsigned nth, int err, bool after) {
-	std::lock_guard<std::mutex> lock(g_mutex);
+	Guard lock;
 	g_kind = kind;
 	g_one_kind = true;
 	g_nth = nth;
@@ -66,7 +71,7 @@ void arm(Call kind, unsigned nth, int err, bool after) {
 }
 
 void count_all() {
-	std::lock_guard<std::mutex> lock(g_mutex);
+	Guard lock;
 	g_one_kind = false;
 	g_fired = false;
 	for (unsigned &c : g_calls) c = 0;
@@ -76,12 +81,12 @@ void count_all() {
 void disarm() { g_armed.store(false); }
 
 unsigned calls(Call kind) {
-	std::lock_guard<std::mutex> lock(g_mutex);
+	Guard lock;
 	return g_calls[unsigned(kind)];
 }
 
 bool fired() {
-	std::lock_guard<std::mutex> lock(g_mutex);
+	Guard lock;
 	return g_fired;
 }
 

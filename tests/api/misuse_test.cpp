@@ -272,7 +272,17 @@ TEST_CASE("misuse: an environment used in a fork child", "[misuse]") {
 		      int status;
 		      waitpid(pid, &status, 0);
 		      if (!WIFEXITED(status) || WEXITSTATUS(status)) return 3;
-		      // The parent's reader and writer are unaffected by the child.
+		      // The parent's reader and writer are unaffected by the child:
+		      // its slot is still in the table under the parent's pid.
+		      std::string list;
+		      mdb_reader_list(
+			  env,
+			  [](const char *msg, void *ctx) {
+				  *static_cast<std::string *>(ctx) += msg;
+				  return 0;
+			  },
+			  &list);
+		      if (list.find(" " + std::to_string(getpid()) + " ") == std::string::npos) return 8;
 		      MDB_val k = val("key1"), v;
 		      EXPECT_RC(4, mdb_get(r, 1, &k, &v), 0);
 		      mdb_txn_abort(r);

@@ -1,6 +1,6 @@
 // Fault sweep: every system call that changes a file or a mapping during a
-// commit, an open (new and existing environment), a copy and a compacting
-// copy, made to fail in turn (EIO, ENOSPC, EFBIG; before the call takes
+// commit, an open (new and existing environment), a copy, a compacting copy
+// and mdb_env_sync, made to fail in turn (EIO, ENOSPC, EFBIG; before the call takes
 // effect and after it), under each set of env flags.  For each case: the
 // error reaches the caller, nothing crashes, a fresh env handle (after the
 // faulted one is closed) sees exactly the last commit that returned 0, and
@@ -115,7 +115,7 @@ std::string verify(const std::string &dir, unsigned flags, const Data &want) {
 	return "";
 }
 
-enum class Op { Commit, OpenNew, OpenExisting, Copy, CopyCompact };
+enum class Op { Commit, OpenNew, OpenExisting, Copy, CopyCompact, Sync };
 const char *op_name(Op o) {
 	switch (o) {
 	case Op::Commit: return "commit";
@@ -123,6 +123,7 @@ const char *op_name(Op o) {
 	case Op::OpenExisting: return "open (existing env)";
 	case Op::Copy: return "copy";
 	case Op::CopyCompact: return "compacting copy";
+	case Op::Sync: return "mdb_env_sync";
 	}
 	return "?";
 }
@@ -187,6 +188,10 @@ std::string run_case(const Case &c, unsigned *counts) {
 			arm(c);
 			rc = commit_some(env, &data, 2);
 			fault::disarm();
+		} else if (c.op == Op::Sync) {
+			arm(c);
+			rc = mdb_env_sync(env, 1);
+			fault::disarm();
 		} else {
 			mkdir(copy_dir.c_str(), 0755);
 			arm(c);
@@ -250,7 +255,7 @@ std::string run_case(const Case &c, unsigned *counts) {
 
 TEST_CASE("fault sweep: every failing system call of commit, open and copy", "[faults]") {
 	const unsigned flag_sets[] = {0, MDB_NOMETASYNC, MDB_NOSYNC, MDB_WRITEMAP, MDB_WRITEMAP | MDB_MAPASYNC};
-	const Op ops[] = {Op::Commit, Op::OpenNew, Op::OpenExisting, Op::Copy, Op::CopyCompact};
+	const Op ops[] = {Op::Commit, Op::OpenNew, Op::OpenExisting, Op::Copy, Op::CopyCompact, Op::Sync};
 	const int errs[] = {EIO, ENOSPC, EFBIG};
 	std::vector<std::string> failures;
 	unsigned cases = 0;

@@ -169,7 +169,10 @@ static void cursor_retire(MDB_env *env, MDB_cursor *mc) {
 int cursor_open(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **ret) {
 	MDB_env *env = txn->env;
 	CursorBox *box;
-	if (MDB_cursor *d = env->dead_cursors) {
+	// Only a write txn (the writer lock is held) touches the pool: read
+	// txns of other threads may open cursors at the same time.
+	MDB_cursor *d = txn->cursors ? env->dead_cursors : nullptr;
+	if (d) {
 		env->dead_cursors = d->next;
 		box = reinterpret_cast<CursorBox *>(d);
 	} else {

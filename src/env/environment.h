@@ -81,7 +81,8 @@ struct MDB_env {
 	// Cursor blocks of write txns that ended with the cursor still open
 	// (the txn end closes them): kept, pointing at kEndedTxn, so that a
 	// later use answers MDB_BAD_TXN instead of touching freed memory;
-	// mdb_cursor_open reuses them, env close frees them.
+	// write txns' mdb_cursor_open reuses them, env close frees them.
+	// Touched by the writer only.
 	MDB_cursor *dead_cursors = nullptr;
 	pthread_mutex_t txn_lock = PTHREAD_MUTEX_INITIALIZER;  // guards `txn` hand-over in-process
 

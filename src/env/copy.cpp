@@ -338,6 +338,9 @@ LMDB_API int mdb_env_copy2(MDB_env *env, const char *path, unsigned int flags) {
 	std::free(name);
 	if (fd < 0) return errno;
 	int rc = mdb_env_copyfd2(env, fd, flags);
+	// A copy that returned 0 is on disk, not only in the page cache
+	// (upstream writes it with O_DIRECT where it can, and no sync).
+	if (!rc && os::sys_fsync(fd) != 0) rc = errno;
 	if (::close(fd) < 0 && !rc) rc = errno;
 	return rc;
 }

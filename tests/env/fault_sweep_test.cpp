@@ -300,3 +300,22 @@ TEST_CASE("fault seam: disarmed, nothing is counted", "[faults]") {
 	mdb_env_close(env);
 	for (unsigned k = 0; k < lmdb::os::kCallKinds; k++) CHECK(fault::calls(Call(k)) == 0);
 }
+
+TEST_CASE("mdb_env_copy2 syncs the copy before it returns", "[faults]") {
+	for (unsigned cflags : {0u, unsigned(MDB_CP_COMPACT)}) {
+		ShmDir dir;
+		MDB_env *env = nullptr;
+		REQUIRE(open_env(dir.path(), 0, &env) == 0);
+		Data d;
+		REQUIRE(commit_some(env, &d, 1) == 0);
+		std::string dst = dir.path() + "/copy";
+		mkdir(dst.c_str(), 0755);
+		fault::count_all();
+		int rc = mdb_env_copy2(env, dst.c_str(), cflags);
+		unsigned syncs = fault::calls(Call::Sync);
+		fault::disarm();
+		mdb_env_close(env);
+		CHECK(rc == 0);
+		CHECK(syncs == 1);
+	}
+}

@@ -305,7 +305,7 @@ TEST_CASE("misuse: an environment used in a fork child", "[misuse]") {
 	      }) == "");
 }
 
-TEST_CASE("misuse: the same env opened twice in a process; closing one keeps the other's locks", "[misuse]") {
+TEST_CASE("misuse: the same env opened twice in a process, and closing one keeps the other handle locks", "[misuse]") {
 	TempDir d;
 	CHECK(in_child([&] {
 		      MDB_env *a = open_env(d.path()), *b = open_env(d.path());

@@ -131,10 +131,6 @@ LMDB_API int mdb_env_info(MDB_env *env, MDB_envinfo *info) {
 LMDB_API int mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags, MDB_txn **txn) {
 	if (!env || !txn) return EINVAL;
 	if (!env->map) return EINVAL;
-	// A fork child may not use its parent's env (only close it): a read
-	// txn gets upstream's answer for a reader slot of another process.
-	if (env_in_fork_child(env)) [[unlikely]]
-		return (flags & MDB_RDONLY) ? MDB_BAD_RSLOT : EINVAL;
 	return txn_begin(env, parent, flags, txn);
 }
 

@@ -76,13 +76,20 @@ MDB_txn *const kEndedTxn = make_ended_txn();
 
 MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) { return txn_alloc_block(env, with_cursors, true); }
 
-void txn_free(MDB_txn *txn) {
-	if (!txn) return;
+// The cursors a read txn leaves open now answer MDB_BAD_TXN.  (Out of
+// line: most txns have none, and txn_end stays small enough to inline.)
+[[gnu::noinline, gnu::cold]] static void orphan_ro_cursors(MDB_txn *txn) {
 	for (MDB_cursor *mc = txn->ro_cursors, *next; mc; mc = next) {
 		next = mc->next;
 		mc->next = nullptr;
 		mc->txn = kEndedTxn;
 	}
+}
+
+void txn_free(MDB_txn *txn) {
+	if (!txn) return;
+	if (txn->ro_cursors) [[unlikely]]
+		orphan_ro_cursors(txn);
 	txn->~MDB_txn();
 	std::free(txn);
 }
@@ -140,6 +147,7 @@ int read_txn_renew(MDB_txn *txn) {
 	bool new_notls = false;
 	if (!shared) [[unlikely]] {
 		// MDB_NOLOCK: the newest meta page, no slot.
+		if (env_in_fork_child(env)) return MDB_BAD_RSLOT;
 		txn->reader = nullptr;
 		meta = pick_meta(env);
 		txn->txnid = meta->txnid;
@@ -154,6 +162,10 @@ int read_txn_renew(MDB_txn *txn) {
 		if (!lock::LockTable::reader_usable(r)) [[unlikely]]
 			return MDB_BAD_RSLOT;
 	} else {
+		// A fork child may not use its parent's env (only close it); a
+		// slot kept from before the fork fails reader_usable above.
+		if (env_in_fork_child(env)) [[unlikely]]
+			return MDB_BAD_RSLOT;
 		// (Through `got`: r's address is never taken, so it stays in a
 		// register in the loop below.)
 		lock::ReaderSlot *got = nullptr;
@@ -240,6 +252,8 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	if (env->flags & MDB_RDONLY & ~flags) return EACCES;
 	MDB_txn *txn;
 	int rc;
+	// (Read txns check in read_txn_renew, off their fast path.)
+	if (!(flags & MDB_RDONLY) && env_in_fork_child(env)) return EINVAL;
 	if (parent) {
 		flags |= parent->flags;
 		if (flags & (MDB_RDONLY | MDB_WRITEMAP | kTxnBlocked))
@@ -321,11 +335,13 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 			} else {
 				nested_txn_detach(txn);
 			}
+		} else if (txn == env->txn0) {
+			// Ended already: a second commit or abort of the env's
+			// write txn, which must not free it.
+			mode &= ~kEndFree;
 		}
 	}
-	// (Never txn0, which the env keeps: a second commit or abort of an
-	// ended write txn comes here with kEndFree.)
-	if ((mode & kEndFree) && txn != env->txn0) txn_free(txn);
+	if (mode & kEndFree) txn_free(txn);
 }
 
 void txn_abort(MDB_txn *txn) {

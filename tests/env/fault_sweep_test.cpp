@@ -17,6 +17,7 @@
 
 #include "lmdb.h"
 #include "test_support.h"
+#include "txn/spill.h"
 #include "util/fault.h"
 
 using lmdb::os::Call;
@@ -92,6 +93,27 @@ int commit_some(MDB_env *env, Data *data, int round) {
 	return rc;
 }
 
+// One commit of 300 records of 600 bytes (more pages than a small dirty
+// limit lets a txn keep in memory).
+int commit_big(MDB_env *env, Data *data) {
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(env, nullptr, 0, &txn);
+	if (rc) return rc;
+	Data next = *data;
+	for (int i = 0; i < 300; i++) {
+		std::string k = "big" + std::to_string(i * 7919 % 1000), v(600, char('A' + i % 26));
+		MDB_val kv = val(k), vv = val(v);
+		if ((rc = mdb_put(txn, 1, &kv, &vv, 0))) {
+			mdb_txn_abort(txn);
+			return rc;
+		}
+		next[k] = v;
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc == 0) *data = next;
+	return rc;
+}
+
 // What a fresh handle sees.  "" if it is `want`, else what differs.
 std::string verify(const std::string &dir, unsigned flags, const Data &want) {
 	MDB_env *env = nullptr;
@@ -115,10 +137,11 @@ std::string verify(const std::string &dir, unsigned flags, const Data &want) {
 	return "";
 }
 
-enum class Op { Commit, OpenNew, OpenExisting, Copy, CopyCompact, Sync };
+enum class Op { Commit, SpillCommit, OpenNew, OpenExisting, Copy, CopyCompact, Sync };
 const char *op_name(Op o) {
 	switch (o) {
 	case Op::Commit: return "commit";
+	case Op::SpillCommit: return "commit that spills";
 	case Op::OpenNew: return "open (new env)";
 	case Op::OpenExisting: return "open (existing env)";
 	case Op::Copy: return "copy";
@@ -188,6 +211,13 @@ std::string run_case(const Case &c, unsigned *counts) {
 			arm(c);
 			rc = commit_some(env, &data, 2);
 			fault::disarm();
+		} else if (c.op == Op::SpillCommit) {
+			// A txn bigger than the dirty-page limit writes pages early.
+			lmdb::set_dirty_limit(16);
+			arm(c);
+			rc = commit_big(env, &data);
+			fault::disarm();
+			lmdb::set_dirty_limit(0);
 		} else if (c.op == Op::Sync) {
 			arm(c);
 			rc = mdb_env_sync(env, 1);
@@ -255,7 +285,7 @@ std::string run_case(const Case &c, unsigned *counts) {
 
 TEST_CASE("fault sweep: every failing system call of commit, open and copy", "[faults]") {
 	const unsigned flag_sets[] = {0, MDB_NOMETASYNC, MDB_NOSYNC, MDB_WRITEMAP, MDB_WRITEMAP | MDB_MAPASYNC};
-	const Op ops[] = {Op::Commit, Op::OpenNew, Op::OpenExisting, Op::Copy, Op::CopyCompact, Op::Sync};
+	const Op ops[] = {Op::Commit, Op::SpillCommit, Op::OpenNew, Op::OpenExisting, Op::Copy, Op::CopyCompact, Op::Sync};
 	const int errs[] = {EIO, ENOSPC, EFBIG};
 	std::vector<std::string> failures;
 	unsigned cases = 0;
@@ -269,8 +299,18 @@ TEST_CASE("fault sweep: every failing system call of commit, open and copy", "[f
 			for (unsigned n : counts) total += n;
 			if (total == 0) failures.push_back(std::string(op_name(op)) + ": no call seen");
 			for (unsigned k = 0; k < lmdb::os::kCallKinds; k++) {
-				for (unsigned nth = 1; nth <= counts[k]; nth++) {
+				// Every call, with each error; where an op makes many
+				// calls of a kind (a txn that spills), the first three,
+				// the last two and three between, one error each (in
+				// turn), to keep the sweep to a few seconds.
+				const unsigned n = counts[k];
+				std::vector<unsigned> picks;
+				for (unsigned i = 1; i <= n; i++)
+					if (n <= 8 || i <= 3 || i + 1 >= n || i == n / 4 || i == n / 2 || i == 3 * n / 4)
+						picks.push_back(i);
+				for (unsigned nth : picks) {
 					for (int e : errs) {
+						if (n > 8 && e != errs[nth % 3]) continue;
 						for (bool after : {false, true}) {
 							cases++;
 							r = run_case(Case{flags, op, Call(k), nth, e, after}, nullptr);

@@ -6,7 +6,8 @@
 // private mount namespace (we run as root).  Where that is not allowed the
 // child limits file sizes instead (RLIMIT_FSIZE): writes past the limit
 // fail with EFBIG, which checks the same error paths, but not SIGBUS from
-// mapped pages, so the test says which one it ran.
+// mapped pages nor MDB_WRITEMAP (its file is as long as the map from the
+// open on), so the test says which one it ran.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -107,7 +108,9 @@ int scenarios(const std::string &root, Mode mode) {
 	auto make_room = [&] {
 		unlink(filler.c_str());
 		if (mode == Mode::FileSizeLimit) {
-			struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+			struct rlimit rl;
+			getrlimit(RLIMIT_FSIZE, &rl);
+			rl.rlim_cur = rl.rlim_max;
 			setrlimit(RLIMIT_FSIZE, &rl);
 		}
 	};
@@ -115,7 +118,10 @@ int scenarios(const std::string &root, Mode mode) {
 		if (mode == Mode::Tmpfs) {
 			fill(filler);
 		} else {
-			struct rlimit rl = {limit, limit};
+			// The soft limit only: the hard one could not be raised again.
+			struct rlimit rl;
+			getrlimit(RLIMIT_FSIZE, &rl);
+			rl.rlim_cur = limit;
 			setrlimit(RLIMIT_FSIZE, &rl);
 		}
 	};
@@ -146,6 +152,9 @@ int scenarios(const std::string &root, Mode mode) {
 	const unsigned flag_sets[] = {0, MDB_NOSYNC, MDB_WRITEMAP, MDB_WRITEMAP | MDB_MAPASYNC};
 	for (unsigned fi = 0; fi < 4; fi++) {
 		unsigned flags = flag_sets[fi];
+		// A WRITEMAP data file is as long as its map from the open on:
+		// a file-size limit never bites.  Only a full file system does.
+		if (mode == Mode::FileSizeLimit && (flags & MDB_WRITEMAP)) continue;
 		std::string dir = root + "/grow" + std::to_string(fi);
 		mkdir(dir.c_str(), 0755);
 		MDB_env *env = open_env(dir, flags, &rc);
@@ -219,6 +228,6 @@ std::string run(Mode *used) {
 TEST_CASE("full disk: no SIGBUS, committed data intact, writes resume after space is freed", "[faults][fulldisk]") {
 	Mode mode = Mode::Tmpfs;
 	std::string r = run(&mode);
-	if (mode != Mode::Tmpfs) WARN("no private mount namespace: ran with RLIMIT_FSIZE instead (no SIGBUS check)");
+	if (mode != Mode::Tmpfs) WARN("no private mount namespace: ran with RLIMIT_FSIZE instead (no SIGBUS check, no MDB_WRITEMAP case)");
 	CHECK(r == "");
 }

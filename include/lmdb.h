@@ -305,7 +305,9 @@ int mdb_env_create(MDB_env **env);
  */
 int mdb_env_open(MDB_env *env, const char *path, unsigned int flags, mdb_mode_t mode);
 
-/** Copy the environment to the directory path (consistent snapshot). */
+/** Copy the environment to the directory path (consistent snapshot).  The
+ * copy is synced before 0 is returned.  EDEADLK in a thread that holds the
+ * write transaction (the copy would wait for it; MDB_CP_COMPACT does not). */
 int mdb_env_copy(MDB_env *env, const char *path);
 
 /** Copy the environment to an open file descriptor. */
@@ -380,7 +382,10 @@ int mdb_env_set_assert(MDB_env *env, MDB_assert_func *func);
  * the parent of a nested one.  flags: MDB_RDONLY, MDB_NOSYNC, MDB_NOMETASYNC,
  * and this library's MDB_TRY_WRITE.
  * Returns 0, MDB_PANIC, MDB_MAP_RESIZED, MDB_READERS_FULL, ENOMEM, EBUSY
- * (MDB_TRY_WRITE only), ...
+ * (MDB_TRY_WRITE only), EDEADLK (a write transaction begun in a thread that
+ * already holds one on this environment, through any handle), EINVAL (a
+ * write transaction in a fork child of the opener; a read transaction there
+ * gets MDB_BAD_RSLOT), ...
  */
 int mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags, MDB_txn **txn);
 

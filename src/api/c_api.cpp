@@ -98,7 +98,7 @@ LMDB_API int mdb_env_set_assert(MDB_env *env, MDB_assert_func *func) {
 }
 
 LMDB_API int mdb_env_sync(MDB_env *env, int force) {
-	if (!env) return EINVAL;
+	if (!env || env_in_fork_child(env)) return EINVAL;
 	return env_sync(env, force != 0);
 }
 
@@ -243,7 +243,9 @@ LMDB_API void mdb_cursor_close(MDB_cursor *cursor) { cursor_close(cursor); }
 
 LMDB_API int mdb_cursor_renew(MDB_txn *txn, MDB_cursor *cursor) { return cursor_renew(txn, cursor); }
 
-LMDB_API MDB_txn *mdb_cursor_txn(MDB_cursor *cursor) { return cursor ? cursor->txn : nullptr; }
+LMDB_API MDB_txn *mdb_cursor_txn(MDB_cursor *cursor) {
+	return cursor && cursor->txn != kEndedTxn ? cursor->txn : nullptr;
+}
 
 LMDB_API MDB_dbi mdb_cursor_dbi(MDB_cursor *cursor) { return cursor ? cursor->dbi : 0; }
 
@@ -260,6 +262,7 @@ LMDB_API int mdb_cursor_get(MDB_cursor *cursor, MDB_val *key, MDB_val *data, MDB
 
 LMDB_API int mdb_cursor_put(MDB_cursor *cursor, MDB_val *key, MDB_val *data, unsigned int flags) {
 	if (!cursor || !key) return EINVAL;
+	if (cursor->txn == kEndedTxn) return MDB_BAD_TXN;
 	return cursor_put(cursor, key, data, flags);
 }
 

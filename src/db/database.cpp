@@ -156,22 +156,66 @@ int get0(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data) {
 }
 
 
+// A cursor block kept in env->dead_cursors (see there).
+inline constexpr unsigned kCursorPooled = 0x80000000u;
+
+void dead_cursors_free(MDB_env *env) {
+	for (MDB_cursor *mc = env->dead_cursors, *next; mc; mc = next) {
+		next = mc->next;
+		delete reinterpret_cast<CursorBox *>(mc);
+	}
+	env->dead_cursors = nullptr;
+}
+
+// A user cursor of a write txn that is ending: kept for reuse.
+static void cursor_retire(MDB_env *env, MDB_cursor *mc) {
+	mc->txn = kEndedTxn;
+	mc->flags = kCursorPooled | kCursorUntrack;
+	mc->next = env->dead_cursors;
+	env->dead_cursors = mc;
+}
+
 int cursor_open(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **ret) {
-	CursorBox *box = new (std::nothrow) CursorBox;
-	if (!box) return ENOMEM;
+	MDB_env *env = txn->env;
+	CursorBox *box;
+	// Only a write txn (the writer lock is held) touches the pool: read
+	// txns of other threads may open cursors at the same time.
+	MDB_cursor *d = txn->cursors ? env->dead_cursors : nullptr;
+	if (d) {
+		env->dead_cursors = d->next;
+		box = reinterpret_cast<CursorBox *>(d);
+	} else {
+		box = new (std::nothrow) CursorBox;
+		if (!box) return ENOMEM;
+	}
 	MDB_cursor *mc = &box->c;
 	cursor_init(mc, txn, dbi, &box->x);
 	if (txn->cursors) {
 		mc->next = txn->cursors[dbi];
 		txn->cursors[dbi] = mc;
 		mc->flags |= kCursorUntrack;
+	} else {
+		mc->next = txn->ro_cursors;
+		txn->ro_cursors = mc;
 	}
 	*ret = mc;
 	return MDB_SUCCESS;
 }
 
+// Take a read-txn cursor off its (live) txn's list.
+static void ro_cursor_unlink(MDB_cursor *mc) {
+	MDB_txn *txn = mc->txn;
+	if (txn == kEndedTxn || txn->cursors) return;
+	MDB_cursor **prev = &txn->ro_cursors;
+	while (*prev && *prev != mc) prev = &(*prev)->next;
+	if (*prev == mc) *prev = mc->next;
+	mc->next = nullptr;
+}
+
 void cursor_close(MDB_cursor *mc) {
-	if (!mc || mc->backup) return;
+	// A write txn's cursor after the txn ended is already closed.
+	if (!mc || mc->backup || (mc->flags & kCursorPooled)) return;
+	if (!(mc->flags & kCursorUntrack)) ro_cursor_unlink(mc);
 	if ((mc->flags & kCursorUntrack) && mc->txn->cursors) {
 		MDB_cursor **prev = &mc->txn->cursors[mc->dbi];
 		while (*prev && *prev != mc) prev = &(*prev)->next;
@@ -184,7 +228,10 @@ int cursor_renew(MDB_txn *txn, MDB_cursor *mc) {
 	if (!mc || !txn_dbi_exists(txn, mc->dbi, kDbValid)) return EINVAL;
 	if ((mc->flags & kCursorUntrack) || txn->cursors) return EINVAL;
 	if (txn->flags & kTxnBlocked) return MDB_BAD_TXN;
+	ro_cursor_unlink(mc);
 	cursor_init(mc, txn, mc->dbi, &reinterpret_cast<CursorBox *>(mc)->x);
+	mc->next = txn->ro_cursors;
+	txn->ro_cursors = mc;
 	return MDB_SUCCESS;
 }
 
@@ -206,9 +253,10 @@ void cursors_close(MDB_txn *txn, bool merge) {
 					*mc = *bk;
 					if (mc->xcursor) *mc->xcursor = reinterpret_cast<CursorBox *>(bk)->x;
 				}
-				mc = bk;
+				delete reinterpret_cast<CursorBox *>(bk);
+				continue;
 			}
-			delete reinterpret_cast<CursorBox *>(mc);
+			cursor_retire(txn->env, mc);
 		}
 		txn->cursors[i] = nullptr;
 	}

@@ -19,6 +19,7 @@
 #include "btree/cursor.h"
 #include "env/environment.h"
 #include "txn/txn_ops.h"
+#include "util/fault.h"
 #include "util/visibility.h"
 
 namespace lmdb {
@@ -60,7 +61,7 @@ private:
 	int write_all(const void *p, size_t n) {
 		const char *c = static_cast<const char *>(p);
 		while (n) {
-			ssize_t w = ::write(fd_, c, n);
+			ssize_t w = os::sys_write(fd_, c, n);
 			if (w < 0) {
 				if (errno == EINTR) continue;
 				return errno;
@@ -308,7 +309,7 @@ int copy_plain(MDB_env *env, int fd) {
 using namespace lmdb;
 
 LMDB_API int mdb_env_copyfd2(MDB_env *env, mdb_filehandle_t fd, unsigned int flags) {
-	if (!env || !env->map) return EINVAL;
+	if (!env || !env->map || env_in_fork_child(env)) return EINVAL;
 	// Flags other than MDB_CP_COMPACT are ignored, as upstream ignores them.
 	// A closed pipe must surface as EPIPE, not kill the process.
 	sigset_t set, old;
@@ -337,6 +338,9 @@ LMDB_API int mdb_env_copy2(MDB_env *env, const char *path, unsigned int flags) {
 	std::free(name);
 	if (fd < 0) return errno;
 	int rc = mdb_env_copyfd2(env, fd, flags);
+	// A copy that returned 0 is on disk, not only in the page cache
+	// (upstream writes it with O_DIRECT where it can, and no sync).
+	if (!rc && os::sys_fsync(fd) != 0) rc = errno;
 	if (::close(fd) < 0 && !rc) rc = errno;
 	return rc;
 }

@@ -9,12 +9,14 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <new>
 
 #include "btree/cursor.h"
 #include "env/env_ops.h"
 #include "txn/txn_ops.h"
+#include "util/fault.h"
 
 namespace lmdb {
 
@@ -83,9 +85,9 @@ static int env_map(MDB_env *env, void *addr) {
 	int mflags = MAP_SHARED;
 	if (env->flags & MDB_WRITEMAP) {
 		prot |= PROT_WRITE;
-		if (ftruncate(env->fd.get(), off_t(env->mapsize)) < 0) return errno;
+		if (os::sys_ftruncate(env->fd.get(), off_t(env->mapsize)) < 0) return errno;
 	}
-	void *p = mmap(addr, env->mapsize, prot, mflags, env->fd.get(), 0);
+	void *p = os::sys_mmap(addr, env->mapsize, prot, mflags, env->fd.get(), 0);
 	if (p == MAP_FAILED) return errno;
 	if (addr && p != addr) {
 		munmap(p, env->mapsize);
@@ -186,6 +188,7 @@ static void env_close0(MDB_env *env) {
 	env->dbflags = nullptr;
 	std::free(env->path);
 	env->path = nullptr;
+	dead_cursors_free(env);
 	if (env->txn0) {
 		txn_free(env->txn0);
 		env->txn0 = nullptr;
@@ -259,6 +262,7 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		// Callers may use dbi 1 without mdb_dbi_open (upstream would crash).
 		default_cmp_for(pick_meta(env)->dbs[kMainDbi].flags, env->dbxs[kMainDbi]);
 	}
+	env->pid = getpid();
 	if (excl) {
 		if (volatile txnid_t *shared = env->locks.shared_txnid())
 			__atomic_store_n(shared, pick_meta(env)->txnid, __ATOMIC_RELEASE);
@@ -293,7 +297,7 @@ int env_sync(MDB_env *env, bool force) {
 	if (force || !(env->flags & MDB_NOSYNC)) {
 		if (env->flags & MDB_WRITEMAP) {
 			int f = ((env->flags & MDB_MAPASYNC) && !force) ? MS_ASYNC : MS_SYNC;
-			if (msync(env->map, env->mapsize, f)) return errno;
+			if (os::sys_msync(env->map, env->mapsize, f)) return errno;
 		} else {
 			return os::data_sync(env->fd.get());
 		}
@@ -317,6 +321,25 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 	}
 	env->mapsize = size;
 	if (env->psize) env->maxpg = env->mapsize / env->psize;
+	return MDB_SUCCESS;
+}
+
+int env_reserve_slow(MDB_env *env, pgno_t end) {
+	// Ahead by an eighth (at least 64 pages) so that growth costs few
+	// calls; if that much does not fit, exactly what is needed.
+	const pgno_t from = env->reserved_pages;
+	pgno_t want = end + std::max<pgno_t>(end / 8, 64);
+	if (want > env->maxpg) want = env->maxpg;
+	if (want < end) want = end;
+	const off_t ps = off_t(env->psize);
+	int rc = os::sys_fallocate(env->fd.get(), off_t(from) * ps, off_t(want - from) * ps);
+	if (rc && want > end) {
+		want = end;
+		rc = os::sys_fallocate(env->fd.get(), off_t(from) * ps, off_t(want - from) * ps);
+	}
+	if (rc == EOPNOTSUPP) rc = 0;  // nothing better to do there
+	if (rc) return rc;
+	env->reserved_pages = want;
 	return MDB_SUCCESS;
 }
 

@@ -50,6 +50,10 @@ struct MDB_env {
 	unsigned numdbs = lmdb::format::kCoreDbs;   // handles in use (high-water mark)
 	size_t mapsize = 0;       // 0: not configured
 	lmdb::pgno_t maxpg = 0;   // pages that fit in the map
+	// MDB_WRITEMAP: pages [0, reserved_pages) of the data file have their
+	// blocks (posix_fallocate): written through the map, a page in a hole
+	// of a full file system is SIGBUS.  Writer only.
+	lmdb::pgno_t reserved_pages = 0;
 	// Whole pages the data file is known to hold: pages past it are not
 	// read from the map (SIGBUS).  Grows, re-read by fstat when needed.
 	std::atomic<uint64_t> file_pages{0};
@@ -74,6 +78,12 @@ struct MDB_env {
 
 	MDB_txn *txn0 = nullptr;           // the preallocated top-level write txn
 	MDB_txn *txn = nullptr;            // the active write txn, if any
+	// Cursor blocks of write txns that ended with the cursor still open
+	// (the txn end closes them): kept, pointing at kEndedTxn, so that a
+	// later use answers MDB_BAD_TXN instead of touching freed memory;
+	// write txns' mdb_cursor_open reuses them, env close frees them.
+	// Touched by the writer only.
+	MDB_cursor *dead_cursors = nullptr;
 	pthread_mutex_t txn_lock = PTHREAD_MUTEX_INITIALIZER;  // guards `txn` hand-over in-process
 
 	lmdb::Page *pbuf = nullptr;         // scratch page (sub-page rebuilds)
@@ -96,6 +106,19 @@ Page *page_buffer_alloc(MDB_env *env, unsigned npages);
 void page_buffer_free(MDB_env *env, Page *p, unsigned npages);
 
 int env_sync(MDB_env *env, bool force);
+
+// The env was opened by another process: this is a fork child, where
+// only mdb_env_close may be used.  (g_pid is refreshed in a fork child.)
+inline bool env_in_fork_child(const MDB_env *env) {
+	return env->pid != lock::detail::g_pid.load(std::memory_order_relaxed);
+}
+void dead_cursors_free(MDB_env *env);
+// MDB_WRITEMAP: make sure pages [0, end) have their blocks; 0 or an errno
+// value (ENOSPC).
+int env_reserve_slow(MDB_env *env, pgno_t end);
+inline int env_reserve(MDB_env *env, pgno_t end) {
+	return end <= env->reserved_pages ? 0 : env_reserve_slow(env, end);
+}
 
 // Whether the data file holds pages [0, end): checks the cached size, and
 // the file itself (fstat) only when that is too small.

@@ -2,6 +2,8 @@
 // docs/lockfile.md for the on-disk layout and the locking protocol.
 #include "lock/lock_table.h"
 
+#include "util/fault.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -66,6 +68,9 @@ struct FileEntry {
 	// Guards live_reader and owner[]; held while a slot is claimed.
 	pthread_mutex_t local = PTHREAD_MUTEX_INITIALIZER;
 	bool live_reader = false; // the byte lock at offset pid is held
+	// The thread of this process that holds the writer mutex (through
+	// any LockTable of this file), 0 if none: it must not wait for it.
+	std::atomic<unsigned long> writer_thread{0};
 	// For each slot: the LockTable::Impl that claimed it in this process
 	// (a process-local note; the slot's pid says whether it is still held).
 	const void **owner = nullptr;
@@ -289,6 +294,7 @@ int LockTable::Impl::mutex_failed(pthread_mutex_t *m, int rc, CurrentTxnidFn fn,
 			store(lf()->header.txnid, fn(ctx));
 		if (writer_held.exchange(false))
 			rc = MDB_PANIC;
+		file->writer_thread.store(0, std::memory_order_relaxed);
 	}
 	int rc2 = check_readers(rlocked, nullptr);
 	if (rc2 == 0)
@@ -444,7 +450,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				}
 				if (!rc) {
 					if (excl && size_t(size) < rsize) {
-						if (ftruncate(fd.get(), off_t(rsize)) != 0)
+						if (os::sys_ftruncate(fd.get(), off_t(rsize)) != 0)
 							rc = errno;
 					} else if (size_t(size) < lock_file_size(1)) {
 						rc = MDB_INVALID;
@@ -454,9 +460,18 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 						nslots = slots_in_file(uint64_t(size));
 					}
 				}
+				// Give the table's pages their blocks now: on a full
+				// file system a store into a hole of the mapping is
+				// SIGBUS, where this is ENOSPC.  (The table may have
+				// holes also when another program made it.)
+				if (!rc) {
+					int e = os::sys_fallocate(fd.get(), 0, off_t(rsize));
+					if (e && e != EOPNOTSUPP)
+						rc = e;
+				}
 				UniqueMap map;
 				if (!rc) {
-					void *p = mmap(nullptr, rsize, PROT_READ | PROT_WRITE, MAP_SHARED,
+					void *p = os::sys_mmap(nullptr, rsize, PROT_READ | PROT_WRITE, MAP_SHARED,
 					               fd.get(), 0);
 					if (p == MAP_FAILED)
 						rc = errno;
@@ -595,9 +610,21 @@ int LockTable::lock_writer(bool try_only, CurrentTxnidFn current_txnid, void *ct
 		return EINVAL;
 	if (!impl_->file)
 		return 0;
+	// The writer mutex is not recursive: a thread that holds it (a write
+	// txn, through this or another handle of the same file) would wait
+	// for itself forever.
+	// (Only a try then: the note may be stale, left by a thread that
+	// died holding the mutex, whose id a new thread got.)
+	const unsigned long self = (unsigned long)pthread_self();
+	if (impl_->file->writer_thread.load(std::memory_order_relaxed) == self)
+		try_only = true;
 	int rc = impl_->lock_mutex(&impl_->lf()->writer.writer_mutex, try_only, current_txnid, ctx);
-	if (rc == 0)
+	if (rc == EBUSY && impl_->file->writer_thread.load(std::memory_order_relaxed) == self)
+		return EDEADLK;
+	if (rc == 0) {
 		impl_->writer_held.store(true);
+		impl_->file->writer_thread.store(self, std::memory_order_relaxed);
+	}
 	return rc;
 }
 
@@ -605,6 +632,7 @@ void LockTable::unlock_writer() {
 	if (!impl_ || !impl_->file)
 		return;
 	impl_->writer_held.store(false);
+	impl_->file->writer_thread.store(0, std::memory_order_relaxed);
 	pthread_mutex_unlock(&impl_->lf()->writer.writer_mutex);
 }
 

@@ -167,6 +167,12 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 			return MDB_MAP_FULL;
 		}
 		pgno = txn->next_pgno;
+		if (txn->flags & kTxnWritemap) {
+			if ((rc = env_reserve(env, pgno + num))) {
+				txn->flags |= kTxnError;
+				return rc;
+			}
+		}
 		txn->next_pgno += num;
 	}
 	// With MDB_WRITEMAP the page is written in place in the map (never

@@ -65,10 +65,31 @@ static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseq
 	return txn;
 }
 
+// Made once at load time and never destroyed (a static MDB_txn would be
+// destroyed at exit through __cxa_atexit, which the ABI check forbids).
+static MDB_txn *make_ended_txn() {
+	MDB_txn *t = new (std::nothrow) MDB_txn;
+	if (t) t->flags = kTxnFinished;
+	return t;
+}
+MDB_txn *const kEndedTxn = make_ended_txn();
+
 MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) { return txn_alloc_block(env, with_cursors, true); }
+
+// The cursors a read txn leaves open now answer MDB_BAD_TXN.  (Out of
+// line: most txns have none, and txn_end stays small enough to inline.)
+[[gnu::noinline, gnu::cold]] static void orphan_ro_cursors(MDB_txn *txn) {
+	for (MDB_cursor *mc = txn->ro_cursors, *next; mc; mc = next) {
+		next = mc->next;
+		mc->next = nullptr;
+		mc->txn = kEndedTxn;
+	}
+}
 
 void txn_free(MDB_txn *txn) {
 	if (!txn) return;
+	if (txn->ro_cursors) [[unlikely]]
+		orphan_ro_cursors(txn);
 	txn->~MDB_txn();
 	std::free(txn);
 }
@@ -126,6 +147,7 @@ int read_txn_renew(MDB_txn *txn) {
 	bool new_notls = false;
 	if (!shared) [[unlikely]] {
 		// MDB_NOLOCK: the newest meta page, no slot.
+		if (env_in_fork_child(env)) return MDB_BAD_RSLOT;
 		txn->reader = nullptr;
 		meta = pick_meta(env);
 		txn->txnid = meta->txnid;
@@ -140,6 +162,10 @@ int read_txn_renew(MDB_txn *txn) {
 		if (!lock::LockTable::reader_usable(r)) [[unlikely]]
 			return MDB_BAD_RSLOT;
 	} else {
+		// A fork child may not use its parent's env (only close it); a
+		// slot kept from before the fork fails reader_usable above.
+		if (env_in_fork_child(env)) [[unlikely]]
+			return MDB_BAD_RSLOT;
 		// (Through `got`: r's address is never taken, so it stays in a
 		// register in the loop below.)
 		lock::ReaderSlot *got = nullptr;
@@ -194,6 +220,9 @@ static int write_txn_renew(MDB_txn *txn, bool try_write) {
 		txn->txnid = shared_load(shared);
 		meta = env->metas[txn->txnid & 1];
 	} else {
+		// MDB_NOLOCK: the caller keeps writers apart; a second write txn
+		// while one is live would take over txn0 under the first.
+		if (env->txn) return EDEADLK;
 		meta = pick_meta(env);
 		txn->txnid = meta->txnid;
 	}
@@ -223,6 +252,8 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 	if (env->flags & MDB_RDONLY & ~flags) return EACCES;
 	MDB_txn *txn;
 	int rc;
+	// (Read txns check in read_txn_renew, off their fast path.)
+	if (!(flags & MDB_RDONLY) && env_in_fork_child(env)) return EINVAL;
 	if (parent) {
 		flags |= parent->flags;
 		if (flags & (MDB_RDONLY | MDB_WRITEMAP | kTxnBlocked))
@@ -304,6 +335,10 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 			} else {
 				nested_txn_detach(txn);
 			}
+		} else if (txn == env->txn0) {
+			// Ended already: a second commit or abort of the env's
+			// write txn, which must not free it.
+			mode &= ~kEndFree;
 		}
 	}
 	if (mode & kEndFree) txn_free(txn);
@@ -365,10 +400,19 @@ static int write_meta(MDB_txn *txn, unsigned sync_flags) {
 	// and an fdatasync.
 	const bool sync = !(sync_flags & (MDB_NOSYNC | MDB_NOMETASYNC));
 	const bool dsync = sync && env->meta_fd.valid();
-	int rc = os::pwrite_full(dsync ? env->meta_fd.get() : env->fd.get(), &buf, sizeof buf,
-	                         off_t(toggle) * env->psize);
+	const off_t off = off_t(toggle) * env->psize;
+	// The page's previous contents, for putting back after a failure (the
+	// map shows the page cache: after the write it shows the new page).
+	decltype(buf) prev;
+	std::memcpy(&prev, env->map + off, sizeof prev);
+	int rc = os::pwrite_full(dsync ? env->meta_fd.get() : env->fd.get(), &buf, sizeof buf, off);
 	if (!rc && sync && !dsync) rc = os::data_sync(env->fd.get());
-	if (rc) {
+	if (rc) [[unlikely]] {
+		// The new meta page may be in the page cache although the write
+		// (or its sync) failed: a later open would take the commit the
+		// caller was told had failed.  Put the page's previous contents
+		// back, without a sync, and give up on this env handle.
+		(void)os::pwrite_full(env->fd.get(), &prev, sizeof prev, off);
 		env->flags |= kEnvFatalError;
 		return rc;
 	}

@@ -50,6 +50,10 @@ struct MDB_txn {
 	lmdb::DbAux *dbxs = nullptr;    // env->dbxs
 
 	lmdb::lock::ReaderSlot *reader = nullptr;
+	// Read txns: the cursors mdb_cursor_open gave out on this txn (linked
+	// through MDB_cursor::next).  When the txn is freed they are pointed
+	// at kEndedTxn, so that using one answers MDB_BAD_TXN.
+	MDB_cursor *ro_cursors = nullptr;
 
 	// Write transactions only.
 	lmdb::DirtyPages dirty;
@@ -104,6 +108,11 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out);
 int page_loose(MDB_cursor *mc, Page *mp);
 int free_overflow(MDB_cursor *mc, Page *mp);
 int freelist_save(MDB_txn *txn);
+
+// Stands in for a txn that has ended and been freed, in the cursors that
+// outlive it (read-txn cursors the caller has not closed yet, and
+// write-txn cursors after the txn ended): flags kTxnFinished, no env.
+extern MDB_txn *const kEndedTxn;
 
 inline bool txn_dbi_exists(const MDB_txn *txn, MDB_dbi dbi, uint8_t validity) {
 	return txn && dbi < txn->numdbs && (txn->dbflags[dbi] & validity);

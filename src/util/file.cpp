@@ -2,6 +2,8 @@
 
 #include <climits>
 
+#include "util/fault.h"
+
 namespace lmdb::os {
 
 ssize_t pread_full(int fd, void *buf, size_t len, off_t off) {
@@ -21,7 +23,7 @@ ssize_t pread_full(int fd, void *buf, size_t len, off_t off) {
 int pwrite_full(int fd, const void *buf, size_t len, off_t off) {
 	size_t done = 0;
 	while (done < len) {
-		ssize_t n = ::pwrite(fd, static_cast<const char *>(buf) + done, len - done, off + off_t(done));
+		ssize_t n = sys_pwrite(fd, static_cast<const char *>(buf) + done, len - done, off + off_t(done));
 		if (n < 0) {
 			if (errno == EINTR) continue;
 			return errno;
@@ -35,8 +37,8 @@ int pwrite_full(int fd, const void *buf, size_t len, off_t off) {
 int pwritev_full(int fd, struct iovec *iov, int iovcnt, off_t off) {
 	while (iovcnt > 0) {
 		// One buffer: pwrite, whose path through the kernel is shorter.
-		ssize_t n = iovcnt == 1 ? ::pwrite(fd, iov->iov_base, iov->iov_len, off)
-		                        : ::pwritev(fd, iov, iovcnt, off);
+		ssize_t n = iovcnt == 1 ? sys_pwrite(fd, iov->iov_base, iov->iov_len, off)
+		                        : sys_pwritev(fd, iov, iovcnt, off);
 		if (n < 0) {
 			if (errno == EINTR) continue;
 			return errno;
@@ -58,7 +60,7 @@ int pwritev_full(int fd, struct iovec *iov, int iovcnt, off_t off) {
 }
 
 int data_sync(int fd) {
-	while (::fdatasync(fd) != 0) {
+	while (sys_fdatasync(fd) != 0) {
 		if (errno != EINTR) return errno;
 	}
 	return 0;

@@ -1,0 +1,347 @@
+// Misuse answered with error codes (docs/divergences.md, "Misuse answered
+// with error codes").  Each scenario runs in a forked child with a time
+// limit, so that a hang or a crash is reported as such instead of stopping
+// the test run.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "lmdb.h"
+#include "test_support.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
+using test_support::TempDir;
+using test_support::val;
+
+namespace {
+
+// Runs fn in a child; "" if it returned 0 in time, else what happened.
+std::string in_child(const std::function<int()> &fn, unsigned seconds = 10) {
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(seconds);
+		int r = fn();
+#if defined(__SANITIZE_ADDRESS__)
+		// _exit skips the leak check: correct use must not leak.
+		if (r == 0 && __lsan_do_recoverable_leak_check()) r = 252;
+#endif
+		_exit(r < 0 || r > 252 ? 251 : r);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (WIFEXITED(status)) {
+		int c = WEXITSTATUS(status);
+		if (c == 252) return "leaked memory";
+		return c == 0 ? "" : "failed check #" + std::to_string(c);
+	}
+	if (WIFSIGNALED(status)) {
+		int s = WTERMSIG(status);
+		return s == SIGALRM ? "hung" : std::string("killed by signal ") + strsignal(s);
+	}
+	return "?";
+}
+
+MDB_env *open_env(const std::string &dir, unsigned flags = 0) {
+	MDB_env *env;
+	if (mdb_env_create(&env)) return nullptr;
+	mdb_env_set_maxdbs(env, 4);
+	if (mdb_env_open(env, dir.c_str(), flags, 0644)) {
+		mdb_env_close(env);
+		return nullptr;
+	}
+	return env;
+}
+
+int put_some(MDB_env *env, int n = 10) {
+	MDB_txn *t;
+	if (mdb_txn_begin(env, nullptr, 0, &t)) return 1;
+	for (int i = 0; i < n; i++) {
+		std::string k = "key" + std::to_string(i), v = "value" + std::to_string(i);
+		MDB_val kv = val(k), vv = val(v);
+		if (mdb_put(t, 1, &kv, &vv, 0)) return 2;
+	}
+	return mdb_txn_commit(t) ? 3 : 0;
+}
+
+#define EXPECT_RC(n, expr, want)            \
+	do {                                    \
+		if ((expr) != (want)) return (n);   \
+	} while (0)
+
+}  // namespace
+
+TEST_CASE("misuse: a second write txn in the thread that holds one", "[misuse]") {
+	TempDir d;
+	for (unsigned flags : {0u, unsigned(MDB_NOTLS), unsigned(MDB_NOLOCK)}) {
+		INFO("flags " << flags);
+		CHECK(in_child([&] {
+			      MDB_env *env = open_env(d.path(), flags);
+			      if (!env) return 1;
+			      MDB_txn *w, *w2 = nullptr;
+			      EXPECT_RC(2, mdb_txn_begin(env, nullptr, 0, &w), 0);
+			      EXPECT_RC(3, mdb_txn_begin(env, nullptr, 0, &w2), EDEADLK);
+			      EXPECT_RC(4, mdb_txn_begin(env, nullptr, MDB_TRY_WRITE, &w2), EDEADLK);
+			      // The first one is unharmed.
+			      MDB_val k = val("a"), v = val("b");
+			      EXPECT_RC(5, mdb_put(w, 1, &k, &v, 0), 0);
+			      EXPECT_RC(6, mdb_txn_commit(w), 0);
+			      EXPECT_RC(7, mdb_txn_begin(env, nullptr, 0, &w), 0);
+			      mdb_txn_abort(w);
+			      mdb_env_close(env);
+			      return 0;
+		      }) == "");
+	}
+}
+
+TEST_CASE("misuse: a write txn through a second handle of the same env in one thread", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *a = open_env(d.path()), *b = open_env(d.path());
+		      if (!a || !b) return 1;
+		      MDB_txn *w, *w2;
+		      EXPECT_RC(2, mdb_txn_begin(a, nullptr, 0, &w), 0);
+		      EXPECT_RC(3, mdb_txn_begin(b, nullptr, 0, &w2), EDEADLK);
+		      EXPECT_RC(4, mdb_txn_commit(w), 0);
+		      EXPECT_RC(5, mdb_txn_begin(b, nullptr, 0, &w2), 0);
+		      mdb_txn_abort(w2);
+		      mdb_env_close(a);
+		      mdb_env_close(b);
+		      return 0;
+	      }) == "");
+}
+
+TEST_CASE("misuse: mdb_env_copy in the thread that holds the write txn", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *env = open_env(d.path());
+		      if (!env || put_some(env)) return 1;
+		      MDB_txn *w;
+		      EXPECT_RC(2, mdb_txn_begin(env, nullptr, 0, &w), 0);
+		      std::string dst = d.path() + "/copy";
+		      mkdir(dst.c_str(), 0755);
+		      EXPECT_RC(3, mdb_env_copy(env, dst.c_str()), EDEADLK);
+		      // The compacting copy takes no writer lock: it works.
+		      std::string dst2 = d.path() + "/copy2";
+		      mkdir(dst2.c_str(), 0755);
+		      EXPECT_RC(4, mdb_env_copy2(env, dst2.c_str(), MDB_CP_COMPACT), 0);
+		      mdb_txn_abort(w);
+		      std::string dst3 = d.path() + "/copy3";
+		      mkdir(dst3.c_str(), 0755);
+		      EXPECT_RC(5, mdb_env_copy(env, dst3.c_str()), 0);
+		      mdb_env_close(env);
+		      return 0;
+	      }) == "");
+}
+
+TEST_CASE("misuse: a cursor used after its read-only txn was aborted", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *env = open_env(d.path());
+		      if (!env || put_some(env)) return 1;
+		      MDB_txn *r;
+		      MDB_cursor *c;
+		      MDB_val k, v;
+		      EXPECT_RC(2, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+		      EXPECT_RC(3, mdb_cursor_open(r, 1, &c), 0);
+		      EXPECT_RC(4, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+		      mdb_txn_abort(r);
+		      // Other allocations may take the txn's memory in between.
+		      for (int i = 0; i < 4; i++) {
+			      MDB_txn *x;
+			      if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &x) == 0) mdb_txn_abort(x);
+		      }
+		      EXPECT_RC(5, mdb_cursor_get(c, &k, &v, MDB_NEXT), MDB_BAD_TXN);
+		      EXPECT_RC(6, mdb_cursor_get(c, &k, &v, MDB_FIRST), MDB_BAD_TXN);
+		      size_t n;
+		      EXPECT_RC(7, mdb_cursor_count(c, &n), MDB_INCOMPATIBLE);
+		      if (mdb_cursor_txn(c) != nullptr) return 8;
+		      // Still renewable into a new read txn, and closable.
+		      EXPECT_RC(9, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+		      EXPECT_RC(10, mdb_cursor_renew(r, c), 0);
+		      EXPECT_RC(11, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+		      mdb_txn_abort(r);
+		      mdb_cursor_close(c);
+		      // A cursor closed before its txn ends: unaffected.
+		      EXPECT_RC(12, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+		      MDB_cursor *c1, *c2;
+		      EXPECT_RC(13, mdb_cursor_open(r, 1, &c1), 0);
+		      EXPECT_RC(14, mdb_cursor_open(r, 1, &c2), 0);
+		      mdb_cursor_close(c1);
+		      mdb_txn_commit(r);
+		      EXPECT_RC(15, mdb_cursor_get(c2, &k, &v, MDB_FIRST), MDB_BAD_TXN);
+		      mdb_cursor_close(c2);
+		      mdb_env_close(env);
+		      return 0;
+	      }) == "");
+}
+
+TEST_CASE("misuse: cursors of a write txn used after it ended", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *env = open_env(d.path());
+		      if (!env || put_some(env)) return 1;
+		      MDB_txn *w, *child;
+		      MDB_cursor *c, *cc;
+		      MDB_val k = val("zz"), v = val("1");
+		      // A child txn's cursor after the child committed.
+		      EXPECT_RC(2, mdb_txn_begin(env, nullptr, 0, &w), 0);
+		      EXPECT_RC(3, mdb_txn_begin(env, w, 0, &child), 0);
+		      EXPECT_RC(4, mdb_cursor_open(child, 1, &cc), 0);
+		      EXPECT_RC(5, mdb_cursor_get(cc, &k, &v, MDB_FIRST), 0);
+		      EXPECT_RC(6, mdb_txn_commit(child), 0);
+		      EXPECT_RC(7, mdb_cursor_get(cc, &k, &v, MDB_NEXT), MDB_BAD_TXN);
+		      EXPECT_RC(8, mdb_cursor_put(cc, &k, &v, 0), MDB_BAD_TXN);
+		      EXPECT_RC(9, mdb_cursor_del(cc, 0), MDB_BAD_TXN);
+		      // The parent goes on; a cursor of its own after it commits.
+		      EXPECT_RC(10, mdb_cursor_open(w, 1, &c), 0);
+		      EXPECT_RC(11, mdb_cursor_get(c, &k, &v, MDB_LAST), 0);
+		      EXPECT_RC(12, mdb_txn_commit(w), 0);
+		      EXPECT_RC(13, mdb_cursor_get(c, &k, &v, MDB_FIRST), MDB_BAD_TXN);
+		      // Closing such a cursor is harmless (upstream: a double free).
+		      mdb_cursor_close(c);
+		      // After an abort too.
+		      EXPECT_RC(14, mdb_txn_begin(env, nullptr, 0, &w), 0);
+		      EXPECT_RC(15, mdb_cursor_open(w, 1, &c), 0);
+		      mdb_txn_abort(w);
+		      EXPECT_RC(16, mdb_cursor_get(c, &k, &v, MDB_FIRST), MDB_BAD_TXN);
+		      // Many txns that leave their cursors to the commit: the
+		      // memory is reused, not accumulated (ASan sees the rest).
+		      for (int i = 0; i < 1000; i++) {
+			      EXPECT_RC(17, mdb_txn_begin(env, nullptr, 0, &w), 0);
+			      EXPECT_RC(18, mdb_cursor_open(w, 1, &c), 0);
+			      EXPECT_RC(19, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+			      EXPECT_RC(20, mdb_txn_commit(w), 0);
+		      }
+		      mdb_env_close(env);
+		      return 0;
+	      }) == "");
+}
+
+TEST_CASE("misuse: a txn used after it ended", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *env = open_env(d.path());
+		      if (!env || put_some(env)) return 1;
+		      MDB_txn *w, *r;
+		      MDB_val k = val("key1"), v = val("x");
+		      EXPECT_RC(2, mdb_txn_begin(env, nullptr, 0, &w), 0);
+		      EXPECT_RC(3, mdb_txn_commit(w), 0);
+		      // The handle of a committed top-level write txn (the db
+		      // handles are gone with it: EINVAL, as upstream).
+		      EXPECT_RC(4, mdb_put(w, 1, &k, &v, 0), EINVAL);
+		      EXPECT_RC(5, mdb_get(w, 1, &k, &v), EINVAL);
+		      EXPECT_RC(6, mdb_txn_commit(w), MDB_BAD_TXN);
+		      MDB_cursor *c;
+		      EXPECT_RC(7, mdb_cursor_open(w, 1, &c), EINVAL);
+		      // A reset read txn.
+		      EXPECT_RC(8, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+		      mdb_txn_reset(r);
+		      EXPECT_RC(9, mdb_get(r, 1, &k, &v), EINVAL);
+		      EXPECT_RC(10, mdb_cursor_open(r, 1, &c), EINVAL);
+		      EXPECT_RC(11, mdb_txn_renew(r), 0);
+		      EXPECT_RC(12, mdb_get(r, 1, &k, &v), 0);
+		      mdb_txn_abort(r);
+		      mdb_env_close(env);
+		      return 0;
+	      }) == "");
+}
+
+TEST_CASE("misuse: an environment used in a fork child", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *env = open_env(d.path());
+		      if (!env || put_some(env)) return 1;
+		      MDB_txn *r;
+		      EXPECT_RC(2, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+		      pid_t pid = fork();
+		      if (pid == 0) {
+			      MDB_txn *t;
+			      int rc1 = mdb_txn_begin(env, nullptr, MDB_RDONLY, &t);
+			      int rc2 = mdb_txn_begin(env, nullptr, 0, &t);
+			      std::string dst = d.path() + "/copy";
+			      mkdir(dst.c_str(), 0755);
+			      int rc3 = mdb_env_copy(env, dst.c_str());
+			      int rc4 = mdb_env_sync(env, 1);
+			      // mdb_env_close is allowed in the child.
+			      mdb_env_close(env);
+			      _exit(rc1 == MDB_BAD_RSLOT && rc2 == EINVAL && rc3 == EINVAL && rc4 == EINVAL ? 0 : 1);
+		      }
+		      int status;
+		      waitpid(pid, &status, 0);
+		      if (!WIFEXITED(status) || WEXITSTATUS(status)) return 3;
+		      // The parent's reader and writer are unaffected by the child:
+		      // its slot is still in the table under the parent's pid.
+		      std::string list;
+		      mdb_reader_list(
+			  env,
+			  [](const char *msg, void *ctx) {
+				  *static_cast<std::string *>(ctx) += msg;
+				  return 0;
+			  },
+			  &list);
+		      if (list.find(" " + std::to_string(getpid()) + " ") == std::string::npos) return 8;
+		      MDB_val k = val("key1"), v;
+		      EXPECT_RC(4, mdb_get(r, 1, &k, &v), 0);
+		      mdb_txn_abort(r);
+		      EXPECT_RC(5, put_some(env), 0);
+		      MDB_stat st;
+		      EXPECT_RC(6, mdb_env_stat(env, &st), 0);
+		      int dead = -1;
+		      EXPECT_RC(7, mdb_reader_check(env, &dead), 0);
+		      mdb_env_close(env);
+		      return 0;
+	      }) == "");
+}
+
+TEST_CASE("misuse: the same env opened twice in a process, and closing one keeps the other handle locks", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *a = open_env(d.path()), *b = open_env(d.path());
+		      if (!a || !b || put_some(a)) return 1;
+		      MDB_txn *r;
+		      EXPECT_RC(2, mdb_txn_begin(b, nullptr, MDB_RDONLY, &r), 0);
+		      mdb_env_close(a);
+		      // Another process must still see this one as a user of the
+		      // env: it may not take the exclusive lock that would let it
+		      // reset the reader table under b's reader.
+		      pid_t pid = fork();
+		      if (pid == 0) {
+			      // A fresh process: exec a shell that tries the lock.
+			      std::string lock = d.path() + "/lock.mdb";
+			      int fd = open(lock.c_str(), O_RDWR);
+			      struct flock fl{};
+			      fl.l_type = F_WRLCK;
+			      fl.l_whence = SEEK_SET;
+			      fl.l_start = 0;
+			      fl.l_len = 1;
+			      // (F_GETLK from a child process reports the parent's lock.)
+			      if (fd < 0 || fcntl(fd, F_GETLK, &fl) != 0) _exit(2);
+			      _exit(fl.l_type == F_UNLCK ? 1 : 0);
+		      }
+		      int status;
+		      waitpid(pid, &status, 0);
+		      if (!WIFEXITED(status) || WEXITSTATUS(status)) return 3;
+		      // And a new env in another process sees b's reader.
+		      MDB_envinfo info;
+		      EXPECT_RC(4, mdb_env_info(b, &info), 0);
+		      if (info.me_numreaders < 1) return 5;
+		      MDB_val k = val("key1"), v;
+		      EXPECT_RC(6, mdb_get(r, 1, &k, &v), 0);
+		      mdb_txn_abort(r);
+		      EXPECT_RC(7, put_some(b), 0);
+		      mdb_env_close(b);
+		      return 0;
+	      }) == "");
+}

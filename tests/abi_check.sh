@@ -60,5 +60,18 @@ cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$inc" "$tmp/t.c" -o "$tmp/tc" -L"
 c++ -std=c++11 -Wall -Wextra -Werror -x c++ -I"$inc" "$tmp/t.c" -o "$tmp/tcpp" -L"$libdir" -llmdb \
 	-Wl,-rpath,"$libdir" || note "C++ program does not compile cleanly against lmdb.h"
 [ -x "$tmp/tc" ] && { "$tmp/tc" >/dev/null || note "version check program failed"; }
+# The static archive beside it links into a C program with the C compiler
+# alone, as Debian's liblmdb.a does: no C++ runtime symbol is needed.
+archive="$libdir/liblmdb.a"
+if [ -f "$archive" ]; then
+	# Symbols the archive uses but does not define itself, of the C++ runtime.
+	outside=$(comm -23 <(nm "$archive" 2>/dev/null | awk '$1 == "U" {print $2}' | sort -u) \
+		<(nm --defined-only "$archive" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u) |
+		grep -E '^(_Z|__cxa|__gxx|_Unwind)')
+	[ -z "$outside" ] || note "liblmdb.a needs the C++ runtime: $(echo $outside | c++filt | head -c 300)"
+	cc -std=c99 -I"$inc" "$tmp/t.c" -o "$tmp/tstatic" "$archive" -pthread ||
+		note "a C program does not link with liblmdb.a and the C compiler alone"
+	[ -x "$tmp/tstatic" ] && { "$tmp/tstatic" >/dev/null || note "statically linked version check failed"; }
+fi
 [ $fail = 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed"
 exit $fail

@@ -1,3 +1,4 @@
+#include "util/heap.h"
 #include "db/database.h"
 
 #include <cerrno>
@@ -162,7 +163,7 @@ inline constexpr unsigned kCursorPooled = 0x80000000u;
 void dead_cursors_free(MDB_env *env) {
 	for (MDB_cursor *mc = env->dead_cursors, *next; mc; mc = next) {
 		next = mc->next;
-		delete reinterpret_cast<CursorBox *>(mc);
+		heap_delete(reinterpret_cast<CursorBox *>(mc));
 	}
 	env->dead_cursors = nullptr;
 }
@@ -185,7 +186,7 @@ int cursor_open(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **ret) {
 		env->dead_cursors = d->next;
 		box = reinterpret_cast<CursorBox *>(d);
 	} else {
-		box = new (std::nothrow) CursorBox;
+		box = heap_new<CursorBox>();
 		if (!box) return ENOMEM;
 	}
 	MDB_cursor *mc = &box->c;
@@ -221,7 +222,7 @@ void cursor_close(MDB_cursor *mc) {
 		while (*prev && *prev != mc) prev = &(*prev)->next;
 		if (*prev == mc) *prev = mc->next;
 	}
-	delete reinterpret_cast<CursorBox *>(mc);
+	heap_delete(reinterpret_cast<CursorBox *>(mc));
 }
 
 int cursor_renew(MDB_txn *txn, MDB_cursor *mc) {
@@ -253,7 +254,7 @@ void cursors_close(MDB_txn *txn, bool merge) {
 					*mc = *bk;
 					if (mc->xcursor) *mc->xcursor = reinterpret_cast<CursorBox *>(bk)->x;
 				}
-				delete reinterpret_cast<CursorBox *>(bk);
+				heap_delete(reinterpret_cast<CursorBox *>(bk));
 				continue;
 			}
 			cursor_retire(txn->env, mc);

@@ -1,5 +1,6 @@
 // Environment set-up: file names, the lock table, reading and validating
 // the meta pages (or writing them for a new file), the memory map.
+#include "util/heap.h"
 #include "env/environment.h"
 
 #include <fcntl.h>
@@ -25,7 +26,7 @@ using namespace format;
 inline constexpr size_t kDefaultMapSize = 1048576;
 
 int env_create(MDB_env **out) {
-	MDB_env *e = new (std::nothrow) MDB_env;
+	MDB_env *e = heap_new<MDB_env>();
 	if (!e) return ENOMEM;
 	e->pid = getpid();
 	long ps = sysconf(_SC_PAGESIZE);
@@ -177,7 +178,7 @@ static void env_close0(MDB_env *env) {
 	if (!(env->flags & kEnvActive)) return;
 	if (env->dbxs) {
 		for (unsigned i = env->maxdbs; i-- > kCoreDbs;) std::free(env->dbxs[i].name.mv_data);
-		delete[] env->dbxs;
+		heap_delete_array(env->dbxs, env->maxdbs);
 		env->dbxs = nullptr;
 	}
 	std::free(env->pbuf);
@@ -220,7 +221,7 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		lpath = join_path(path, "/lock.mdb");
 	}
 	env->path = join_path(path, "");
-	env->dbxs = new (std::nothrow) DbAux[env->maxdbs];
+	env->dbxs = heap_new_array<DbAux>(env->maxdbs);
 	env->dbflags = static_cast<uint16_t *>(std::calloc(env->maxdbs, sizeof(uint16_t)));
 	env->dbiseqs = static_cast<unsigned *>(std::calloc(env->maxdbs, sizeof(unsigned)));
 	if (!dpath || !lpath || !env->path || !env->dbxs || !env->dbflags || !env->dbiseqs) {
@@ -289,7 +290,7 @@ void env_close(MDB_env *env) {
 		std::free(p);
 	}
 	env_close0(env);
-	delete env;
+	heap_delete(env);
 }
 
 int env_sync(MDB_env *env, bool force) {

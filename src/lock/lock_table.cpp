@@ -1,5 +1,6 @@
 // Lock file implementation.  See lock_table.h for the interface and
 // docs/lockfile.md for the on-disk layout and the locking protocol.
+#include "util/heap.h"
 #include "lock/lock_table.h"
 
 #include "util/fault.h"
@@ -125,7 +126,7 @@ void destroy_entry(FileEntry *e) {
 	std::free(e->extra_fds);
 	std::free(e->owner);
 	pthread_mutex_destroy(&e->local);
-	delete e;
+	heap_delete(e);
 }
 
 // ---- RAII helpers ----------------------------------------------------------------
@@ -386,7 +387,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 		return EINVAL;
 	current_pid();  // process-wide setup
 
-	Impl *im = new (std::nothrow) Impl;
+	Impl *im = heap_new<Impl>();
 	if (!im)
 		return ENOMEM;
 	im->flags = env_flags;
@@ -396,7 +397,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 		return 0;
 	}
 	if (!path) {
-		delete im;
+		heap_delete(im);
 		return EINVAL;
 	}
 
@@ -503,7 +504,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 						rc = ENOMEM;
 				}
 				if (!rc) {
-					entry = new (std::nothrow) FileEntry;
+					entry = heap_new<FileEntry>();
 					if (!entry)
 						rc = ENOMEM;
 				}
@@ -543,7 +544,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				destroy_entry(entry);
 			}
 		}
-		delete im;
+		heap_delete(im);
 		return rc;
 	}
 	im->file = entry;
@@ -602,7 +603,7 @@ void LockTable::close() {
 			destroy_entry(e);
 		}
 	}
-	delete im;
+	heap_delete(im);
 }
 
 int LockTable::lock_writer(bool try_only, CurrentTxnidFn current_txnid, void *ctx) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <new>
 
+#include "util/heap.h"
 #include "btree/cursor.h"
 #include "db/cursor_box.h"
 #include "txn/txn_ops.h"
@@ -20,7 +21,7 @@ static int cursor_shadow(MDB_txn *src, MDB_txn *dst) {
 	for (unsigned i = src->numdbs; i-- > 0;) {
 		MDB_cursor *mc = src->cursors[i];
 		while (mc) {
-			CursorBox *bk = new (std::nothrow) CursorBox;
+			CursorBox *bk = heap_new<CursorBox>();
 			if (!bk) return ENOMEM;
 			bk->c = *mc;
 			if (mc->xcursor) bk->x = *mc->xcursor;

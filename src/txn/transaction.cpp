@@ -1,6 +1,7 @@
 // Transaction life cycle: begin (snapshot or writer lock), commit (free
 // lists, dirty pages in page order, sync, then the alternate meta page),
 // abort, and the reset/renew cycle of read-only transactions.
+#include "util/heap.h"
 #include "txn/transaction.h"
 
 #include <sys/uio.h>
@@ -68,7 +69,7 @@ static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseq
 // Made once at load time and never destroyed (a static MDB_txn would be
 // destroyed at exit through __cxa_atexit, which the ABI check forbids).
 static MDB_txn *make_ended_txn() {
-	MDB_txn *t = new (std::nothrow) MDB_txn;
+	MDB_txn *t = heap_new<MDB_txn>();
 	if (t) t->flags = kTxnFinished;
 	return t;
 }

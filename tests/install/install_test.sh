@@ -69,7 +69,7 @@ pkgconfig)
   [ "$(pkg-config --modversion lmdb)" = 0.9.33 ] || fail "modversion"
   # shellcheck disable=SC2046
   cc "${cflags_san[@]}" -o consumer_pc "$SRC_DIR/consumer/consumer.c" $(pkg-config --cflags --libs lmdb)
-  readelf -d consumer_pc | grep -q 'NEEDED.*\[liblmdb\.so\.0\]' || fail "consumer_pc does not need liblmdb.so.0"
+  grep -q 'NEEDED.*\[liblmdb\.so\.0\]' <<<"$(readelf -d consumer_pc)" || fail "consumer_pc does not need liblmdb.so.0"
   expect_run ./consumer_pc "$libdir/liblmdb.so.0.0.0"
   # Static link: the archive plus its private dependencies.
   if [ -z "$SANITIZE" ]; then

@@ -45,8 +45,8 @@ done
 for f in /usr/lib/$multiarch/cmake/lmdb/lmdbConfig.cmake /usr/lib/$multiarch/pkgconfig/lmdb.pc; do
   grep -qxF "$f" "$WORK/liblmdb-cpp-dev.files" || bad "liblmdb-cpp-dev lacks $f"
 done
-dpkg-deb -f "$WORK"/debs/liblmdb-cpp-dev_*.deb Depends | grep -q "liblmdb-cpp0 (= " || bad "dev Depends"
-dpkg-deb --ctrl-tarfile "$WORK"/debs/liblmdb-cpp0_*.deb | tar -xO ./triggers | grep -qx 'activate-noawait ldconfig' ||
+grep -q "liblmdb-cpp0 (= " <<<"$(dpkg-deb -f "$WORK"/debs/liblmdb-cpp-dev_*.deb Depends)" || bad "dev Depends"
+grep -qx 'activate-noawait ldconfig' <<<"$(dpkg-deb --ctrl-tarfile "$WORK"/debs/liblmdb-cpp0_*.deb | tar -xO ./triggers)" ||
   bad "liblmdb-cpp0 does not trigger ldconfig"
 
 # apt would install them in place of Debian's, keeping python3-lmdb and
@@ -62,7 +62,7 @@ root=$WORK/root
 for deb in "$WORK"/debs/*.deb; do dpkg -x "$deb" "$root"; done
 lib=$root/usr/lib/$multiarch
 [ "$(readlink "$lib/liblmdb.so.0")" = liblmdb.so.0.0.0 ] || bad "liblmdb.so.0 link"
-readelf -d "$lib/liblmdb.so.0.0.0" | grep -q 'SONAME.*\[liblmdb\.so\.0\]' || bad "SONAME"
+grep -q 'SONAME.*\[liblmdb\.so\.0\]' <<<"$(readelf -d "$lib/liblmdb.so.0.0.0")" || bad "SONAME"
 export LD_LIBRARY_PATH=$lib
 
 # Our packaged tools load the unpacked library.
@@ -73,7 +73,7 @@ resolved=$(ldd "$root/usr/bin/mdb_stat" | sed -n 's/.*liblmdb\.so\.0 => \([^ ]*\
 # liblmdb.a): no liblmdb.so.0 to replace in them.  They serve here as upstream
 # readers and writers of the environments our unpacked library makes and reads.
 for t in mdb_stat mdb_dump mdb_load mdb_copy; do
-  if ldd "/usr/bin/$t" | grep -q liblmdb; then
+  if grep -q liblmdb <<<"$(ldd "/usr/bin/$t")"; then
     echo "note: /usr/bin/$t links liblmdb dynamically"
   fi
 done

@@ -17,7 +17,7 @@ mkdir -p "$WORK"
 # python3-lmdb's extension links the system liblmdb.so.0 dynamically (no
 # bundled copy), so LD_LIBRARY_PATH chooses the library.
 ext=$("$PY" -c 'import lmdb.cpython as c; print(c.__file__)') || { echo "FAIL: python3-lmdb missing"; exit 1; }
-ldd "$ext" | grep -q 'liblmdb\.so\.0 =>' || { echo "FAIL: $ext does not link liblmdb.so.0"; exit 1; }
+grep -q 'liblmdb\.so\.0 =>' <<<"$(ldd "$ext")" || { echo "FAIL: $ext does not link liblmdb.so.0"; exit 1; }
 
 for side in ours upstream; do
   if [ $side = ours ]; then libdir=$OURS_LIBDIR; else libdir=$UPSTREAM_LIBDIR; fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install whatever this project needs on a Debian 12 machine and is missing.
+# clang, libclang-rt-14-dev and llvm: the fuzz preset (libFuzzer, sanitizers)
+# and scripts/coverage.sh (llvm-cov, llvm-profdata).
 set -euo pipefail
-pkgs=(build-essential cmake catch2 liblmdb0 liblmdb-dev lmdb-utils)
+pkgs=(build-essential cmake catch2 liblmdb0 liblmdb-dev lmdb-utils clang libclang-rt-14-dev llvm python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

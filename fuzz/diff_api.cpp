@@ -18,6 +18,8 @@
 // input when it matches (or steers), and can be switched off with
 // DIFF_API_KNOWN_OFF=name,name|all (or -DDIFF_API_NO_KNOWN at build time).
 //
+// DIFF_API_SAVE_DIR=dir: save the first input of each kind of divergence in
+// dir (div-<hash> and div-<hash>.txt) and go on (long runs).
 // DIFF_API_EMIT_C=1 prints the executed calls of an input as a standalone C
 // program (literal arguments, upstream's answers as expectations) on stdout.
 // DIFF_API_TRACE=1 prints each operation as it runs; DIFF_API_STATS=1
@@ -452,6 +454,32 @@ void Ctx::print_c(FILE *f) {
 }
 
 void Ctx::fail(const std::string &what, const Out *o) {
+  // Long runs (DIFF_API_SAVE_DIR): save the first input of each kind of
+  // divergence (the call's name and both return codes) and go on.
+  if (const char *dir = getenv("DIFF_API_SAVE_DIR")) {
+    static std::map<std::string, int> seen;
+    const std::string sig = what + " " + cur_desc.substr(0, cur_desc.find('(')) + " " + rc_str(o[0].rc) + "/" +
+                            rc_str(o[1].rc);
+    if (seen[sig]++ == 0) {
+      char name[64];
+      snprintf(name, sizeof name, "/div-%08x", diff_api::hash(reinterpret_cast<const unsigned char *>(sig.data()),
+                                                              sig.size()));
+      const std::string base = std::string(dir) + name;
+      if (FILE *f = fopen(base.c_str(), "wb")) {
+        fwrite(in, 1, n, f);
+        fclose(f);
+      }
+      if (FILE *f = fopen((base + ".txt").c_str(), "w")) {
+        fprintf(f, "%s\n%s\n", sig.c_str(), config_desc(cfg).c_str());
+        for (const std::string &l : trace) fprintf(f, "  %s\n", l.c_str());
+        fprintf(f, "  #%d %s  <-- %s\n    upstream: %s\n    ours:     %s\n", opno, cur_desc.c_str(), what.c_str(),
+                render(o[0]).c_str(), render(o[1]).c_str());
+        fclose(f);
+      }
+      fprintf(stderr, "diff_api: divergence saved as %s: %s\n", base.c_str(), sig.c_str());
+    }
+    throw Stop{};
+  }
   fprintf(stderr, "\n==== DIFF_API DIVERGENCE ====\n%s\n", config_desc(cfg).c_str());
   for (const std::string &l : trace) fprintf(stderr, "  %s\n", l.c_str());
   fprintf(stderr, "  #%d %s  <-- %s\n    upstream: %s\n    ours:     %s\n", opno, cur_desc.c_str(), what.c_str(),

@@ -12,8 +12,9 @@
 #   (replay one with: build/fuzz/fuzz/lmdb_fuzz FILE).
 # diff_api: default 1 hour (HOURS may be fractional); the work corpus
 #   build/fuzz/diff_api_corpus starts from the committed fuzz/diff_api_corpus;
-#   one fuzzing process (-fork=1) that goes on after a divergence
-#   (-ignore_crashes=1); each divergence is saved in build/fuzz/diff_api_artifacts/.
+#   one fuzzing process that goes on after a divergence: the first input of
+#   each kind is saved in build/fuzz/diff_api_artifacts/ (div-* and div-*.txt,
+#   the trace), crashes as crash-*.
 #   Replay one:            build/fuzz/fuzz/diff_api FILE
 #   As a C test case:      DIFF_API_EMIT_C=1 build/fuzz/fuzz/diff_api FILE 2>/dev/null > case.c
 #   Shrink it first:       build/fuzz/fuzz/diff_api -minimize_crash=1 -runs=20000 FILE
@@ -47,11 +48,17 @@ case $mode in
     secs=$(python3 -c "print(int(float('$hours') * 3600))")
     mkdir -p build/fuzz/diff_api_corpus build/fuzz/diff_api_artifacts
     cp -n fuzz/diff_api_corpus/* build/fuzz/diff_api_corpus/
-    $bin/diff_api -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-      -max_total_time="$secs" -timeout=60 -rss_limit_mb=3072 -max_len=600 \
-      -dict=fuzz/diff_api.dict -artifact_prefix=build/fuzz/diff_api_artifacts/ -print_final_stats=1 \
-      "$@" build/fuzz/diff_api_corpus || true
-    n=$(find build/fuzz/diff_api_artifacts -name 'crash-*' | wc -l)
+    # Divergences do not stop the run: the first input of each kind is saved
+    # (DIFF_API_SAVE_DIR); a crash or sanitizer report ends one libFuzzer
+    # process (its input saved by -artifact_prefix) and the loop starts the next.
+    export DIFF_API_SAVE_DIR=$PWD/build/fuzz/diff_api_artifacts
+    end=$((SECONDS + secs))
+    while [ $SECONDS -lt $((end - 30)) ]; do
+      $bin/diff_api -max_total_time=$((end - SECONDS)) -timeout=60 -rss_limit_mb=3072 -max_len=600 \
+        -dict=fuzz/diff_api.dict -artifact_prefix=build/fuzz/diff_api_artifacts/ -print_final_stats=1 \
+        "$@" build/fuzz/diff_api_corpus || echo "diff_api: crash input saved, restarting" >&2
+    done
+    n=$(find build/fuzz/diff_api_artifacts -name 'crash-*' -o -name 'div-*' ! -name '*.txt' | wc -l)
     echo "diff_api: $n divergence/crash input(s) in build/fuzz/diff_api_artifacts/"
     echo "merge new coverage into the committed corpus: scripts/fuzz.sh diff_api-merge"
     [ "$n" -eq 0 ]

@@ -548,13 +548,14 @@ void emit_cmp(Ctx &c, int db, const char *txnc) {
            c.cfg.dupcmp[db] == cmp_len_first ? "cmp_len_first" : "cmp_desc");
 }
 
-// Opens both environments and the main database.
-void env_open(Ctx &c) {
+// Opens both environments and the main database (on fresh directories at the
+// start of an input; on the existing files after a reopen).
+void env_open(Ctx &c, bool fresh) {
   Out o[2];
   c.cur_desc = "env_open (create, set_mapsize, set_maxdbs, set_maxreaders, open; main db)";
   for (int i = 0; i < 2; i++) {
     Side &s = c.s[i];
-    rm_tree_files(s.dir);
+    if (fresh) rm_tree_files(s.dir);
     int rc = s.a->mdb_env_create(&s.env);
     if (rc == 0) rc = s.a->mdb_env_set_mapsize(s.env, c.cfg.mapsize);
     if (rc == 0) rc = s.a->mdb_env_set_maxdbs(s.env, c.cfg.maxdbs);
@@ -576,7 +577,7 @@ void env_open(Ctx &c) {
   c.emit("  rc = mdb_env_open(env, \"/tmp/diff_api_c\", %#x, 0644); CHECK(rc, 0);", c.cfg.env_flags);
   c.emit("  rc = mdb_txn_begin(env, NULL, 0, &w[0]); CHECK(rc, 0);");
   c.emit("  rc = mdb_dbi_open(w[0], NULL, 0, &dbi[0]); CHECK(rc, 0);");
-  c.emit("  rc = mdb_txn_commit(w[0]); CHECK(rc, %d);", o[0].rc);
+  c.emit("  rc = mdb_txn_commit(w[0]); CHECK(rc, %d); w[0] = NULL;", o[0].rc);
   c.record(o);
   c.compare("environment open", o, c.cfg.mapsize % 4096 ? K_MAPSIZE : -1);
   if (o[0].rc) throw Stop{};
@@ -1153,7 +1154,7 @@ void op_get(Ctx &c, uint8_t a, uint8_t dbb, uint8_t ks, uint8_t kseed) {
   Spec ksp = key_spec(c, db, ks, kseed);
   std::string kb = ksp.make();
   Out o[2];
-  MDB_val d0{0, nullptr};
+  std::string d0s;  // upstream's returned bytes, copied
   c.cur_desc = std::string("mdb_get(") + txn_c(tag) + ", dbi[" + std::to_string(db) + "], " + ksp.desc() + ")";
   for (int i = 0; i < 2; i++) {
     Side &s = c.s[i];
@@ -1161,11 +1162,11 @@ void op_get(Ctx &c, uint8_t a, uint8_t dbb, uint8_t ks, uint8_t kseed) {
     MDB_val k{kc.size(), kc.data()}, d{0, nullptr};
     o[i].rc = s.a->mdb_get(s.txn(tag), s.dbi[db], &k, &d);
     if (o[i].rc == 0) o[i].bytes("data", d);
-    if (i == 0) d0 = d;
+    if (i == 0 && d.mv_data) d0s.assign(static_cast<const char *>(d.mv_data), d.mv_size);
   }
   c.emit("  %s; rc = mdb_get(%s, dbi[%d], &k, &d); CHECK(rc, %d);", ksp.c("k", "kb").c_str(), txn_c(tag), db,
          o[0].rc);
-  if (o[0].rc == 0) c.emit_val("d", d0);
+  if (o[0].rc == 0) c.emit_val("d", MDB_val{d0s.size(), d0s.data()});
   c.record(o);
   c.compare("get", o, -1);
 }
@@ -1193,7 +1194,7 @@ void op_put(Ctx &c, uint8_t a, uint8_t dbb, uint8_t ks, uint8_t kseed, uint8_t v
   if (steer_data(c, db, vsp, fl)) return;
   std::string kb = ksp.make(), vb = vsp.make();
   Out o[2];
-  MDB_val d0{0, nullptr};
+  std::string d0s;  // upstream's returned bytes, copied
   c.cur_desc = std::string("mdb_put(") + txn_c(tag) + ", dbi[" + std::to_string(db) + "], " + ksp.desc() + ", " +
                vsp.desc() + ", " + flag_names(fl) + ")";
   for (int i = 0; i < 2; i++) {
@@ -1207,12 +1208,12 @@ void op_put(Ctx &c, uint8_t a, uint8_t dbb, uint8_t ks, uint8_t kseed, uint8_t v
     } else if (o[i].rc == MDB_KEYEXIST) {
       o[i].bytes("existing", d);
     }
-    if (i == 0) d0 = d;
+    if (i == 0 && d.mv_data) d0s.assign(static_cast<const char *>(d.mv_data), d.mv_size);
   }
   c.emit("  %s; %s; rc = mdb_put(%s, dbi[%d], &k, &d, %s); CHECK(rc, %d);", ksp.c("k", "kb").c_str(),
          vsp.c("d", "vb").c_str(), txn_c(tag), db, flag_names(fl).c_str(), o[0].rc);
   if (o[0].rc == 0 && (fl & MDB_RESERVE)) c.emit("  %s; memcpy(d.mv_data, vb, d.mv_size);", vsp.c("k2", "vb").c_str());
-  if (o[0].rc == MDB_KEYEXIST) c.emit_val("d", d0);
+  if (o[0].rc == MDB_KEYEXIST) c.emit_val("d", MDB_val{d0s.size(), d0s.data()});
   c.record(o);
   c.compare("put", o, -1);
   if (o[0].rc == 0) {
@@ -1341,7 +1342,7 @@ bool cursor_get(Ctx &c, int slot, unsigned op, uint8_t ks, uint8_t kseed, uint8_
   Spec vsp = val_spec(c, db, ksp.size, vs, vseed);
   std::string kb = takes_key ? ksp.make() : "", vb = takes_data ? vsp.make() : "";
   Out o[2];
-  MDB_val k0{0, nullptr}, d0{0, nullptr};
+  std::string k0, d0;  // upstream's returned bytes (copied: the input buffers are gone after the loop)
   c.cur_desc = "mdb_cursor_get(c[" + std::to_string(slot) + "], " + (takes_key ? ksp.desc() : "-") + ", " +
                (takes_data ? vsp.desc() : "-") + ", " + op_name(op) + ")";
   for (int i = 0; i < 2; i++) {
@@ -1353,14 +1354,17 @@ bool cursor_get(Ctx &c, int slot, unsigned op, uint8_t ks, uint8_t kseed, uint8_
       o[i].bytes("key", key);
       o[i].bytes("data", d);
     }
-    if (i == 0) k0 = key, d0 = d;
+    if (i == 0 && o[i].rc == 0) {
+      if (key.mv_data) k0.assign(static_cast<const char *>(key.mv_data), key.mv_size);
+      if (d.mv_data) d0.assign(static_cast<const char *>(d.mv_data), d.mv_size);
+    }
   }
-  c.emit("  %s%s%s%src = mdb_cursor_get(c[%d], &k, &d, %s); CHECK(rc, %d);",
-         takes_key ? ksp.c("k", "kb").c_str() : "", takes_key ? "; " : "", takes_data ? vsp.c("d", "vb").c_str() : "",
-         takes_data ? "; " : "", slot, op_name(op), o[0].rc);
+  c.emit("  %s; %s; rc = mdb_cursor_get(c[%d], &k, &d, %s); CHECK(rc, %d);",
+         takes_key ? ksp.c("k", "kb").c_str() : "k.mv_size = 0, k.mv_data = NULL",
+         takes_data ? vsp.c("d", "vb").c_str() : "d.mv_size = 0, d.mv_data = NULL", slot, op_name(op), o[0].rc);
   if (o[0].rc == 0) {
-    c.emit_val("k", k0);
-    c.emit_val("d", d0);
+    c.emit_val("k", MDB_val{k0.size(), k0.data()});
+    c.emit_val("d", MDB_val{d0.size(), d0.data()});
   }
   c.record(o);
   const bool multiple = op == MDB_GET_MULTIPLE || op == MDB_NEXT_MULTIPLE || op == MDB_PREV_MULTIPLE;
@@ -1440,7 +1444,7 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
     vb = vsp.make();
   }
   Out o[2];
-  MDB_val d0{0, nullptr};
+  std::string d0s;  // upstream's returned bytes, copied
   c.cur_desc = "mdb_cursor_put(c[" + std::to_string(slot) + "], " + ((fl & MDB_CURRENT) ? "<current key>" : ksp.desc()) +
                ", " + (same_data ? "<current data>" : vsp.desc()) +
                ((fl & MDB_MULTIPLE) ? " x" + std::to_string(count) + " items of " + std::to_string(item) : "") + ", " +
@@ -1475,7 +1479,7 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
     } else if (o[i].rc == MDB_KEYEXIST) {
       o[i].bytes("existing", d[0]);
     }
-    if (i == 0) d0 = d[0];
+    if (i == 0 && d[0].mv_data) d0s.assign(static_cast<const char *>(d[0].mv_data), d[0].mv_size);
   }
   if ((fl & MDB_MULTIPLE) && o[0].rc != 0 && o[0].rc == o[1].rc) {
     // rule multiple-count-on-error: 0.9.24 leaves a count in data[1].mv_size
@@ -1517,7 +1521,7 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
     if (o[0].rc == 0 && (fl & MDB_RESERVE) && !same_data)
       c.emit("  %s; memcpy(d.mv_data, vb, d.mv_size);", vsp.c("k2", "vb").c_str());
   }
-  if (o[0].rc == MDB_KEYEXIST) c.emit_val("d", d0);
+  if (o[0].rc == MDB_KEYEXIST) c.emit_val("d", MDB_val{d0s.size(), d0s.data()});
   c.record(o);
   c.compare("cursor_put", o, -1);
   if (o[0].rc == 0) {
@@ -1724,7 +1728,7 @@ void op_reopen(Ctx &c) {
   Out o[2];
   c.record(o);
   env_close(c);
-  env_open(c);
+  env_open(c, false);
 }
 
 void op_mapsize(Ctx &c, uint8_t sb) {
@@ -1937,7 +1941,7 @@ void op_bulk_put(Ctx &c, uint8_t dbb, uint8_t cnt, uint8_t ks, uint8_t kseed, ui
     std::string kc = ksp.c("k", "kb"), vc = vsp.c("d", "vb");
     auto idx_to_i = [](std::string s) {
       size_t p = s.find("9999");
-      return s.replace(p, 4, "i + 1");
+      return p == std::string::npos ? s : s.replace(p, 4, "i + 1");
     };
     c.emit("  for (i = 0; i < %d; i++) { %s; %s; rc = mdb_put(%s, dbi[%d], &k, &d, %s);"
            " if (rc != 0 && rc != MDB_KEYEXIST) break; }",
@@ -2026,7 +2030,7 @@ void final_check(Ctx &c) {
 }
 
 void run(Ctx &c) {
-  env_open(c);
+  env_open(c, true);
   for (c.opno = 0; c.opno < kMaxOps && c.pos < c.n; c.opno++) {
     const uint8_t opc = c.b() % O_COUNT_;
     switch (opc) {
@@ -2177,7 +2181,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } catch (const Stop &) {
     env_close(c);
   }
-  if (g_emit_c) {
+  static bool printed = false;  // one program per process (libFuzzer may run an input twice)
+  if (g_emit_c && size > 0 && !printed) {
+    printed = true;
     c.print_c(stdout);
     fflush(stdout);
   }

@@ -1421,6 +1421,12 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
   if ((fl & MDB_CURRENT) && fl != MDB_CURRENT && !compat::peek_oracle_cursor(c.s[0].c[slot]).initialized())
     return c.steer("rule current-unpositioned: 0.9.24 poisons the txn after MDB_CURRENT|other flags on an "
                    "unpositioned cursor (0.9.33 does not)");
+  if (fl & MDB_CURRENT) {
+    const compat::OracleCursorState st = compat::peek_oracle_cursor(c.s[0].c[slot]);
+    if (cm.failed_set || (st.initialized() && st.snum > 0 && st.ki >= st.nkeys))
+      return c.steer("rule current-not-on-item: MDB_CURRENT after a failed search / past the last item "
+                     "(0.9.24 asserts in mdb_node_del on DUPSORT)");
+  }
   if ((fl & MDB_CURRENT) && (fl & ~(MDB_CURRENT | MDB_RESERVE)))
     return c.steer("rule current-combined: 0.9.24 applies NOOVERWRITE/NODUPDATA/APPEND* to a MDB_CURRENT put "
                    "(KEYEXIST); 0.9.33 replaces the current item");

@@ -1705,8 +1705,10 @@ void op_env_copy(Ctx &c, uint8_t sub) {
   unsigned fl = (sub & 1) ? MDB_CP_COMPACT : 0;
   if ((sub & 2) && !g_known[K_COPYFLAGS]) fl |= 0x2;
   const bool fd = sub & 4;
+  const bool v1 = (sub & 8) && fl == 0;  // mdb_env_copy / mdb_env_copyfd
   Out o[2];
-  c.cur_desc = std::string(fd ? "mdb_env_copyfd2" : "mdb_env_copy2") + "(" + std::to_string(fl) + ")";
+  c.cur_desc = std::string(fd ? (v1 ? "mdb_env_copyfd" : "mdb_env_copyfd2") : (v1 ? "mdb_env_copy" : "mdb_env_copy2")) +
+               "(" + std::to_string(fl) + ")";
   for (int i = 0; i < 2; i++) {
     Side &s = c.s[i];
     const std::string dst = s.dir + "/copy", dfile = s.dir + "/copyfd.mdb";
@@ -1714,11 +1716,11 @@ void op_env_copy(Ctx &c, uint8_t sub) {
     unlink(dfile.c_str());
     if (fd) {
       int f = open(dfile.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-      o[i].rc = s.a->mdb_env_copyfd2(s.env, f, fl);
+      o[i].rc = v1 ? s.a->mdb_env_copyfd(s.env, f) : s.a->mdb_env_copyfd2(s.env, f, fl);
       close(f);
       o[i].num("size", static_cast<uint64_t>(file_size(dfile)));
     } else {
-      o[i].rc = s.a->mdb_env_copy2(s.env, dst.c_str(), fl);
+      o[i].rc = v1 ? s.a->mdb_env_copy(s.env, dst.c_str()) : s.a->mdb_env_copy2(s.env, dst.c_str(), fl);
       o[i].num("size", static_cast<uint64_t>(file_size(dst + "/data.mdb")));
     }
   }

@@ -179,6 +179,10 @@ SEEDS["dup_boundaries"] = hdr() + [BEGIN_WRITE, 0, DBI_OPEN, W, 1, DUPSORT] + ca
     bulk(1, 60, K8, 1, V509, 5, 1) + [STAT, W, 1, COMMIT, W]
 
 
+SEEDS["env_copy_variants"] = hdr() + [BEGIN_WRITE, 0] + bulk(0, 49, K8, 1, V100, 1) + \
+    [COMMIT, W, ENV_COPY, 8, ENV_COPY, 12, ENV_COPY, 9, ENV_COPY, 13]
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "fuzz/diff_api_corpus"
     os.makedirs(out, exist_ok=True)

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Install whatever this project needs on a Debian 12 machine and is missing.
+# clang, libclang-rt-14-dev and llvm: the fuzz preset (libFuzzer, sanitizers)
+# and scripts/coverage.sh (llvm-cov, llvm-profdata).
 set -euo pipefail
 # pkg-config: tests/install; python3-lmdb, python3-pytest, postfix-lmdb: the
 # real programs of tests/programs; dpkg-dev: scripts/package.sh.
 pkgs=(build-essential cmake catch2 liblmdb0 liblmdb-dev lmdb-utils pkgconf dpkg-dev
-      python3-lmdb python3-pytest postfix postfix-lmdb)
+      python3-lmdb python3-pytest postfix postfix-lmdb clang libclang-rt-14-dev llvm python3)
 missing=()
 for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

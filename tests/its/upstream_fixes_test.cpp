@@ -51,6 +51,15 @@ void write_empty_env(const std::string &dir, unsigned psize) {
 	std::fclose(f);
 }
 
+// The environment in d (64 MiB map, MDB_NOSYNC), a write txn and its main db.
+void begin_main(const TempDir &d, MDB_env **env, MDB_txn **txn, MDB_dbi *dbi) {
+	REQUIRE(mdb_env_create(env) == 0);
+	REQUIRE(mdb_env_set_mapsize(*env, size_t(64) << 20) == 0);
+	REQUIRE(mdb_env_open(*env, d.path().c_str(), MDB_NOSYNC, 0644) == 0);
+	REQUIRE(mdb_txn_begin(*env, nullptr, 0, txn) == 0);
+	REQUIRE(mdb_dbi_open(*txn, nullptr, 0, dbi) == 0);
+}
+
 }  // namespace
 
 // 0.9.30: the number of keys below which a split looks for the point by
@@ -61,13 +70,9 @@ TEST_CASE("ITS#9806: the split's small-page threshold scales with the page size"
 	TempDir d;
 	write_empty_env(d.path(), 8192);
 	MDB_env *env;
-	REQUIRE(mdb_env_create(&env) == 0);
-	REQUIRE(mdb_env_set_mapsize(env, size_t(64) << 20) == 0);
-	REQUIRE(mdb_env_open(env, d.path().c_str(), MDB_NOSYNC, 0644) == 0);
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	begin_main(d, &env, &txn, &dbi);
 	std::string value(300, 'v');
 	for (unsigned i = 0; i < 3000; i++) {
 		unsigned j = (i * 7919u) % 3000u;
@@ -147,13 +152,9 @@ TEST_CASE("ITS#9155: a txn that spilled pages leaves nothing behind when it ends
 	for (bool commit : {false, true}) {
 		TempDir d;
 		MDB_env *env;
-		REQUIRE(mdb_env_create(&env) == 0);
-		REQUIRE(mdb_env_set_mapsize(env, size_t(64) << 20) == 0);
-		REQUIRE(mdb_env_open(env, d.path().c_str(), MDB_NOSYNC, 0644) == 0);
 		MDB_txn *txn;
 		MDB_dbi dbi;
-		REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-		REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+		begin_main(d, &env, &txn, &dbi);
 		std::string value(3000, 'x');  // one overflow page each
 		for (unsigned i = 0; i < 2000; i++) {
 			char key[16];

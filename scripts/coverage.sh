@@ -22,7 +22,7 @@ cov="-fprofile-instr-generate -fcoverage-mapping"
 cmake -S . -B $b -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DLMDB_FUZZ=ON -DCMAKE_C_FLAGS="$cov" -DCMAKE_CXX_FLAGS="$cov" \
   -DCMAKE_EXE_LINKER_FLAGS="$cov" -DCMAKE_SHARED_LINKER_FLAGS="$cov" >/dev/null
-cmake --build $b -j2 --target lmdb lmdb_compat lmdb_compat_nested lmdb_compat_growth diff_api
+cmake --build $b -j2 --target lmdb lmdb_compat lmdb_compat_nested lmdb_compat_growth lmdb_compat_edges diff_api
 rm -rf $b/prof && mkdir -p $b/prof
 export LLVM_PROFILE_FILE=$PWD/$b/prof/%p-%m.profraw
 export ASAN_OPTIONS=detect_leaks=0

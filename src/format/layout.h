@@ -72,7 +72,18 @@ inline bool free_db_flags_sane(uint16_t f) {
 // duplicates live inside leaf nodes at any byte offset, so page headers,
 // nodes and node pointers are declared without alignment requirements;
 // x86-64 loads them at full speed anyway.
-using indx_unaligned = uint16_t __attribute__((aligned(1)));
+// A node pointer read or written at any address: a packed one-member
+// struct (clang ignores aligned(1) on a scalar typedef, and a sub-page may
+// start at an odd address).  Loads and stores compile to plain 16-bit moves.
+struct __attribute__((packed)) indx_unaligned {
+	uint16_t v;
+	operator uint16_t() const { return v; }
+	indx_unaligned &operator=(uint16_t x) {
+		v = x;
+		return *this;
+	}
+};
+static_assert(sizeof(indx_unaligned) == 2 && alignof(indx_unaligned) == 1);
 
 struct __attribute__((packed)) PageHeader {
 	pgno_t pgno;      // page number (in memory: freelist link for loose pages)

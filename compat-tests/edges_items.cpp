@@ -516,3 +516,46 @@ void overflow_reuse_layout(Run &r) {
 void add_layout_cases(std::vector<Case> &out) { out.push_back({"overflow_reuse_layout", overflow_reuse_layout}); }
 
 }  // namespace compat::edges
+
+namespace compat::edges {
+
+namespace {
+
+// A change that dirties no page (mdb_drop(0) of a tree: its pages are only
+// freed), then an empty child txn committed, then the parent's commit: the
+// commit must still happen (found by diff_api: ours dropped the parent's
+// dirty mark with the child's flags).
+void drop_then_empty_child(Run &r) {
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi("db1", MDB_CREATE);
+	for (int i = 0; i < 5; i++) r.put(d, "key" + std::to_string(i), std::string(8192, char('a' + i)));
+	r.commit();
+	r.open_env();
+	for (bool child_writes : {false, true}) {
+		r.begin();
+		d = r.dbi("db1", 0);
+		r.rc("drop", r.a.mdb_drop(r.txn, d, 0));
+		MDB_txn *child = nullptr;
+		r.rc("child begin", r.a.mdb_txn_begin(r.env, r.txn, 0, &child));
+		if (child_writes) {
+			MDB_val k{1, const_cast<char *>("z")}, v{1, const_cast<char *>("z")};
+			r.rc("child put", r.a.mdb_put(child, d, &k, &v, 0));
+		}
+		r.rc("child commit", r.a.mdb_txn_commit(child));
+		r.commit();
+		MDB_envinfo info{};
+		r.a.mdb_env_info(r.env, &info);
+		r.note("last_txnid " + std::to_string(info.me_last_txnid) + " last_pgno " + std::to_string(info.me_last_pgno));
+		r.begin(MDB_RDONLY);
+		d = r.dbi("db1", 0);
+		r.stat(d);
+		r.abort();
+	}
+}
+
+}  // namespace
+
+void add_nested_cases(std::vector<Case> &out) { out.push_back({"drop_then_empty_child", drop_then_empty_child}); }
+
+}  // namespace compat::edges

@@ -187,6 +187,7 @@ int main(int argc, char **argv) {
 	add_issue18_more(cases);
 	add_flag_cases(cases);
 	add_layout_cases(cases);
+	add_nested_cases(cases);
 	char tmpl[] = "/tmp/lmdb-edges-XXXXXX";
 	if (!mkdtemp(tmpl)) return 2;
 	int failed = 0, ran = 0;

@@ -80,7 +80,10 @@ int nested_txn_commit(MDB_txn *txn) {
 		return rc;
 	}
 	parent->next_pgno = txn->next_pgno;
-	parent->flags = txn->flags;
+	// The child's state, keeping what the parent had already: a change with
+	// no dirty page (e.g. mdb_drop(0)) must still be committed, and pages the
+	// parent spilled are still spilled (the child starts without both marks).
+	parent->flags = txn->flags | (parent->flags & (kTxnDirty | kTxnSpills));
 
 	cursors_close(txn, true);
 

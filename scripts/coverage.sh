@@ -5,15 +5,18 @@
 # given --work).  clang source-based coverage (llvm-profdata, llvm-cov from
 # Debian's llvm), in build/coverage.  Prints a per-file table and the total;
 # build/coverage/html/index.html has the annotated sources.
-# Usage: scripts/coverage.sh [--work] [--no-compat]
+# --unit adds the unit tests (tests/: hostile files, spilling, lock table,
+# injected faults), so that what stays uncovered is a real gap.
+# Usage: scripts/coverage.sh [--work] [--no-compat] [--unit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=0 compat=1
+work=0 compat=1 unit=0
 for a in "$@"; do
   case $a in
     --work) work=1 ;;
     --no-compat) compat=0 ;;
-    *) echo "usage: $0 [--work] [--no-compat]" >&2; exit 2 ;;
+    --unit) unit=1 ;;
+    *) echo "usage: $0 [--work] [--no-compat] [--unit]" >&2; exit 2 ;;
   esac
 done
 bash scripts/deps.sh
@@ -22,7 +25,9 @@ cov="-fprofile-instr-generate -fcoverage-mapping"
 cmake -S . -B $b -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DLMDB_FUZZ=ON -DCMAKE_C_FLAGS="$cov" -DCMAKE_CXX_FLAGS="$cov" \
   -DCMAKE_EXE_LINKER_FLAGS="$cov" -DCMAKE_SHARED_LINKER_FLAGS="$cov" >/dev/null
-cmake --build $b -j2 --target lmdb lmdb_compat lmdb_compat_nested lmdb_compat_growth lmdb_compat_edges diff_api
+targets=(lmdb lmdb_compat lmdb_compat_nested lmdb_compat_growth lmdb_compat_edges diff_api)
+[ $unit -eq 1 ] && targets+=(unit_tests)
+cmake --build $b -j2 --target "${targets[@]}"
 rm -rf $b/prof && mkdir -p $b/prof
 export LLVM_PROFILE_FILE=$PWD/$b/prof/%p-%m.profraw
 export ASAN_OPTIONS=detect_leaks=0
@@ -32,8 +37,12 @@ fi
 dirs=(fuzz/diff_api_corpus)
 [ $work -eq 1 ] && [ -d build/fuzz/diff_api_corpus ] && dirs+=(build/fuzz/diff_api_corpus)
 $b/fuzz/diff_api -runs=0 -max_len=600 "${dirs[@]}" 2>&1 | grep -E "INITED|DONE" || true
+if [ $unit -eq 1 ]; then
+  (cd $b/tests && ./unit_tests >/dev/null 2>&1) || echo "coverage: some unit tests failed under instrumentation" >&2
+fi
 llvm-profdata merge -sparse $b/prof/*.profraw -o $b/all.profdata
 objs=($b/liblmdb.so -object $b/fuzz/diff_api)
+[ $unit -eq 1 ] && objs+=(-object $b/tests/unit_tests)
 # Only src/ (the positional source argument); the same functions compiled
 # into both objects are merged (a few with different instrumentation, the
 # sanitizers of the fuzz engine, are reported as "mismatched data").

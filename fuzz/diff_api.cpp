@@ -145,11 +145,8 @@ constexpr int kKnownErrCodes = 27;
 const char *op_name(unsigned op) { return compat::cursor_op_name(op); }
 std::string rc_str(int rc) { return compat::rc_name(rc); }
 
-std::string flag_names(unsigned f) {
-  static const std::pair<unsigned, const char *> names[] = {
-      {MDB_NOOVERWRITE, "MDB_NOOVERWRITE"}, {MDB_NODUPDATA, "MDB_NODUPDATA"}, {MDB_CURRENT, "MDB_CURRENT"},
-      {MDB_RESERVE, "MDB_RESERVE"},         {MDB_APPEND, "MDB_APPEND"},       {MDB_APPENDDUP, "MDB_APPENDDUP"},
-      {MDB_MULTIPLE, "MDB_MULTIPLE"}};
+// "NAME|NAME|rest" for the bits of f named in `names`.
+template <size_t N> std::string bit_names(unsigned f, const std::pair<unsigned, const char *> (&names)[N]) {
   std::string s;
   for (auto &[v, n] : names)
     if (f & v) {
@@ -161,20 +158,20 @@ std::string flag_names(unsigned f) {
   return s.empty() ? "0" : s;
 }
 
+std::string flag_names(unsigned f) {
+  static const std::pair<unsigned, const char *> names[] = {
+      {MDB_NOOVERWRITE, "MDB_NOOVERWRITE"}, {MDB_NODUPDATA, "MDB_NODUPDATA"}, {MDB_CURRENT, "MDB_CURRENT"},
+      {MDB_RESERVE, "MDB_RESERVE"},         {MDB_APPEND, "MDB_APPEND"},       {MDB_APPENDDUP, "MDB_APPENDDUP"},
+      {MDB_MULTIPLE, "MDB_MULTIPLE"}};
+  return bit_names(f, names);
+}
+
 std::string db_flag_names(unsigned f) {
   static const std::pair<unsigned, const char *> names[] = {
       {MDB_REVERSEKEY, "MDB_REVERSEKEY"}, {MDB_DUPSORT, "MDB_DUPSORT"},       {MDB_INTEGERKEY, "MDB_INTEGERKEY"},
       {MDB_DUPFIXED, "MDB_DUPFIXED"},     {MDB_INTEGERDUP, "MDB_INTEGERDUP"}, {MDB_REVERSEDUP, "MDB_REVERSEDUP"},
       {MDB_CREATE, "MDB_CREATE"}};
-  std::string s;
-  for (auto &[v, n] : names)
-    if (f & v) {
-      s += s.empty() ? "" : "|";
-      s += n;
-      f &= ~v;
-    }
-  if (f) s += (s.empty() ? "" : "|") + std::to_string(f);
-  return s.empty() ? "0" : s;
+  return bit_names(f, names);
 }
 
 // Custom orders, installed with mdb_set_compare / mdb_set_dupsort on both

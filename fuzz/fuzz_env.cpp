@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "hostile/exercise.h"
@@ -38,6 +39,18 @@ std::string make_dir(const char *base) {
 	return t;
 }
 
+// Long runs start many processes (-fork): each removes its directories.
+void remove_dirs() {
+	for (const char *f : {"/data.mdb", "/lock.mdb"}) ::unlink((g_dir + f).c_str());
+	::rmdir(g_dir.c_str());
+	for (const char *d : {"/plain", "/compact"}) {
+		std::string sub = g_copy + d;
+		for (const char *f : {"/data.mdb", "/lock.mdb"}) ::unlink((sub + f).c_str());
+		::rmdir(sub.c_str());
+	}
+	::rmdir(g_copy.c_str());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
@@ -45,6 +58,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 	const char *base = stat("https://rp2.alfred511.top/hf/dev/shm", &st) == 0 ? "https://rp2.alfred511.top/hf/dev/shm" : "/tmp";
 	g_dir = make_dir(base);
 	g_copy = make_dir(base);
+	std::atexit(remove_dirs);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -48,8 +49,13 @@ std::string big_key(unsigned i) {
 }
 std::string big_val(unsigned i, unsigned gen) {
 	size_t n = (i % 2) ? 20 : 2500 + i * 1800 + gen * 900;
-	std::string s(n, '\0');
-	for (size_t k = 0; k < n; k++) s[k] = char('A' + (k * 7 + i + gen) % 26);
+	// Byte k is 'A' + (7k + i + gen) mod 26: one period of 26 bytes, repeated
+	// (the fuzzer calls this for megabytes per input).
+	char period[26];
+	for (size_t k = 0; k < 26; k++) period[k] = char('A' + (k * 7 + i + gen) % 26);
+	std::string s;
+	s.reserve(n);
+	while (s.size() < n) s.append(period, std::min<size_t>(26, n - s.size()));
 	return s;
 }
 std::string dup_key(unsigned i) {

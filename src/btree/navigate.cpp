@@ -395,7 +395,9 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 				return MDB_CORRUPTED;
 			}
 			Node *node = node_at(mp, i);
-			if ((rc = page_get(mc->txn, node_pgno(node), &mp))) return rc;
+			pgno_t child = node_pgno(node);
+			page_prefetch(mc->txn->env, child);
+			if ((rc = page_get(mc->txn, child, &mp))) return rc;
 			mc->ki[mc->top] = indx_t(i);
 			if ((rc = cursor_push(mc, mp))) return rc;
 		}
@@ -575,6 +577,13 @@ int cursor_sibling(MDB_cursor *mc, bool right) {
 		return MDB_CORRUPTED;
 	}
 	Node *indx = node_at(parent, mc->ki[mc->top]);
+	// A scan goes on to the page after this one: start loading it now, so
+	// that it is in the cache when this page is done.
+	{
+		unsigned next = right ? mc->ki[mc->top] + 1u : mc->ki[mc->top] - 1u;
+		if (next < numkeys(parent) && node_in_bounds(mc->txn->env, parent, next))
+			page_prefetch(mc->txn->env, node_pgno(node_at(parent, next)));
+	}
 	Page *mp;
 	if ((rc = page_get(mc->txn, node_pgno(indx), &mp)) != 0) {
 		mc->flags &= ~(kCursorInitialized | kCursorEof);

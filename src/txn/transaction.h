@@ -101,6 +101,15 @@ inline int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 	}
 	return page_get_general(txn, pg, out);
 }
+// Start loading page pg of the map into the cache, all of it: a search in
+// a leaf probes nodes spread over the whole page, one dependent miss after
+// another; requested together they arrive in about one memory latency.
+// (Prefetches never fault; the page is checked by page_get as usual.)
+inline void page_prefetch(const MDB_env *env, pgno_t pg) {
+	if (pg >= env->file_pages.load(std::memory_order_relaxed)) return;
+	const char *p = reinterpret_cast<const char *>(env->map) + size_t(env->psize) * pg;
+	for (unsigned off = 0; off < env->psize; off += 64) __builtin_prefetch(p + off, 0, 3);
+}
 // Allocate `num` contiguous pages for writing (dirty, uninitialised).
 int page_alloc(MDB_cursor *mc, unsigned num, Page **out);
 // Put a page that this txn allocated back for reuse within the txn, or

@@ -396,8 +396,13 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			}
 			Node *node = node_at(mp, i);
 			pgno_t child = node_pgno(node);
-			page_prefetch(mc->txn->env, child);
+			// A read txn's page is in the map: prefetch it before page_get
+			// reads its header.  A write txn's may be a dirty copy: take the
+			// page page_get finds.
+			const bool in_map = mc->txn->flags & kTxnRdonly;
+			if (in_map) page_prefetch(mc->txn->env, child);
 			if ((rc = page_get(mc->txn, child, &mp))) return rc;
+			if (!in_map) prefetch_lines(mp, mc->txn->env->psize);
 			mc->ki[mc->top] = indx_t(i);
 			if ((rc = cursor_push(mc, mp))) return rc;
 		}
@@ -492,6 +497,13 @@ int node_read(MDB_cursor *mc, const Node *leaf, MDB_val *data) {
 	}
 	data->mv_size = dsize;
 	data->mv_data = page_data(omp);
+	// A big value is fetched to be read: start the first line of each of
+	// its pages (each its own TLB entry and miss) now, up to 256 KiB.
+	{
+		const unsigned psize = mc->txn->env->psize;
+		const size_t n = std::min<size_t>((dsize + kPageHdr + psize - 1) / psize, 64);
+		for (size_t k = 1; k < n; k++) __builtin_prefetch(reinterpret_cast<const char *>(omp) + k * psize, 0, 3);
+	}
 	return MDB_SUCCESS;
 }
 

@@ -21,7 +21,10 @@ public:
 	};
 
 	DirtyPages() = default;
-	~DirtyPages() { std::free(slots_); }
+	// (A read txn never fills these: no call into free() for it.)
+	~DirtyPages() {
+		if (slots_) std::free(slots_);
+	}
 	DirtyPages(const DirtyPages &) = delete;
 	DirtyPages &operator=(const DirtyPages &) = delete;
 

@@ -18,7 +18,9 @@ using format::pgno_t;
 class PageList {
 public:
 	PageList() = default;
-	~PageList() { std::free(ids_); }
+	~PageList() {
+		if (ids_) std::free(ids_);
+	}
 	PageList(const PageList &) = delete;
 	PageList &operator=(const PageList &) = delete;
 

@@ -141,6 +141,12 @@ static inline int txn_setup(MDB_txn *txn, unsigned flags, bool new_notls) {
 
 // Take a snapshot for a read txn and load the core db records.  Also all
 // of mdb_txn_renew after its argument check, so it is kept short.
+#if defined(__x86_64__) || defined(__i386__)
+inline constexpr int kSlotStoreOrder = __ATOMIC_RELEASE;
+#else
+inline constexpr int kSlotStoreOrder = __ATOMIC_SEQ_CST;
+#endif
+
 int read_txn_renew(MDB_txn *txn) {
 	MDB_env *env = txn->env;
 	volatile txnid_t *shared = env->locks.shared_txnid();
@@ -180,11 +186,20 @@ int read_txn_renew(MDB_txn *txn) {
 		// sure it was still the newest one afterwards: otherwise a
 		// writer may already have decided that nobody needs the pages
 		// it replaced.
+		//
+		// On x86-64 the slot is written with a plain store (as upstream
+		// does), not a locked one: that cost a quarter of a read txn's
+		// begin.  TSO keeps stores in order; the one reordering it allows,
+		// this store still in the store buffer when the check below loads,
+		// lasts until the buffer drains (hundreds of cycles at most), and a
+		// writer can only reuse a page of snapshot `id` after two more
+		// commits (it reuses records below its own txnid - 1, and the page
+		// was freed by commit id + 1 or later).  Elsewhere: a full barrier.
 		txnid_t id;
 		do {
 			id = shared_load(shared);
-			__atomic_store_n(&r->txnid, id, __ATOMIC_SEQ_CST);
-		} while (id != __atomic_load_n(shared, __ATOMIC_SEQ_CST));
+			__atomic_store_n(&r->txnid, id, kSlotStoreOrder);
+		} while (id != __atomic_load_n(shared, kSlotStoreOrder == __ATOMIC_SEQ_CST ? __ATOMIC_SEQ_CST : __ATOMIC_ACQUIRE));
 		if (!id && (env->flags & MDB_RDONLY)) [[unlikely]] {
 			// No writer published a txnid since the lock file was set
 			// up (a read-only opener does not publish one).

@@ -105,10 +105,13 @@ inline int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 // a leaf probes nodes spread over the whole page, one dependent miss after
 // another; requested together they arrive in about one memory latency.
 // (Prefetches never fault; the page is checked by page_get as usual.)
+inline void prefetch_lines(const void *start, size_t len) {
+	const char *p = static_cast<const char *>(start);
+	for (size_t off = 0; off < len; off += 64) __builtin_prefetch(p + off, 0, 3);
+}
 inline void page_prefetch(const MDB_env *env, pgno_t pg) {
 	if (pg >= env->file_pages.load(std::memory_order_relaxed)) return;
-	const char *p = reinterpret_cast<const char *>(env->map) + size_t(env->psize) * pg;
-	for (unsigned off = 0; off < env->psize; off += 64) __builtin_prefetch(p + off, 0, 3);
+	prefetch_lines(env->map + size_t(env->psize) * pg, env->psize);
 }
 // Allocate `num` contiguous pages for writing (dirty, uninitialised).
 int page_alloc(MDB_cursor *mc, unsigned num, Page **out);

@@ -53,7 +53,13 @@ static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseq
 	// it twice was a large part of a read txn's begin.
 	void *block = std::malloc(size);
 	if (!block) return nullptr;
-	std::memset(static_cast<char *>(block) + sizeof(MDB_txn), 0, size - sizeof(MDB_txn));
+	// A read txn's dbs[] are not cleared here: txn_setup sets the entries
+	// of the open handles, and no other entry is read (dbflags[] are clear).
+	// Clearing the whole array measured a third of a read txn's begin.
+	if (with_cursors || own_dbiseqs)
+		std::memset(static_cast<char *>(block) + sizeof(MDB_txn), 0, size - sizeof(MDB_txn));
+	else
+		std::memset(static_cast<char *>(block) + off_flags, 0, n);
 	MDB_txn *txn = new (block) MDB_txn;
 	char *base = static_cast<char *>(block);
 	txn->dbs = reinterpret_cast<DbRecord *>(base + sizeof(MDB_txn));
@@ -121,6 +127,7 @@ static inline int txn_setup(MDB_txn *txn, unsigned flags, bool new_notls) {
 	txn->numdbs = n;
 	for (unsigned i = kCoreDbs; i < n; i++) {
 		unsigned x = env->dbflags[i];
+		txn->dbs[i] = DbRecord{};
 		txn->dbs[i].flags = uint16_t(x & kPersistentDbFlags);
 		txn->dbflags[i] = (x & kDbHandleValid) ? (kDbValid | kDbUserValid | kDbStale) : 0;
 	}

@@ -54,6 +54,8 @@ struct MDB_txn {
 	// through MDB_cursor::next).  When the txn is freed they are pointed
 	// at kEndedTxn, so that using one answers MDB_BAD_TXN.
 	MDB_cursor *ro_cursors = nullptr;
+	// The leaf page the last search by key went to (not prefetched again).
+	lmdb::pgno_t last_leaf = lmdb::format::kInvalidPgno;
 
 	// Write transactions only.
 	lmdb::DirtyPages dirty;

@@ -263,12 +263,18 @@ struct Config {
 	uint64_t seed = 42;
 	std::string fixtures;  // --fixtures: where fixtures are kept between runs
 	unsigned reps = 1;     // --reps: runs of each workload, each in its own process
+	bool scale = false;    // --scale: the scale workloads too, when no --only
 
 	// Derived per-workload sizes.
 	uint64_t big_values() const { return std::max<uint64_t>(keys / 200, 10); }
 	uint64_t big_reads() const { return std::max<uint64_t>(keys / 2, 100); }
 	uint64_t txn_ops() const { return keys * 10; }
 	uint64_t dups_per_key() const { return 10; }
+	// Scale workloads (bench/README.md, "Scale workloads").
+	uint64_t many_dbs() const { return std::max<uint64_t>(keys / 1000, 10); }
+	uint64_t dbi_passes() const { return std::clamp<uint64_t>(64000 / many_dbs(), 1, 1000); }
+	uint64_t big_dups() const { return keys; }
+	uint64_t spill_puts() const { return 3 * keys; }
 };
 
 // Where one run keeps its files.
@@ -374,6 +380,11 @@ public:
 		t0_ = now_seconds();
 	}
 	uint64_t step() const { return step_; }
+	// Untimed setup inside the timed loop (e.g. opening an environment):
+	// pause() stops the clock, resume() restarts it; at() is only called
+	// while the clock runs.
+	void pause() { total_ += now_seconds() - t0_; }
+	void resume() { t0_ = now_seconds(); }
 	// Stops the clock; the seconds timed.
 	double stop() {
 		total_ += now_seconds() - t0_;
@@ -447,8 +458,8 @@ void load(Env &e, ValueSource &vs, uint64_t n, const std::vector<uint32_t> &orde
 
 // ---- fixtures: databases built once per run, by the library under test ---------
 
-enum Fixture { FX_MAIN, FX_DUP, FX_BIG, FX_COUNT };
-const char *fixture_name[FX_COUNT] = {"main", "dup", "big"};
+enum Fixture { FX_MAIN, FX_DUP, FX_BIG, FX_DUP1M, FX_COUNT };
+const char *fixture_name[FX_COUNT] = {"main", "dup", "big", "dup1m"};
 
 std::string fixture_dir(const Paths &p, Fixture f) { return p.fixtures + "/fixture_" + fixture_name[f]; }
 
@@ -503,6 +514,7 @@ void write_stamp(const Paths &p, Fixture f, const std::string &stamp) {
 
 void build_dup(Env &e, ValueSource &vs, uint64_t n, uint64_t dups, uint64_t seed, Stopwatch *sw);
 void build_big(Env &e, ValueSource &vs, uint64_t n, Stopwatch *sw);
+void build_big_dup(Env &e, uint64_t n, uint64_t seed, Stopwatch *sw);
 
 void build_fixture(const Config &cfg, const Paths &p, ValueSource &vs, Fixture f) {
 	std::string dir = fixture_dir(p, f);
@@ -524,6 +536,11 @@ void build_fixture(const Config &cfg, const Paths &p, ValueSource &vs, Fixture f
 	case FX_BIG: {
 		Env e(dir, cfg.mapsize);
 		build_big(e, vs, cfg.big_values(), nullptr);
+		break;
+	}
+	case FX_DUP1M: {
+		Env e(dir, cfg.mapsize, 0, "dup", MDB_DUPSORT);
+		build_big_dup(e, cfg.big_dups(), cfg.seed + 3, nullptr);
 		break;
 	}
 	default: break;
@@ -1024,6 +1041,249 @@ Result w_shortlived(Ctx &c) {
 	return r;
 }
 
+// ---- scale workloads (opt-in: --scale, or by name with --only) --------------------
+
+// Many named databases: names "db000000".. in one environment whose maxdbs
+// is just large enough.
+std::string db_name(uint64_t i) {
+	char b[32];
+	std::snprintf(b, sizeof b, "db%06" PRIu64, i);
+	return b;
+}
+
+MDB_env *open_many_env(const std::string &dir, size_t mapsize, uint64_t ndbs) {
+	MDB_env *env;
+	CK(mdb_env_create(&env));
+	CK(mdb_env_set_mapsize(env, mapsize));
+	CK(mdb_env_set_maxdbs(env, MDB_dbi(ndbs)));
+	CK(mdb_env_open(env, dir.c_str(), 0, 0644));
+	return env;
+}
+
+// Creates the named databases in one write transaction, one record each.
+void create_many(Ctx &c, uint64_t ndbs, const std::vector<std::string> &names) {
+	MDB_env *env = open_many_env(c.workdir, c.cfg.mapsize, ndbs);
+	MDB_txn *txn;
+	KeyBuf k;
+	CK(mdb_txn_begin(env, nullptr, 0, &txn));
+	for (uint64_t i = 0; i < ndbs; i++) {
+		MDB_dbi dbi;
+		CK(mdb_dbi_open(txn, names[i].c_str(), MDB_CREATE, &dbi));
+		MDB_val v = c.values.get(i, VAL_LEN);
+		CK(mdb_put(txn, dbi, k.present(0), &v, 0));
+	}
+	CK(mdb_txn_commit(txn));
+	mdb_env_close(env);
+}
+
+// Each pass opens the environment afresh (untimed) and then every handle,
+// in random order, in one read transaction that is committed (so the
+// handles stay open, as an application keeps them).
+Result w_dbi_open_many(Ctx &c) {
+	const uint64_t ndbs = c.cfg.many_dbs(), passes = c.cfg.dbi_passes();
+	std::vector<std::string> names(ndbs);
+	for (uint64_t i = 0; i < ndbs; i++)
+		names[i] = db_name(i);
+	create_many(c, ndbs, names);
+	std::vector<uint32_t> order = permutation(ndbs, c.cfg.seed + 70);
+	Result r;
+	Stopwatch sw(passes * ndbs);
+	for (uint64_t p = 0; p < passes; p++) {
+		sw.pause();
+		MDB_env *env = open_many_env(c.workdir, c.cfg.mapsize, ndbs);
+		sw.resume();
+		MDB_txn *txn;
+		CK(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn));
+		for (uint64_t i = 0; i < ndbs; i++) {
+			sw.at(r.ops + i);
+			MDB_dbi dbi;
+			CK(mdb_dbi_open(txn, names[order[i]].c_str(), 0, &dbi));
+			r.checksum += dbi;
+		}
+		CK(mdb_txn_commit(txn));
+		r.ops += ndbs;
+		sw.pause();
+		mdb_env_close(env);
+		sw.resume();
+	}
+	r.seconds = sw.stop();
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+// With all handles open: each pass is one write transaction putting one
+// record into every database (random order), committed, then one read
+// transaction getting it back from every database.
+Result w_dbi_touch_many(Ctx &c) {
+	const uint64_t ndbs = c.cfg.many_dbs(), passes = c.cfg.dbi_passes();
+	std::vector<std::string> names(ndbs);
+	for (uint64_t i = 0; i < ndbs; i++)
+		names[i] = db_name(i);
+	create_many(c, ndbs, names);
+	MDB_env *env = open_many_env(c.workdir, c.cfg.mapsize, ndbs);
+	std::vector<MDB_dbi> dbis(ndbs);
+	MDB_txn *txn;
+	CK(mdb_txn_begin(env, nullptr, 0, &txn));
+	for (uint64_t i = 0; i < ndbs; i++)
+		CK(mdb_dbi_open(txn, names[i].c_str(), 0, &dbis[i]));
+	CK(mdb_txn_commit(txn));
+	std::vector<uint32_t> order = permutation(ndbs, c.cfg.seed + 71);
+	KeyBuf k;
+	Result r;
+	Stopwatch sw(passes * ndbs);
+	for (uint64_t p = 0; p < passes; p++) {
+		CK(mdb_txn_begin(env, nullptr, 0, &txn));
+		for (uint64_t i = 0; i < ndbs; i++) {
+			sw.at(r.ops + i);
+			MDB_val v = c.values.get(p + i, VAL_LEN);
+			CK(mdb_put(txn, dbis[order[i]], k.present(p + 1), &v, 0));
+		}
+		CK(mdb_txn_commit(txn));
+		CK(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn));
+		for (uint64_t i = 0; i < ndbs; i++) {
+			MDB_val data;
+			CK(mdb_get(txn, dbis[i], k.present(p + 1), &data));
+			r.checksum += data.mv_size;
+		}
+		mdb_txn_abort(txn);
+		r.ops += ndbs;
+	}
+	r.seconds = sw.stop();
+	if (r.checksum != passes * ndbs * VAL_LEN)
+		die("dbi_touch_many: checksum %" PRIu64 ", expected %" PRIu64, r.checksum, passes * ndbs * VAL_LEN);
+	mdb_env_close(env);
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+// One key ("0000000000000000") with n duplicates, 16-byte values (the
+// hexadecimal form of 2*i, sorted), inserted in random order in one
+// transaction.  Timed by sw if given.
+void build_big_dup(Env &e, uint64_t n, uint64_t seed, Stopwatch *sw) {
+	std::vector<uint32_t> order = permutation(n, seed);
+	KeyBuf k, v;
+	MDB_txn *txn;
+	if (sw)
+		sw->start(n);
+	CK(mdb_txn_begin(e.env, nullptr, 0, &txn));
+	MDB_val *key = k.present(0);
+	for (uint64_t i = 0; i < n; i++) {
+		if (sw)
+			sw->at(i);
+		CK(mdb_put(txn, e.dbi, key, v.present(order[i]), 0));
+	}
+	CK(mdb_txn_commit(txn));
+}
+
+Result w_dup_fill_1m(Ctx &c) {
+	Result r;
+	{
+		Env e(c.workdir, c.cfg.mapsize, 0, "dup", MDB_DUPSORT);
+		Stopwatch sw;
+		build_big_dup(e, c.cfg.big_dups(), c.cfg.seed + 3, &sw);
+		r.seconds = sw.stop();
+		MDB_txn *txn;
+		MDB_stat st;
+		CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+		CK(mdb_stat(txn, e.dbi, &st));
+		mdb_txn_abort(txn);
+		if (st.ms_entries != c.cfg.big_dups())
+			die("dup_fill_1m: %zu items, expected %" PRIu64, st.ms_entries, c.cfg.big_dups());
+	}
+	r.ops = c.cfg.big_dups();
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
+// MDB_SET on the key, then MDB_NEXT_DUP over all its duplicates, 5 passes.
+Result w_dup_scan_1m(Ctx &c) {
+	Env e(fixture_dir(c.paths, FX_DUP1M), c.cfg.mapsize, 0, "dup", MDB_DUPSORT);
+	const uint64_t n = c.cfg.big_dups(), passes = 5;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	CK(mdb_cursor_open(txn, e.dbi, &cur));
+	KeyBuf k;
+	Result r;
+	Stopwatch sw(passes * n);
+	for (uint64_t p = 0; p < passes; p++) {
+		MDB_val data;
+		uint64_t count = 0;
+		int rc = mdb_cursor_get(cur, k.present(0), &data, MDB_SET);
+		while (rc == 0) {
+			count++;
+			sw.at(r.ops + count);
+			r.checksum += data.mv_size + static_cast<unsigned char>(static_cast<char *>(data.mv_data)[15]);
+			MDB_val key;
+			rc = mdb_cursor_get(cur, &key, &data, MDB_NEXT_DUP);
+		}
+		if (rc != MDB_NOTFOUND)
+			die("dup scan: %s", errstr(rc));
+		if (count != n)
+			die("dup scan saw %" PRIu64 " duplicates, expected %" PRIu64, count, n);
+		r.ops += count;
+	}
+	r.seconds = sw.stop();
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+// n cursor MDB_GET_BOTH of random present duplicates of the one key.
+Result w_dup_get_1m(Ctx &c) {
+	Env e(fixture_dir(c.paths, FX_DUP1M), c.cfg.mapsize, 0, "dup", MDB_DUPSORT);
+	const uint64_t n = c.cfg.big_dups();
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+	CK(mdb_cursor_open(txn, e.dbi, &cur));
+	KeyBuf k, v;
+	Rng rng(c.cfg.seed + 80);
+	Result r;
+	Stopwatch sw(n);
+	for (uint64_t i = 0; i < n; i++) {
+		sw.at(i);
+		MDB_val *want = v.present(rng.below(n));
+		int rc = mdb_cursor_get(cur, k.present(0), want, MDB_GET_BOTH);
+		if (rc != 0)
+			die("dup_get_1m: MDB_GET_BOTH: %s", errstr(rc));
+		r.checksum += static_cast<unsigned char>(static_cast<char *>(want->mv_data)[15]);
+	}
+	r.seconds = sw.stop();
+	r.ops = n;
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	r.db_bytes = e.data_size();
+	return r;
+}
+
+// One write transaction of 3*N random-order puts (keys as everywhere),
+// committed: it dirties more pages than the dirty-page budget of a write
+// transaction (upstream: 131,071 pages) from N = 1,000,000 on, so pages are
+// spilled to the file before the commit.
+Result w_bigtxn_spill(Ctx &c) {
+	const uint64_t n = c.cfg.spill_puts();
+	std::vector<uint32_t> order = permutation(n, c.cfg.seed + 90);
+	Result r;
+	{
+		Env e(c.workdir, c.cfg.mapsize);
+		Stopwatch sw(n);
+		load(e, c.values, n, order, 0, 0, &sw);
+		r.seconds = sw.stop();
+		MDB_txn *txn;
+		MDB_stat st;
+		CK(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn));
+		CK(mdb_stat(txn, e.dbi, &st));
+		mdb_txn_abort(txn);
+		if (st.ms_entries != n)
+			die("bigtxn_spill: %zu records, expected %" PRIu64, st.ms_entries, n);
+	}
+	r.ops = n;
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
 // ---- registry ----------------------------------------------------------------------
 
 struct Workload {
@@ -1031,6 +1291,7 @@ struct Workload {
 	Result (*fn)(Ctx &);
 	int fixture;  // -1: none
 	const char *what;
+	bool scale = false;  // opt-in: --scale, or named with --only
 };
 
 const Workload WORKLOADS[] = {
@@ -1057,6 +1318,12 @@ const Workload WORKLOADS[] = {
 	{"readrandom_t1", w_readrandom_t1, FX_MAIN, "N random gets shared by 1 reader thread"},
 	{"readrandom_t2", w_readrandom_t2, FX_MAIN, "N random gets shared by 2 reader threads"},
 	{"readrandom_t4", w_readrandom_t4, FX_MAIN, "N random gets shared by 4 reader threads"},
+	{"dbi_open_many", w_dbi_open_many, -1, "N/1000 named dbs: mdb_dbi_open of each, fresh env each pass", true},
+	{"dbi_touch_many", w_dbi_touch_many, -1, "N/1000 named dbs: one put (one txn) and one get in each, per pass", true},
+	{"dup_fill_1m", w_dup_fill_1m, -1, "one key, N DUPSORT duplicates (16 bytes), random order, one txn", true},
+	{"dup_scan_1m", w_dup_scan_1m, FX_DUP1M, "MDB_SET then MDB_NEXT_DUP over the N duplicates, 5 passes", true},
+	{"dup_get_1m", w_dup_get_1m, FX_DUP1M, "N MDB_GET_BOTH of random duplicates of the one key", true},
+	{"bigtxn_spill", w_bigtxn_spill, -1, "3*N random puts in one txn (spills past 131071 dirty pages)", true},
 };
 
 // ---- child process plumbing ----------------------------------------------------------
@@ -1137,8 +1404,10 @@ void usage(FILE *f) {
 	             "usage: lmdb_bench [options]\n"
 	             "  --keys N        records per workload (default 1000000; --quick: 10000)\n"
 	             "  --quick         small sizes, for a smoke test\n"
-	             "  --only A,B,...  run only these workloads (see --list)\n"
-	             "  --list          print the workloads and exit\n"
+	             "  --only A,B,...  run only these workloads (see --list); 'scale' names all\n"
+	             "                  the scale workloads\n"
+	             "  --scale         run the scale workloads too (without --only they are left out)\n"
+	             "  --list          print the workloads and exit ([scale]: a scale workload)\n"
 	             "  --dir PATH      base directory for the databases (default /dev/shm, tmpfs)\n"
 	             "  --disk-dir PATH base directory for fillsync (default /var/tmp, a real disk)\n"
 	             "  --sync-ops N    commits in fillsync (default 10000; --quick: 100)\n"
@@ -1189,6 +1458,8 @@ Config parse_args(int argc, char **argv) {
 			c.keys_given = true;
 		} else if (a == "--quick") {
 			c.quick = true;
+		} else if (a == "--scale") {
+			c.scale = true;
 		} else if (a == "--only") {
 			std::string list = value();
 			size_t pos = 0;
@@ -1197,7 +1468,11 @@ Config parse_args(int argc, char **argv) {
 				if (comma == std::string::npos)
 					comma = list.size();
 				std::string name = list.substr(pos, comma - pos);
-				if (!name.empty()) {
+				if (name == "scale") {  // the group: every scale workload
+					for (const auto &w : WORKLOADS)
+						if (w.scale)
+							c.only.push_back(w.name);
+				} else if (!name.empty()) {
 					if (!known_workload(name)) {
 						std::fprintf(stderr, "lmdb_bench: unknown workload '%s' (see --list)\n", name.c_str());
 						std::exit(2);
@@ -1208,7 +1483,7 @@ Config parse_args(int argc, char **argv) {
 			}
 		} else if (a == "--list") {
 			for (const auto &w : WORKLOADS)
-				std::printf("%-18s %s\n", w.name, w.what);
+				std::printf("%-18s %s%s\n", w.name, w.scale ? "[scale] " : "", w.what);
 			std::exit(0);
 		} else if (a == "--dir") {
 			c.shm_base = value();
@@ -1268,10 +1543,10 @@ Config parse_args(int argc, char **argv) {
 	return c;
 }
 
-bool selected(const Config &c, const char *name) {
+bool selected(const Config &c, const Workload &w) {
 	if (c.only.empty())
-		return true;
-	return std::find(c.only.begin(), c.only.end(), name) != c.only.end();
+		return !w.scale || c.scale;
+	return std::find(c.only.begin(), c.only.end(), w.name) != c.only.end();
 }
 
 // The file the loader gave us for liblmdb.so.0 as it named it, and its real
@@ -1333,7 +1608,7 @@ int main(int argc, char **argv) {
 		bool built[FX_COUNT] = {};
 		bool broken[FX_COUNT] = {};
 		for (const auto &w : WORKLOADS) {
-			if (!selected(cfg, w.name))
+			if (!selected(cfg, w))
 				continue;
 			if (w.fixture >= 0) {
 				Fixture f = static_cast<Fixture>(w.fixture);

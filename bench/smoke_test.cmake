@@ -141,6 +141,33 @@ if(NOT EXISTS "${FIXTURES}/fixture_main/data.mdb")
 endif()
 file(REMOVE_RECURSE "${FIXTURES}")
 
+# The scale workloads are left out of a default run but listed, and
+# '--only scale' runs each of them once, checking what it reads back.
+execute_process(COMMAND ${BENCH} --list RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+set(scale_names dbi_open_many dbi_touch_many dup_fill_1m dup_scan_1m dup_get_1m bigtxn_spill)
+foreach(w ${scale_names})
+  if(NOT out MATCHES "(^|\n)${w} +\\[scale\\] ")
+    fail("--list does not mark ${w} as a scale workload")
+  endif()
+endforeach()
+execute_process(
+  COMMAND ${CMAKE_COMMAND} -E env LD_LIBRARY_PATH=${LIBDIR}
+          ${BENCH} --quick --only scale --keys 2000
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  fail("--only scale: exit status ${rc}")
+endif()
+foreach(w ${scale_names})
+  if(NOT out MATCHES "\"type\":\"result\",\"workload\":\"${w}\",\"rep\":1,\"ops\":[1-9]")
+    fail("--only scale: no result for ${w}")
+  endif()
+endforeach()
+string(REGEX MATCHALL "\"type\":\"result\"" results "${out}")
+list(LENGTH results nresults)
+if(NOT nresults EQUAL 6)
+  fail("--only scale: expected 6 results, got ${nresults}")
+endif()
+
 # An unknown workload is refused with status 2.
 execute_process(COMMAND ${BENCH} --only no_such_workload
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -7,16 +7,20 @@
 # build/coverage/html/index.html has the annotated sources.
 # --unit adds the unit tests (tests/: hostile files, spilling, lock table,
 # injected faults), so that what stays uncovered is a real gap.
-# Usage: scripts/coverage.sh [--work] [--no-compat] [--unit]
+# --gaps then lists the uncovered lines of src/ by file and function
+# (scripts/coverage_gaps.py, which reads the run recorded in build/coverage;
+# docs/coverage.md gives the reason for each).
+# Usage: scripts/coverage.sh [--work] [--no-compat] [--unit] [--gaps]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=0 compat=1 unit=0
+work=0 compat=1 unit=0 gaps=0
 for a in "$@"; do
   case $a in
     --work) work=1 ;;
     --no-compat) compat=0 ;;
     --unit) unit=1 ;;
-    *) echo "usage: $0 [--work] [--no-compat] [--unit]" >&2; exit 2 ;;
+    --gaps) gaps=1 ;;
+    *) echo "usage: $0 [--work] [--no-compat] [--unit] [--gaps]" >&2; exit 2 ;;
   esac
 done
 bash scripts/deps.sh
@@ -43,6 +47,8 @@ fi
 llvm-profdata merge -sparse $b/prof/*.profraw -o $b/all.profdata
 objs=($b/liblmdb.so -object $b/fuzz/diff_api)
 [ $unit -eq 1 ] && objs+=(-object $b/tests/unit_tests)
+# (for scripts/coverage_gaps.py)
+echo "${objs[@]}" | sed 's/-object //g' > $b/objects
 # Only src/ (the positional source argument); the same functions compiled
 # into both objects are merged (a few with different instrumentation, the
 # sanitizers of the fuzz engine, are reported as "mismatched data").
@@ -51,3 +57,5 @@ llvm-cov report "${objs[@]}" -instr-profile=$b/all.profdata -show-region-summary
 llvm-cov show "${objs[@]}" -instr-profile=$b/all.profdata -format=html -output-dir=$b/html \
   "$PWD/src" >/dev/null
 echo "annotated sources: $b/html/index.html"
+[ $gaps -eq 1 ] && python3 scripts/coverage_gaps.py --build $b
+exit 0

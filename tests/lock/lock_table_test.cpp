@@ -648,3 +648,52 @@ TEST_CASE("two tables of one process on the same file share its locks", "[lock]"
 	});
 	CHECK(wait_child(child) == 0);
 }
+
+// reader_check looks at each pid once: slots of live pids in any order and
+// repeated, among them a dead one's, which alone are cleared.  (A pid is
+// alive while some process holds the byte lock at its offset: here a child
+// holds those of two made-up pids.)
+TEST_CASE("reader_check: live pids repeated and out of order, one dead pid among them", "[lock]") {
+	TempDir dir;
+	std::string path = dir.file("lock.mdb");
+	LockTable lt;
+	bool excl = false;
+	REQUIRE(lt.open(path.c_str(), 0644, MDB_NOTLS, 8, &excl) == 0);
+	const pid_t live_a = 4000001, live_b = 3000001, dead = 2000001;
+	Channel ch;
+	pid_t child = spawn([&] {
+		int fd = ::open(path.c_str(), O_RDWR);
+		if (fd < 0 || byte_lock(fd, F_SETLK, F_WRLCK, live_a) != 0 || byte_lock(fd, F_SETLK, F_WRLCK, live_b) != 0)
+			return 1;
+		ch.to_parent('L');
+		ch.from_parent(10000);
+		return 0;
+	});
+	REQUIRE(ch.from_child() == 'L');
+	{
+		RawMap raw(path);
+		REQUIRE(raw.get());
+		ReaderSlot *slots = raw->slots();
+		const pid_t pids[] = {live_a, live_b, live_a, dead, live_b, dead};
+		for (unsigned i = 0; i < 6; i++) {
+			slots[i].pid = pids[i];
+			slots[i].txnid = 10 + i;
+		}
+		raw->header.numreaders = 6;
+	}
+	int ndead = -1;
+	CHECK(lt.reader_check(&ndead) == 0);
+	CHECK(ndead == 2);
+	{
+		RawMap raw(path);
+		REQUIRE(raw.get());
+		ReaderSlot *slots = raw->slots();
+		const pid_t want[] = {live_a, live_b, live_a, 0, live_b, 0};
+		for (unsigned i = 0; i < 6; i++) CHECK(slots[i].pid == want[i]);
+	}
+	ch.to_child('x');
+	CHECK(wait_child(child) == 0);
+	// The child is gone: its pids' slots go too.
+	CHECK(lt.reader_check(&ndead) == 0);
+	CHECK(ndead == 4);
+}

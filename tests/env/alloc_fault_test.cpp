@@ -155,14 +155,18 @@ int delete_half(MDB_env *env, Data *data) {
 	return rc;
 }
 
-// A child txn that puts, committed into its parent, which commits.
+// A child txn that puts and deletes (its freed pages go to the parent's
+// list), committed into its parent, which has a cursor open (the child
+// keeps a copy of it) and commits.
 int nested(MDB_env *env, Data *data) {
 	MDB_txn *parent, *child;
 	int rc = mdb_txn_begin(env, nullptr, 0, &parent);
 	if (rc) return rc;
 	Data next = *data;
+	MDB_cursor *pc = nullptr;
 	MDB_val k = val("parent"), v = val("p");
-	if ((rc = mdb_put(parent, 1, &k, &v, 0)) || (rc = mdb_txn_begin(env, parent, 0, &child))) {
+	if ((rc = mdb_put(parent, 1, &k, &v, 0)) || (rc = mdb_cursor_open(parent, 1, &pc)) ||
+	    (rc = mdb_cursor_get(pc, &k, &v, MDB_FIRST)) || (rc = mdb_txn_begin(env, parent, 0, &child))) {
 		mdb_txn_abort(parent);
 		return rc;
 	}
@@ -175,6 +179,17 @@ int nested(MDB_env *env, Data *data) {
 			return rc;
 		}
 		next.main[ks] = vs;
+	}
+	// Every record of the base but the first ten: pages freed.
+	int n = 0;
+	for (auto &kv : data->main) {
+		if (n++ < 10) continue;
+		MDB_val kk = val(kv.first);
+		if ((rc = mdb_del(child, 1, &kk, nullptr))) {
+			mdb_txn_abort(parent);
+			return rc;
+		}
+		next.main.erase(kv.first);
 	}
 	if ((rc = mdb_txn_commit(child))) {
 		mdb_txn_abort(parent);

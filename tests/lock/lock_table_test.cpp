@@ -306,7 +306,7 @@ TEST_CASE("a process that died holding the writer mutex is recovered from", "[lo
 		if (c.lock_writer(false, nullptr, nullptr) != 0)
 			return 12;
 		ch.to_parent('w');
-		_exit(0);  // dies holding both
+		test_support::child_exit(0);  // dies holding both
 	});
 	REQUIRE(ch.from_child() == 'w');
 	REQUIRE(wait_child(child) == 0);
@@ -349,7 +349,7 @@ TEST_CASE("a dead process's reader slots are cleared by reader_check", "[lock]")
 		s->txnid = 1;
 		ch.to_parent('r');
 		ch.from_parent();
-		_exit(0);  // leaves the slot behind
+		test_support::child_exit(0);  // leaves the slot behind
 	});
 	REQUIRE(ch.from_child() == 'r');
 	int dead = -1;

@@ -4,7 +4,11 @@
 // upstream crashes, the answer is ours and documented.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstring>
+#include <string>
 
 #include "lmdb.h"
 #include "lock/lock_table.h"
@@ -131,4 +135,53 @@ TEST_CASE("Lock table not opened: EINVAL, no readers, nothing to release", "[loc
 	lt.release_reader(nullptr);
 	lt.close();
 	CHECK_FALSE(lt.is_open());
+}
+
+// A copy into a pipe whose reader is gone: EPIPE, and the process is not
+// killed by SIGPIPE (it is blocked for the copy, and a pending one dropped,
+// as upstream does for its copy's writer).
+TEST_CASE("mdb_env_copyfd2 into a pipe without a reader: EPIPE, no SIGPIPE", "[api]") {
+	TempDir dir;
+	MDB_env *env = open_env(dir);
+	MDB_txn *txn;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	for (int i = 0; i < 200; i++) {
+		std::string k = "key" + std::to_string(i), v(500, 'v');
+		MDB_val kv = val(k), vv = val(v);
+		REQUIRE(mdb_put(txn, 1, &kv, &vv, 0) == 0);
+	}
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	for (unsigned flags : {0u, unsigned(MDB_CP_COMPACT)}) {
+		int p[2];
+		REQUIRE(pipe(p) == 0);
+		::close(p[0]);
+		CHECK(mdb_env_copyfd2(env, p[1], flags) == EPIPE);
+		::close(p[1]);
+		sigset_t pending;
+		sigpending(&pending);
+		CHECK_FALSE(sigismember(&pending, SIGPIPE));
+	}
+	mdb_env_close(env);
+}
+
+// Two lock files in one process: the one opened first is closed first
+// (it is not the newest entry of the process's list of lock files), and
+// the other one goes on working.
+TEST_CASE("Two lock tables in one process closed in the order they were opened", "[lock]") {
+	TempDir a, b;
+	lmdb::lock::LockTable la, lb;
+	bool excl = false;
+	REQUIRE(la.open(a.file("lock.mdb").c_str(), 0644, MDB_NOTLS, 8, &excl) == 0);
+	REQUIRE(lb.open(b.file("lock.mdb").c_str(), 0644, MDB_NOTLS, 8, &excl) == 0);
+	la.close();
+	CHECK_FALSE(la.is_open());
+	lmdb::lock::ReaderSlot *slot = nullptr;
+	CHECK(lb.acquire_reader(&slot) == 0);
+	CHECK(slot != nullptr);
+	lb.release_reader(slot);
+	CHECK(lb.lock_writer(false, nullptr, nullptr) == 0);
+	lb.unlock_writer();
+	// The first file opens again.
+	REQUIRE(la.open(a.file("lock.mdb").c_str(), 0644, MDB_NOTLS, 8, &excl) == 0);
+	CHECK(la.max_readers() == 8);
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lock/lock_table.h"
 #include "lock/lock_test_util.h"
@@ -545,6 +546,11 @@ TEST_CASE("reader_list text", "[lock]") {
 	};
 	CHECK(lt.reader_list(stop, &calls) == -5);
 	CHECK(calls == 1);
+	// ... also when it returns it for a reader's line.
+	calls = 0;
+	auto stop_second = [](const char *, void *ctx) -> int { return ++*static_cast<int *>(ctx) == 2 ? -6 : 0; };
+	CHECK(lt.reader_list(stop_second, &calls) == -6);
+	CHECK(calls == 2);
 }
 
 TEST_CASE("MDB_NOLOCK: no file, no locking", "[lock]") {
@@ -696,4 +702,32 @@ TEST_CASE("reader_check: live pids repeated and out of order, one dead pid among
 	// The child is gone: its pids' slots go too.
 	CHECK(lt.reader_check(&ndead) == 0);
 	CHECK(ndead == 4);
+}
+
+// Without MDB_NOTLS a table needs a pthread key (for the thread's kept
+// slot): with every key of the process taken, open fails with the error
+// of pthread_key_create and leaves nothing behind (the lock file's entry
+// is dropped, so a later open makes it again).
+TEST_CASE("open without a free pthread key: EAGAIN, nothing left behind", "[lock]") {
+	TempDir dir;
+	std::string path = dir.file("lock.mdb");
+	std::vector<pthread_key_t> keys;
+	for (;;) {
+		pthread_key_t k;
+		if (pthread_key_create(&k, nullptr) != 0) break;
+		keys.push_back(k);
+		if (keys.size() > 100000) break;
+	}
+	LockTable lt;
+	bool excl = false;
+	int rc = lt.open(path.c_str(), 0644, 0, 8, &excl);
+	for (pthread_key_t k : keys) pthread_key_delete(k);
+	CHECK(rc == EAGAIN);
+	CHECK_FALSE(lt.is_open());
+	// The same file opens now, exclusively (no other user was left).
+	REQUIRE(lt.open(path.c_str(), 0644, 0, 8, &excl) == 0);
+	CHECK(excl);
+	ReaderSlot *slot = nullptr;
+	CHECK(lt.acquire_reader(&slot) == 0);
+	lt.release_reader(slot);
 }

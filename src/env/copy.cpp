@@ -182,7 +182,6 @@ struct Compactor {
 			reinterpret_cast<Page *>(mo)->pgno = next_pgno;
 			*newpg = next_pgno++;
 		}
-		rc = 0;
 	out:
 		std::free(work);
 		return rc;

@@ -185,3 +185,33 @@ TEST_CASE("Two lock tables in one process closed in the order they were opened",
 	REQUIRE(la.open(a.file("lock.mdb").c_str(), 0644, MDB_NOTLS, 8, &excl) == 0);
 	CHECK(la.max_readers() == 8);
 }
+
+// As upstream: an env that never had a commit (txnid 0), opened read-only
+// first (its lock table is new and publishes txnid 0): read txns see the
+// empty snapshot 0.
+TEST_CASE("A read-only env on a file that never had a commit: snapshot 0, empty", "[api]") {
+	TempDir dir;
+	{
+		MDB_env *env = open_env(dir);
+		mdb_env_close(env);
+	}
+	REQUIRE(::unlink(dir.file("lock.mdb").c_str()) == 0);
+	MDB_env *env = nullptr;
+	REQUIRE(mdb_env_create(&env) == 0);
+	REQUIRE(mdb_env_open(env, dir.path().c_str(), MDB_RDONLY, 0644) == 0);
+	for (int round = 0; round < 2; round++) {
+		MDB_txn *txn;
+		REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+		CHECK(mdb_txn_id(txn) == 0);
+		MDB_stat st;
+		REQUIRE(mdb_stat(txn, 1, &st) == 0);
+		CHECK(st.ms_entries == 0);
+		MDB_cursor *c;
+		MDB_val k, v;
+		REQUIRE(mdb_cursor_open(txn, 1, &c) == 0);
+		CHECK(mdb_cursor_get(c, &k, &v, MDB_FIRST) == MDB_NOTFOUND);
+		mdb_cursor_close(c);
+		mdb_txn_abort(txn);
+	}
+	mdb_env_close(env);
+}

@@ -256,6 +256,7 @@ struct Config {
 	std::string disk_base = "/var/tmp";
 	uint64_t sync_ops = 10000;
 	uint64_t short_ops = 3000;
+	uint64_t point_ops = 0;  // --point-ops: lookups of readrandom/readmissing/seekrandom (0: keys)
 	bool sync_given = false, short_given = false;
 	size_t mapsize = size_t(32) << 30;
 	bool mapsize_given = false;
@@ -674,8 +675,9 @@ enum class Lookup { Present, Missing, SeekRange };
 
 // `n` point operations with random keys inside one read transaction.  After
 // every `step` operations (at most `pauses` times) it calls pause().
+// (Not inlined: bench/cost_model.sh measures this function alone.)
 template <class Pause>
-uint64_t lookups(MDB_env *env, MDB_dbi dbi, uint64_t keys, uint64_t n, uint64_t seed, Lookup how,
+[[gnu::noinline]] uint64_t lookups(MDB_env *env, MDB_dbi dbi, uint64_t keys, uint64_t n, uint64_t seed, Lookup how,
                  uint64_t *found_out, uint64_t step, uint64_t pauses, Pause pause) {
 	MDB_txn *txn;
 	CK(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn));
@@ -716,7 +718,7 @@ uint64_t lookups(MDB_env *env, MDB_dbi dbi, uint64_t keys, uint64_t n, uint64_t 
 
 Result point_workload(Ctx &c, Lookup how) {
 	Env e(fixture_dir(c.paths, FX_MAIN), c.cfg.mapsize);
-	uint64_t n = c.cfg.keys, found = 0;
+	uint64_t n = c.cfg.point_ops ? c.cfg.point_ops : c.cfg.keys, found = 0;
 	Result r;
 	Stopwatch sw(n);
 	r.checksum = lookups(e.env, e.dbi, c.cfg.keys, n, c.cfg.seed + 40, how, &found, sw.step(),
@@ -1412,6 +1414,7 @@ void usage(FILE *f) {
 	             "  --disk-dir PATH base directory for fillsync (default /var/tmp, a real disk)\n"
 	             "  --sync-ops N    commits in fillsync (default 10000; --quick: 100)\n"
 	             "  --short-ops N   processes in shortlived (default 3000; --quick: 50)\n"
+	             "  --point-ops N   lookups of readrandom, readmissing, seekrandom (default: --keys)\n"
 	             "  --mapsize BYTES map size (default 32 GiB; --quick: 1 GiB)\n"
 	             "  --seed N        seed of the key sequences (default 42)\n"
 	             "  --reps N        run each workload N times, each in a fresh process (default 1)\n"
@@ -1492,6 +1495,8 @@ Config parse_args(int argc, char **argv) {
 		} else if (a == "--sync-ops") {
 			c.sync_ops = parse_u64("--sync-ops", value());
 			c.sync_given = true;
+		} else if (a == "--point-ops") {
+			c.point_ops = parse_u64("--point-ops", value());
 		} else if (a == "--short-ops") {
 			c.short_ops = parse_u64("--short-ops", value());
 			c.short_given = true;

@@ -7,7 +7,20 @@
 #include "lmdb.h"
 #include <unistd.h>
 
+// The profile runtime of the coverage build (scripts/coverage.sh: clang
+// -fprofile-instr-generate); a null address in any other build.
+extern "C" int __llvm_profile_write_file(void) __attribute__((weak));
+
 namespace test_support {
+
+// _exit() for a forked child that ran library code: in the coverage build
+// the child's counts are written first (_exit skips the exit handler that
+// would write them), so that what the children exercise (the hostile-file
+// runs, lock-table children) counts as covered.
+[[noreturn]] inline void child_exit(int code) {
+	if (&__llvm_profile_write_file != nullptr) __llvm_profile_write_file();
+	_exit(code);
+}
 
 // MDB_val views.  The const char* overload exists so that a string literal
 // does not bind to a temporary std::string that dies before the call.

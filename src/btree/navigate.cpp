@@ -408,7 +408,10 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			const bool by_key = !(flags & (kSearchFirst | kSearchLast));
 			const bool in_map = txn->flags & kTxnRdonly;
 			const bool leaf = mc->snum + 1 == mc->db->depth;
-			if (by_key && in_map && !(leaf && child == txn->last_leaf)) page_prefetch(txn->env, child);
+			// Only the leaves and the level above them: the levels higher up
+			// have few pages, nearly always cached.
+			const bool deep = mc->snum + 3 > mc->db->depth;
+			if (by_key && in_map && deep && !(leaf && child == txn->last_leaf)) page_prefetch(txn->env, child);
 			if ((rc = page_get(txn, child, &mp))) return rc;
 			if (by_key && !in_map && leaf && child != txn->last_leaf) prefetch_lines(mp, txn->env->psize);
 			if (leaf) txn->last_leaf = child;

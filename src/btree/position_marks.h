@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/fault.h"
+
 namespace lmdb {
 
 class PositionMarks {
@@ -49,7 +51,7 @@ public:
 	// for the marks cannot be had.
 	bool begin(size_t size, Page *out) {
 		if (size > cap_) {
-			void *m = std::realloc(marks_, size * sizeof(uint16_t));
+			void *m = lmdb::os::sys_realloc(marks_, size * sizeof(uint16_t));
 			if (!m) return false;
 			marks_ = static_cast<uint16_t *>(m);
 			std::memset(marks_ + cap_, 0, (size - cap_) * sizeof(uint16_t));

@@ -12,6 +12,4 @@ struct CursorBox {
 	XCursor x;
 };
 
-inline CursorBox *box_of(MDB_cursor *mc) { return reinterpret_cast<CursorBox *>(mc); }
-
 }  // namespace lmdb

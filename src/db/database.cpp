@@ -10,6 +10,7 @@
 #include "btree/dupsort.h"
 #include "db/cursor_box.h"
 #include "txn/txn_ops.h"
+#include "util/fault.h"
 
 namespace lmdb {
 
@@ -75,7 +76,7 @@ int dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi) {
 		if (txn->flags & kTxnRdonly) return EACCES;
 		if (!db_flags_sane(uint16_t(flags & kPersistentDbFlags))) return EINVAL;  // (as for the main db)
 	}
-	char *namedup = static_cast<char *>(std::malloc(len + 1));
+	char *namedup = static_cast<char *>(lmdb::os::sys_malloc(len + 1));
 	if (!namedup) return ENOMEM;
 	std::memcpy(namedup, name, len + 1);
 

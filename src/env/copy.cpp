@@ -34,7 +34,7 @@ public:
 	explicit SeqWriter(int fd) : fd_(fd) {}
 	~SeqWriter() { std::free(buf_); }
 	int init() {
-		buf_ = static_cast<char *>(std::calloc(1, kCap));
+		buf_ = static_cast<char *>(lmdb::os::sys_calloc(1, kCap));
 		return buf_ ? 0 : ENOMEM;
 	}
 	// Reserve n zeroed bytes in the buffer (n <= kCap).
@@ -117,7 +117,7 @@ struct Compactor {
 		if (level > kCursorStack || (is_leaf2(mp) && !dupdata) || next_pgno >= txn->next_pgno)
 			return MDB_CORRUPTED;
 		// Writable copy of the page; child numbers are patched in it.
-		char *work = static_cast<char *>(std::malloc(psize));
+		char *work = static_cast<char *>(lmdb::os::sys_malloc(psize));
 		if (!work) return ENOMEM;
 		std::memcpy(work, mp, psize);
 		Page *wp = reinterpret_cast<Page *>(work);
@@ -182,7 +182,6 @@ struct Compactor {
 			reinterpret_cast<Page *>(mo)->pgno = next_pgno;
 			*newpg = next_pgno++;
 		}
-		rc = 0;
 	out:
 		std::free(work);
 		return rc;
@@ -199,7 +198,7 @@ int copy_compact(MDB_env *env, int fd) {
 		txn_abort(txn);
 		return rc;
 	}
-	char *metas;
+	char *metas = nullptr;  // (reserve cannot fail on an empty buffer)
 	out.reserve(size_t(psize) * kNumMetas, &metas);
 	Meta mm;
 	std::memset(&mm, 0, sizeof mm);
@@ -330,7 +329,7 @@ LMDB_API int mdb_env_copyfd(MDB_env *env, mdb_filehandle_t fd) { return mdb_env_
 LMDB_API int mdb_env_copy2(MDB_env *env, const char *path, unsigned int flags) {
 	if (!env || !path) return EINVAL;
 	size_t len = std::strlen(path);
-	char *name = static_cast<char *>(std::malloc(len + sizeof "/data.mdb"));
+	char *name = static_cast<char *>(lmdb::os::sys_malloc(len + sizeof "/data.mdb"));
 	if (!name) return ENOMEM;
 	std::memcpy(name, path, len + 1);
 	if (!(env->flags & MDB_NOSUBDIR)) std::memcpy(name + len, "/data.mdb", sizeof "/data.mdb");

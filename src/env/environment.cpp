@@ -66,7 +66,7 @@ static int read_header(MDB_env *env, Meta *meta) {
 
 static int write_initial_metas(MDB_env *env, const Meta &meta) {
 	unsigned psize = env->psize;
-	char *buf = static_cast<char *>(std::calloc(kNumMetas, psize));
+	char *buf = static_cast<char *>(lmdb::os::sys_calloc(kNumMetas, psize));
 	if (!buf) return ENOMEM;
 	for (unsigned i = 0; i < kNumMetas; i++) {
 		Page *p = reinterpret_cast<Page *>(buf + size_t(i) * psize);
@@ -167,7 +167,7 @@ static int env_open2(MDB_env *env) {
 
 static char *join_path(const char *a, const char *b) {
 	size_t la = std::strlen(a), lb = std::strlen(b);
-	char *p = static_cast<char *>(std::malloc(la + lb + 1));
+	char *p = static_cast<char *>(lmdb::os::sys_malloc(la + lb + 1));
 	if (!p) return nullptr;
 	std::memcpy(p, a, la);
 	std::memcpy(p + la, b, lb + 1);
@@ -222,8 +222,8 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 	}
 	env->path = join_path(path, "");
 	env->dbxs = heap_new_array<DbAux>(env->maxdbs);
-	env->dbflags = static_cast<uint16_t *>(std::calloc(env->maxdbs, sizeof(uint16_t)));
-	env->dbiseqs = static_cast<unsigned *>(std::calloc(env->maxdbs, sizeof(unsigned)));
+	env->dbflags = static_cast<uint16_t *>(lmdb::os::sys_calloc(env->maxdbs, sizeof(uint16_t)));
+	env->dbiseqs = static_cast<unsigned *>(lmdb::os::sys_calloc(env->maxdbs, sizeof(unsigned)));
 	if (!dpath || !lpath || !env->path || !env->dbxs || !env->dbflags || !env->dbiseqs) {
 		rc = ENOMEM;
 		goto leave;
@@ -270,7 +270,7 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		if ((rc = env->locks.share())) goto leave;
 	}
 	if (!(flags & MDB_RDONLY)) {
-		env->pbuf = static_cast<Page *>(std::calloc(1, env->psize));
+		env->pbuf = static_cast<Page *>(lmdb::os::sys_calloc(1, env->psize));
 		env->txn0 = txn0_create(env);
 		if (!env->pbuf || !env->txn0) rc = ENOMEM;
 	}

@@ -143,7 +143,6 @@ static_assert(offsetof(Meta, last_pgno) == 120);
 
 // ---- helpers on raw page memory --------------------------------------------
 
-inline PageHeader *header(void *page) { return static_cast<PageHeader *>(page); }
 inline const PageHeader *header(const void *page) { return static_cast<const PageHeader *>(page); }
 
 inline indx_unaligned *node_ptrs(void *page) {
@@ -154,9 +153,6 @@ inline const indx_unaligned *node_ptrs(const void *page) {
 }
 inline unsigned num_keys(const void *page) {
 	return (header(page)->lower - kPageHeaderSize) >> 1;
-}
-inline unsigned free_space(const void *page) {
-	return unsigned(header(page)->upper) - header(page)->lower;
 }
 
 inline uint64_t overflow_pages_for(uint64_t datasize, unsigned psize) {

@@ -56,7 +56,6 @@ struct LockFile {
 	// ReaderSlot readers[maxreaders] follows (see slots()).
 
 	ReaderSlot *slots() { return reinterpret_cast<ReaderSlot *>(this + 1); }
-	const ReaderSlot *slots() const { return reinterpret_cast<const ReaderSlot *>(this + 1); }
 };
 
 inline constexpr size_t kLockHeaderBytes = 2 * kCacheLine;  // 128

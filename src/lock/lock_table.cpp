@@ -315,7 +315,7 @@ int LockTable::Impl::check_readers(bool rlocked, int *dead) {
 	unsigned rdrs = nreaders();
 	pid_t self = current_pid();
 	// Pids already looked at, kept sorted.
-	pid_t *seen = static_cast<pid_t *>(std::malloc((size_t(rdrs) + 1) * sizeof(pid_t)));
+	pid_t *seen = static_cast<pid_t *>(lmdb::os::sys_malloc((size_t(rdrs) + 1) * sizeof(pid_t)));
 	if (!seen)
 		return ENOMEM;
 	unsigned nseen = 0;
@@ -422,7 +422,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				// The path was replaced between stat() and open() by
 				// a file this process already uses.  Closing this
 				// descriptor would drop our locks on it: keep it.
-				int *fds = static_cast<int *>(std::realloc(
+				int *fds = static_cast<int *>(lmdb::os::sys_realloc(
 				    entry->extra_fds, (entry->n_extra + 1) * sizeof(int)));
 				if (!fds) {
 					rc = ENOMEM;
@@ -499,7 +499,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				const void **owner = nullptr;
 				if (!rc) {
 					owner = static_cast<const void **>(
-					    std::calloc(nslots, sizeof(const void *)));
+					    lmdb::os::sys_calloc(nslots, sizeof(const void *)));
 					if (!owner)
 						rc = ENOMEM;
 				}

@@ -1,4 +1,5 @@
 #include "txn/dirty_pages.h"
+#include "util/fault.h"
 
 #include <cerrno>
 #include <cstring>
@@ -7,7 +8,7 @@ namespace lmdb {
 
 int DirtyPages::grow() {
 	size_t ncap = cap_ ? cap_ * 2 : kInitialCapacity;
-	Entry *ns = static_cast<Entry *>(std::calloc(ncap, sizeof(Entry)));
+	Entry *ns = static_cast<Entry *>(lmdb::os::sys_calloc(ncap, sizeof(Entry)));
 	if (!ns) return ENOMEM;
 	size_t nmask = ncap - 1;
 	for (size_t i = 0; i < cap_; i++) {

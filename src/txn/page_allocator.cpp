@@ -9,6 +9,7 @@
 #include "btree/cursor.h"
 #include "btree/dupsort.h"
 #include "txn/transaction.h"
+#include "util/fault.h"
 
 namespace lmdb {
 
@@ -24,7 +25,7 @@ Page *page_buffer_alloc(MDB_env *env, unsigned npages) {
 		return p;
 	}
 	const size_t psize = env->psize;
-	char *p = static_cast<char *>(std::malloc(psize * npages));
+	char *p = static_cast<char *>(lmdb::os::sys_malloc(psize * npages));
 	if (p && !(env->flags & MDB_NOMEMINIT)) {
 		// Keep unused bytes deterministic: never write stale heap contents.
 		// A run of pages holds one value that fills all but the last page:

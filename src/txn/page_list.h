@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "format/layout.h"
+#include "util/fault.h"
 
 namespace lmdb {
 
@@ -38,7 +39,7 @@ public:
 		if (n_ + more <= cap_) return 0;
 		size_t cap = cap_ ? cap_ : 64;
 		while (cap < n_ + more) cap *= 2;
-		void *p = std::realloc(ids_, cap * sizeof(pgno_t));
+		void *p = lmdb::os::sys_realloc(ids_, cap * sizeof(pgno_t));
 		if (!p) return ENOMEM;
 		ids_ = static_cast<pgno_t *>(p);
 		cap_ = cap;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "txn/transaction.h"
+#include "util/fault.h"
 
 namespace lmdb {
 
@@ -27,7 +28,7 @@ void sort_page_refs(PageRef *items, size_t n);
 
 template <class Keep> PageRef *sorted_dirty_pages(MDB_txn *txn, Keep keep, size_t *count) {
 	size_t n = txn->dirty.size();
-	PageRef *items = static_cast<PageRef *>(std::malloc((n ? n : 1) * sizeof(PageRef)));
+	PageRef *items = static_cast<PageRef *>(lmdb::os::sys_malloc((n ? n : 1) * sizeof(PageRef)));
 	if (!items) return nullptr;
 	size_t k = 0;
 	txn->dirty.for_each([&](pgno_t pg, void *p) {

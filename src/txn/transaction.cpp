@@ -17,6 +17,7 @@
 #include "btree/dupsort.h"
 #include "txn/txn_ops.h"
 #include "txn/page_writer.h"
+#include "util/fault.h"
 
 namespace lmdb {
 
@@ -51,7 +52,7 @@ static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseq
 	static_assert(sizeof(MDB_txn) % alignof(DbRecord) == 0 && alignof(MDB_txn) >= alignof(DbRecord));
 	// Not calloc: the constructor initialises the MDB_txn, and clearing
 	// it twice was a large part of a read txn's begin.
-	void *block = std::malloc(size);
+	void *block = lmdb::os::sys_malloc(size);
 	if (!block) return nullptr;
 	// A read txn's dbs[] are not cleared here: txn_setup sets the entries
 	// of the open handles, and no other entry is read (dbflags[] are clear).

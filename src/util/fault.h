@@ -1,8 +1,11 @@
-// The OS layer's system calls that change files or mappings, in one place,
-// with a seam for fault-injection tests: a test arms it to fail the Nth call
-// of a kind with a chosen errno, either before the call (nothing happens)
-// or after it (the call took effect, the caller is told it failed, as when
-// a write reached the page cache and writeback then failed).
+// The OS layer's system calls that change files or mappings, and the heap
+// allocations of src/ (malloc, calloc, realloc), in one place, with a seam
+// for fault-injection tests: a test arms it to fail the Nth call of a kind
+// with a chosen errno, either before the call (nothing happens) or after it
+// (the call took effect, the caller is told it failed, as when a write
+// reached the page cache and writeback then failed).  An allocation, like
+// a mapping, only fails before: it returns nullptr, errno ENOMEM whatever
+// errno was chosen, and realloc leaves the old block as it was.
 //
 // Disarmed, each wrapper costs one relaxed load of a global and a branch
 // that is always predicted.  The arming functions are internal symbols:
@@ -16,11 +19,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fcntl.h>
 
 namespace lmdb::os {
 
-enum class Call : unsigned { Write, Sync, Msync, Truncate, Map, Allocate, Count_ };
+// (Allocate is posix_fallocate, blocks of a file; Alloc is the heap.)
+enum class Call : unsigned { Write, Sync, Msync, Truncate, Map, Allocate, Alloc, Count_ };
 inline constexpr unsigned kCallKinds = unsigned(Call::Count_);
 
 namespace fault {
@@ -48,6 +53,9 @@ int msync_slow(void *addr, size_t len, int flags);
 int ftruncate_slow(int fd, off_t len);
 void *mmap_slow(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int fallocate_slow(int fd, off_t off, off_t len);
+void *malloc_slow(size_t size);
+void *calloc_slow(size_t n, size_t size);
+void *realloc_slow(void *p, size_t size);
 }  // namespace fault
 
 #define LMDB_FAULT_ARMED() __builtin_expect(fault::g_armed.load(std::memory_order_relaxed), 0)
@@ -88,6 +96,20 @@ inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t
 inline int sys_fallocate(int fd, off_t off, off_t len) {
 	if (LMDB_FAULT_ARMED()) return fault::fallocate_slow(fd, off, len);
 	return ::posix_fallocate(fd, off, len);
+}
+
+// Every heap allocation of src/ (freed with std::free).
+inline void *sys_malloc(size_t size) {
+	if (LMDB_FAULT_ARMED()) return fault::malloc_slow(size);
+	return std::malloc(size);
+}
+inline void *sys_calloc(size_t n, size_t size) {
+	if (LMDB_FAULT_ARMED()) return fault::calloc_slow(n, size);
+	return std::calloc(n, size);
+}
+inline void *sys_realloc(void *p, size_t size) {
+	if (LMDB_FAULT_ARMED()) return fault::realloc_slow(p, size);
+	return std::realloc(p, size);
 }
 
 #undef LMDB_FAULT_ARMED

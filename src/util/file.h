@@ -14,23 +14,12 @@ namespace lmdb::os {
 class FileHandle {
 public:
 	FileHandle() = default;
-	explicit FileHandle(int fd) : fd_(fd) {}
 	~FileHandle() { reset(); }
-	FileHandle(FileHandle &&o) noexcept : fd_(o.release()) {}
-	FileHandle &operator=(FileHandle &&o) noexcept {
-		if (this != &o) reset(o.release());
-		return *this;
-	}
 	FileHandle(const FileHandle &) = delete;
 	FileHandle &operator=(const FileHandle &) = delete;
 
 	int get() const { return fd_; }
 	bool valid() const { return fd_ >= 0; }
-	int release() {
-		int f = fd_;
-		fd_ = -1;
-		return f;
-	}
 	void reset(int fd = -1) {
 		if (fd_ >= 0) ::close(fd_);
 		fd_ = fd;

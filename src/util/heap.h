@@ -9,11 +9,13 @@
 #include <new>
 #include <utility>
 
+#include "util/fault.h"
+
 namespace lmdb {
 
 template <class T, class... Args> T *heap_new(Args &&...args) {
 	static_assert(alignof(T) <= alignof(std::max_align_t));
-	void *p = std::malloc(sizeof(T));
+	void *p = lmdb::os::sys_malloc(sizeof(T));
 	return p ? ::new (p) T(std::forward<Args>(args)...) : nullptr;
 }
 
@@ -27,7 +29,7 @@ template <class T> void heap_delete(T *p) {
 template <class T> T *heap_new_array(size_t n) {
 	static_assert(alignof(T) <= alignof(std::max_align_t));
 	if (n > size_t(-1) / sizeof(T)) return nullptr;
-	T *p = static_cast<T *>(std::malloc(n ? n * sizeof(T) : 1));
+	T *p = static_cast<T *>(lmdb::os::sys_malloc(n ? n * sizeof(T) : 1));
 	if (p)
 		for (size_t i = 0; i < n; i++) ::new (p + i) T();
 	return p;

@@ -37,7 +37,7 @@ std::string in_child(const std::function<int()> &fn, unsigned seconds = 10) {
 		// _exit skips the leak check: correct use must not leak.
 		if (r == 0 && __lsan_do_recoverable_leak_check()) r = 252;
 #endif
-		_exit(r < 0 || r > 252 ? 251 : r);
+		test_support::child_exit(r < 0 || r > 252 ? 251 : r);
 	}
 	int status = 0;
 	waitpid(pid, &status, 0);
@@ -276,7 +276,7 @@ TEST_CASE("misuse: an environment used in a fork child", "[misuse]") {
 			      int rc4 = mdb_env_sync(env, 1);
 			      // mdb_env_close is allowed in the child.
 			      mdb_env_close(env);
-			      _exit(rc1 == MDB_BAD_RSLOT && rc2 == EINVAL && rc3 == EINVAL && rc4 == EINVAL ? 0 : 1);
+			      test_support::child_exit(rc1 == MDB_BAD_RSLOT && rc2 == EINVAL && rc3 == EINVAL && rc4 == EINVAL ? 0 : 1);
 		      }
 		      int status;
 		      waitpid(pid, &status, 0);
@@ -328,7 +328,7 @@ TEST_CASE("misuse: the same env opened twice in a process, and closing one keeps
 			      fl.l_len = 1;
 			      // (F_GETLK from a child process reports the parent's lock.)
 			      if (fd < 0 || fcntl(fd, F_GETLK, &fl) != 0) _exit(2);
-			      _exit(fl.l_type == F_UNLCK ? 1 : 0);
+			      test_support::child_exit(fl.l_type == F_UNLCK ? 1 : 0);
 		      }
 		      int status;
 		      waitpid(pid, &status, 0);

@@ -215,7 +215,7 @@ TEST_CASE("env: a fork child cannot use its parent's reader slots (MDB_BAD_RSLOT
 			MDB_txn *t;
 			if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &t) != MDB_BAD_RSLOT) code = 1;
 		}
-		_exit(code);
+		test_support::child_exit(code);
 	}
 	int st = 0;
 	REQUIRE(waitpid(pid, &st, 0) == pid);

@@ -211,7 +211,7 @@ std::string run(Mode *used) {
 		if (write(pipefd[1], &mode, sizeof mode) != sizeof mode) _exit(250);
 		int r = scenarios(d.path(), mode);
 		if (mode == Mode::Tmpfs) umount(d.path().c_str());
-		_exit(r);
+		test_support::child_exit(r);
 	}
 	close(pipefd[1]);
 	if (read(pipefd[0], used, sizeof *used) != sizeof *used) *used = Mode::FileSizeLimit;

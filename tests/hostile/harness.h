@@ -91,7 +91,7 @@ template <class F> RunResult run_in_child(unsigned timeout_s, Outcome *shared, F
 		}
 		alarm(timeout_s);
 		fn();
-		_exit(0);
+		test_support::child_exit(0);
 	}
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0) {

@@ -134,7 +134,7 @@ void check_tree_write(const Image &im, const std::function<int(TreeWrite &)> &bo
 		if (int step = body(w)) _exit(step);
 		mdb_env_close(env);
 		shared->done = true;
-		_exit(0);
+		test_support::child_exit(0);
 	});
 	INFO(r.describe());
 	CHECK(r.finished);

@@ -121,7 +121,7 @@ TEST_CASE("ITS#9037: a handle whose db record was deleted elsewhere answers MDB_
 		    mdb_txn_commit(t2))
 			_exit(3);
 		mdb_env_close(e2);
-		_exit(0);
+		test_support::child_exit(0);
 	}
 	int status = 0;
 	REQUIRE(waitpid(pid, &status, 0) == pid);

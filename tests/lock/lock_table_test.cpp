@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lock/lock_table.h"
 #include "lock/lock_test_util.h"
@@ -306,7 +307,7 @@ TEST_CASE("a process that died holding the writer mutex is recovered from", "[lo
 		if (c.lock_writer(false, nullptr, nullptr) != 0)
 			return 12;
 		ch.to_parent('w');
-		_exit(0);  // dies holding both
+		test_support::child_exit(0);  // dies holding both
 	});
 	REQUIRE(ch.from_child() == 'w');
 	REQUIRE(wait_child(child) == 0);
@@ -349,7 +350,7 @@ TEST_CASE("a dead process's reader slots are cleared by reader_check", "[lock]")
 		s->txnid = 1;
 		ch.to_parent('r');
 		ch.from_parent();
-		_exit(0);  // leaves the slot behind
+		test_support::child_exit(0);  // leaves the slot behind
 	});
 	REQUIRE(ch.from_child() == 'r');
 	int dead = -1;
@@ -545,6 +546,11 @@ TEST_CASE("reader_list text", "[lock]") {
 	};
 	CHECK(lt.reader_list(stop, &calls) == -5);
 	CHECK(calls == 1);
+	// ... also when it returns it for a reader's line.
+	calls = 0;
+	auto stop_second = [](const char *, void *ctx) -> int { return ++*static_cast<int *>(ctx) == 2 ? -6 : 0; };
+	CHECK(lt.reader_list(stop_second, &calls) == -6);
+	CHECK(calls == 2);
 }
 
 TEST_CASE("MDB_NOLOCK: no file, no locking", "[lock]") {
@@ -647,4 +653,81 @@ TEST_CASE("two tables of one process on the same file share its locks", "[lock]"
 		return byte_lock(fd, F_SETLK, F_WRLCK, 0) == 0 ? 0 : 11;
 	});
 	CHECK(wait_child(child) == 0);
+}
+
+// reader_check looks at each pid once: slots of live pids in any order and
+// repeated, among them a dead one's, which alone are cleared.  (A pid is
+// alive while some process holds the byte lock at its offset: here a child
+// holds those of two made-up pids.)
+TEST_CASE("reader_check: live pids repeated and out of order, one dead pid among them", "[lock]") {
+	TempDir dir;
+	std::string path = dir.file("lock.mdb");
+	LockTable lt;
+	bool excl = false;
+	REQUIRE(lt.open(path.c_str(), 0644, MDB_NOTLS, 8, &excl) == 0);
+	const pid_t live_a = 4000001, live_b = 3000001, dead = 2000001;
+	Channel ch;
+	pid_t child = spawn([&] {
+		int fd = ::open(path.c_str(), O_RDWR);
+		if (fd < 0 || byte_lock(fd, F_SETLK, F_WRLCK, live_a) != 0 || byte_lock(fd, F_SETLK, F_WRLCK, live_b) != 0)
+			return 1;
+		ch.to_parent('L');
+		ch.from_parent(10000);
+		return 0;
+	});
+	REQUIRE(ch.from_child() == 'L');
+	{
+		RawMap raw(path);
+		REQUIRE(raw.get());
+		ReaderSlot *slots = raw->slots();
+		const pid_t pids[] = {live_a, live_b, live_a, dead, live_b, dead};
+		for (unsigned i = 0; i < 6; i++) {
+			slots[i].pid = pids[i];
+			slots[i].txnid = 10 + i;
+		}
+		raw->header.numreaders = 6;
+	}
+	int ndead = -1;
+	CHECK(lt.reader_check(&ndead) == 0);
+	CHECK(ndead == 2);
+	{
+		RawMap raw(path);
+		REQUIRE(raw.get());
+		ReaderSlot *slots = raw->slots();
+		const pid_t want[] = {live_a, live_b, live_a, 0, live_b, 0};
+		for (unsigned i = 0; i < 6; i++) CHECK(slots[i].pid == want[i]);
+	}
+	ch.to_child('x');
+	CHECK(wait_child(child) == 0);
+	// The child is gone: its pids' slots go too.
+	CHECK(lt.reader_check(&ndead) == 0);
+	CHECK(ndead == 4);
+}
+
+// Without MDB_NOTLS a table needs a pthread key (for the thread's kept
+// slot): with every key of the process taken, open fails with the error
+// of pthread_key_create and leaves nothing behind (the lock file's entry
+// is dropped, so a later open makes it again).
+TEST_CASE("open without a free pthread key: EAGAIN, nothing left behind", "[lock]") {
+	TempDir dir;
+	std::string path = dir.file("lock.mdb");
+	std::vector<pthread_key_t> keys;
+	for (;;) {
+		pthread_key_t k;
+		if (pthread_key_create(&k, nullptr) != 0) break;
+		keys.push_back(k);
+		if (keys.size() > 100000) break;
+	}
+	LockTable lt;
+	bool excl = false;
+	int rc = lt.open(path.c_str(), 0644, 0, 8, &excl);
+	for (pthread_key_t k : keys) pthread_key_delete(k);
+	CHECK(rc == EAGAIN);
+	CHECK_FALSE(lt.is_open());
+	// The same file opens now, exclusively (no other user was left).
+	REQUIRE(lt.open(path.c_str(), 0644, 0, 8, &excl) == 0);
+	CHECK(excl);
+	ReaderSlot *slot = nullptr;
+	CHECK(lt.acquire_reader(&slot) == 0);
+	lt.release_reader(slot);
 }

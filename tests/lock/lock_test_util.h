@@ -2,6 +2,8 @@
 // between parent and child.
 #pragma once
 
+#include "test_support.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -91,7 +93,7 @@ pid_t spawn(F f) {
 	pid_t pid = fork();
 	if (pid == 0) {
 		int rc = f();
-		_exit(rc);
+		test_support::child_exit(rc);
 	}
 	return pid;
 }

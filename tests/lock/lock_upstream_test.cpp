@@ -130,7 +130,7 @@ TEST_CASE("upstream's lock file is accepted and shared by LockTable", "[lock][up
 		write_text(ours, text);
 		ch.to_parent('d');
 		ch.from_parent();
-		_exit(0);  // dies with its slot taken
+		test_support::child_exit(0);  // dies with its slot taken
 	});
 	REQUIRE(ch.from_child() == 'r');
 	std::string text = upstream_readers(up, env);
@@ -230,7 +230,7 @@ TEST_CASE("a writer mutex abandoned by upstream is recovered by LockTable", "[lo
 		if (up.txn_begin(env, nullptr, 0, &txn) != 0)
 			return 11;
 		ch.to_parent('w');
-		_exit(0);  // dies inside the write transaction
+		test_support::child_exit(0);  // dies inside the write transaction
 	});
 	REQUIRE(ch.from_child() == 'w');
 	REQUIRE(wait_child(child) == 0);
@@ -261,7 +261,7 @@ TEST_CASE("a writer mutex abandoned by LockTable is recovered by upstream", "[lo
 		s->txnid = 1;
 		if (lt.lock_writer(false, nullptr, nullptr) != 0)
 			return 12;
-		_exit(0);  // dies holding the writer mutex and a slot
+		test_support::child_exit(0);  // dies holding the writer mutex and a slot
 	});
 	REQUIRE(wait_child(child) == 0);
 	CHECK(upstream_readers(up, env).find(slot_line(child, 0, "").substr(0, 11)) !=

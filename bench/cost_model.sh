@@ -16,7 +16,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench=build/release/bench/lmdb_bench
-ours=build/release
 up=${UPSTREAM_DIR:-/usr/lib/x86_64-linux-gnu}
 dir=${COST_DIR:-/dev/shm/lmdb_cost}
 ops=${COST_OPS:-100000}
@@ -28,6 +27,10 @@ if ! command -v valgrind >/dev/null; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq valgrind >/dev/null
 fi
 [ -x $bench ] || { echo "build first: cmake --preset release && cmake --build --preset release" >&2; exit 2; }
+# A copy of our library: fixtures are tied to the library's bytes, and a
+# rebuild during the run would make the simulated run rebuild its fixture.
+ours=$dir/lib-ours
+mkdir -p "$ours" && cp -P build/release/liblmdb.so.0* "$ours/"
 # L1d 48 KiB 12-way, L3 32 MiB 16-way (lscpu of this VM); callgrind has no L2.
 cache="--D1=49152,12,64 --LL=33554432,16,64 --I1=32768,8,64"
 

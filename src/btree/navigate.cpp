@@ -349,6 +349,13 @@ void cursor_copy(const MDB_cursor *src, MDB_cursor *dst) {
 
 // ---- descent ---------------------------------------------------------------
 
+// Whether a tree's pages exceed what the caches keep (8 MiB: a share of a
+// server's last-level cache), so that its lower pages are likely misses.
+static inline bool tree_exceeds_cache(const MDB_cursor *mc) {
+	constexpr uint64_t kCachedBytes = uint64_t(8) << 20;
+	return (mc->db->leaf_pages + mc->db->branch_pages) * mc->txn->env->psize > kCachedBytes;
+}
+
 int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 	Page *mp = mc->pg[mc->top];
 	int rc;
@@ -404,8 +411,10 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			// inserts 10%).
 			// The leaf of the txn's previous search is skipped: ascending
 			// inserts and lookups meet the same one again and again.
+			// A tree that fits in the caches gains nothing: its lookups paid
+			// 5% for the prefetch instructions (docs/performance.md).
 			MDB_txn *txn = mc->txn;
-			const bool by_key = !(flags & (kSearchFirst | kSearchLast));
+			const bool by_key = !(flags & (kSearchFirst | kSearchLast)) && tree_exceeds_cache(mc);
 			const bool in_map = txn->flags & kTxnRdonly;
 			const bool leaf = mc->snum + 1 == mc->db->depth;
 			// Only the leaves and the level above them: the levels higher up

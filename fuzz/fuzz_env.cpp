@@ -55,7 +55,7 @@ void remove_dirs() {
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 	struct stat st;
-	const char *base = stat("https://rp2.alfred511.top/hf/dev/shm", &st) == 0 ? "https://rp2.alfred511.top/hf/dev/shm" : "/tmp";
+	const char *base = stat("/dev/shm", &st) == 0 ? "/dev/shm" : "/tmp";
 	g_dir = make_dir(base);
 	g_copy = make_dir(base);
 	std::atexit(remove_dirs);

@@ -28,12 +28,13 @@ inline MDB_val val(const std::string &s) { return MDB_val{s.size(), const_cast<c
 inline MDB_val val(const char *s) { return MDB_val{std::strlen(s), const_cast<char *>(s)}; }
 inline std::string str(const MDB_val &v) { return std::string(static_cast<const char *>(v.mv_data), v.mv_size); }
 
-// A fresh directory under /tmp, removed with its contents at scope exit.
+// A fresh directory under `base` (default /tmp), removed with its contents
+// at scope exit.
 class TempDir {
 public:
-	TempDir() {
-		char tmpl[] = "/tmp/lmdbcpp-test-XXXXXX";
-		char *p = mkdtemp(tmpl);
+	explicit TempDir(const std::string &base = "/tmp") {
+		std::string tmpl = base + "/lmdbcpp-test-XXXXXX";
+		char *p = mkdtemp(tmpl.data());
 		path_ = p ? p : "";
 	}
 	~TempDir() {
@@ -50,6 +51,12 @@ public:
 
 private:
 	std::string path_;
+};
+
+// The same on tmpfs: syncs cost nothing there.
+class ShmDir : public TempDir {
+public:
+	ShmDir() : TempDir("/dev/shm") {}
 };
 
 }  // namespace test_support

@@ -38,23 +38,7 @@ struct Data {
 	bool operator==(const Data &o) const { return main == o.main && dups == o.dups; }
 };
 
-class ShmDir {
-public:
-	ShmDir() {
-		char tmpl[] = "/dev/shm/lmdbcpp-alloc-XXXXXX";
-		char *p = mkdtemp(tmpl);
-		path_ = p ? p : "";
-	}
-	~ShmDir() {
-		std::string cmd = "rm -rf '" + path_ + "'";
-		if (std::system(cmd.c_str())) {
-		}
-	}
-	const std::string &path() const { return path_; }
-
-private:
-	std::string path_;
-};
+using test_support::ShmDir;
 
 int open_env(const std::string &dir, MDB_env **out) {
 	MDB_env *env = nullptr;

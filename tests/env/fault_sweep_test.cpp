@@ -29,24 +29,7 @@ namespace {
 
 using Data = std::map<std::string, std::string>;
 
-// A temporary directory on tmpfs: syncs cost nothing there.
-class ShmDir {
-public:
-	ShmDir() {
-		char tmpl[] = "/dev/shm/lmdbcpp-fault-XXXXXX";
-		char *p = mkdtemp(tmpl);
-		path_ = p ? p : "";
-	}
-	~ShmDir() {
-		std::string cmd = "rm -rf '" + path_ + "'";
-		if (std::system(cmd.c_str())) {
-		}
-	}
-	const std::string &path() const { return path_; }
-
-private:
-	std::string path_;
-};
+using test_support::ShmDir;
 
 int open_env(const std::string &dir, unsigned flags, MDB_env **out) {
 	MDB_env *env = nullptr;

@@ -35,13 +35,17 @@ static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
 	}
 }
 
-// A leaf copied for cursor_put may skip the whole-page check until a second
+// A page copied for cursor_put may skip the whole-page check until a second
 // touch or a change other than the put's own (kPageUnchecked): plain leaves
-// of plain dbs, copied into a buffer (not the map).
+// and branch pages of plain dbs, copied into a buffer (not the map).  The
+// put adds a node into the leaf's free space or overwrites a value in place;
+// a branch page above gets a child's new page number (in the node the
+// descent checked) or, when the child splits, a node in its free space;
+// splitting it, or any later touch, checks it whole first.
 static bool may_defer_check(const MDB_cursor *mc, const Page *p) {
 	return (mc->flags & kCursorPutTouch) && !(mc->flags & kCursorSub) &&
-	       !(mc->db->flags & MDB_DUPSORT) && !(mc->txn->flags & kTxnWritemap) && is_leaf(p) &&
-	       !is_leaf2(p);
+	       !(mc->db->flags & MDB_DUPSORT) && !(mc->txn->flags & kTxnWritemap) &&
+	       (is_leaf(p) || is_branch(p)) && !is_leaf2(p);
 }
 
 int page_touch(MDB_cursor *mc) {
@@ -77,7 +81,15 @@ int page_touch(MDB_cursor *mc) {
 		txn->free_pgs.push(mp->pgno);
 		if (mc->top) {
 			Page *parent = mc->pg[mc->top - 1];
-			set_node_pgno(node_at(parent, mc->ki[mc->top - 1]), pgno);
+			// (An unchecked parent: its copy may differ from the map page
+			// the descent checked the node in.)
+			const unsigned pi = mc->ki[mc->top - 1];
+			if (is_unchecked(parent) &&
+			    (pi >= numkeys(parent) || !node_fits(parent, ptrs(parent)[pi], txn->env->psize))) {
+				txn->flags |= kTxnError;
+				return MDB_CORRUPTED;
+			}
+			set_node_pgno(node_at(parent, pi), pgno);
 		} else {
 			mc->db->root = pgno;
 		}

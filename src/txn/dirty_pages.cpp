@@ -24,7 +24,37 @@ int DirtyPages::grow() {
 	return 0;
 }
 
+// The table has room for one more (grown as needed); pg is not in it.
+void DirtyPages::table_insert(pgno_t pg, void *page) {
+	size_t i = hash(pg) & mask_;
+	while (slots_[i].page) i = (i + 1) & mask_;
+	slots_[i] = Entry{pg, page};
+}
+
+// The array is full: its entries move into the (empty) table.
+int DirtyPages::to_table() {
+	while (cap_ < 4 * kSmall) {
+		if (int rc = grow()) return rc;
+	}
+	for (size_t i = 0; i < count_; i++) table_insert(small_[i].pgno, small_[i].page);
+	big_ = true;
+	return 0;
+}
+
 int DirtyPages::insert(pgno_t pg, void *page) {
+	if (!big_) {
+		for (size_t i = 0; i < count_; i++) {
+			if (small_[i].pgno == pg) {
+				small_[i].page = page;
+				return 0;
+			}
+		}
+		if (count_ < kSmall) {
+			small_[count_++] = Entry{pg, page};
+			return 0;
+		}
+		if (int rc = to_table()) return rc;
+	}
 	if ((count_ + 1) * 2 > cap_) {
 		if (int rc = grow()) return rc;
 	}
@@ -42,6 +72,16 @@ int DirtyPages::insert(pgno_t pg, void *page) {
 }
 
 void *DirtyPages::erase(pgno_t pg) {
+	if (!big_) {
+		for (size_t i = 0; i < count_; i++) {
+			if (small_[i].pgno == pg) {
+				void *found = small_[i].page;
+				small_[i] = small_[--count_];
+				return found;
+			}
+		}
+		return nullptr;
+	}
 	if (!count_) return nullptr;
 	size_t i = hash(pg) & mask_;
 	while (slots_[i].page && slots_[i].pgno != pg) i = (i + 1) & mask_;
@@ -61,13 +101,17 @@ void *DirtyPages::erase(pgno_t pg) {
 }
 
 void DirtyPages::clear() {
-	if (cap_ > kKeepCapacity && count_ * 8 < cap_) {
+	// A large table: given back when this txn left it mostly empty or did
+	// not need it (a small txn after a big one).
+	const bool give_back = cap_ > kKeepCapacity && (!big_ || count_ * 8 < cap_);
+	if (give_back) {
 		std::free(slots_);
 		slots_ = nullptr;
 		cap_ = mask_ = 0;
-	} else if (count_) {
+	} else if (big_ && count_) {
 		std::memset(slots_, 0, cap_ * sizeof(Entry));
 	}
+	big_ = false;
 	count_ = 0;
 }
 

@@ -114,3 +114,60 @@ TEST_CASE("DirtyPages starts small and gives back a large table once mostly empt
 	d.clear();
 	CHECK(d.find(49) == nullptr);
 }
+
+TEST_CASE("DirtyPages keeps a few pages without a table and moves them into one past eight") {
+	DirtyPages d;
+	static char pages[64];
+	std::map<pgno_t, void *> model;
+	auto same = [&] {
+		REQUIRE(d.size() == model.size());
+		for (auto &[k, v] : model) REQUIRE(d.find(k) == v);
+		CHECK(d.find(999) == nullptr);
+		size_t seen = 0;
+		d.for_each([&](pgno_t k, void *v) {
+			seen++;
+			CHECK(model.at(k) == v);
+		});
+		CHECK(seen == model.size());
+	};
+	for (int round = 0; round < 3; round++) {
+		const size_t table = d.capacity();  // none at first, then kept: 64 slots
+		CHECK(table == (round ? 64u : 0u));
+		for (pgno_t p = 1; p <= 8; p++) {
+			REQUIRE(d.insert(p * 3, pages + p) == 0);
+			model[p * 3] = pages + p;
+			same();
+		}
+		CHECK(d.capacity() == table);  // eight pages: no table grown
+		REQUIRE(d.insert(6, pages + 40) == 0);  // replaced, not added
+		model[6] = pages + 40;
+		same();
+		CHECK(d.erase(9) == pages + 3);
+		model.erase(9);
+		CHECK(d.erase(9) == nullptr);
+		same();
+		for (pgno_t p = 100; p < 102; p++) {  // the ninth and tenth page
+			REQUIRE(d.insert(p, pages + p - 90) == 0);
+			model[p] = pages + p - 90;
+			same();
+		}
+		CHECK(d.capacity() >= 2 * d.size());
+		CHECK(d.erase(24) == pages + 8);
+		model.erase(24);
+		same();
+		d.clear();
+		model.clear();
+		same();
+	}
+	// A table left by a big txn goes back at the end of the next txn that
+	// did not need it.
+	for (pgno_t p = 1; p < 20000; p++) REQUIRE(d.insert(p, pages) == 0);
+	d.clear();
+	CHECK(d.capacity() > 4096);
+	REQUIRE(d.insert(5, pages) == 0);
+	CHECK(d.find(5) == pages);
+	d.clear();
+	CHECK(d.capacity() == 0);
+	CHECK(d.find(5) == nullptr);
+}
+

@@ -81,7 +81,7 @@ static int reclaim_next_record(MDB_txn *txn) {
 	std::memcpy(&id, key.mv_data, sizeof id);
 	if (id >= oldest || id <= txn->last_reclaimed) return MDB_NOTFOUND;
 	if (data.mv_size < sizeof(pgno_t) || data.mv_size % sizeof(pgno_t)) return MDB_CORRUPTED;
-	const pgno_t *idl = static_cast<const pgno_t *>(data.mv_data);
+	const char *idl = static_cast<const char *>(data.mv_data);  // any alignment
 	pgno_t count;
 	std::memcpy(&count, idl, sizeof count);
 	if (count > data.mv_size / sizeof(pgno_t) - 1) return MDB_CORRUPTED;
@@ -89,11 +89,11 @@ static int reclaim_next_record(MDB_txn *txn) {
 	pgno_t prev = ~pgno_t(0);
 	for (pgno_t i = 1; i <= count; i++) {
 		pgno_t pg;
-		std::memcpy(&pg, idl + i, sizeof pg);
+		std::memcpy(&pg, idl + i * sizeof(pgno_t), sizeof pg);
 		if (pg < kNumMetas || pg >= txn->next_pgno || pg >= prev) return MDB_CORRUPTED;
 		prev = pg;
 	}
-	if ((rc = txn->reclaimed.merge_descending(idl + 1, size_t(count)))) return rc;
+	if ((rc = txn->reclaimed.merge_descending(idl + sizeof(pgno_t), size_t(count)))) return rc;
 	txn->last_reclaimed = id;
 	return MDB_SUCCESS;
 }

@@ -1,21 +1,31 @@
 #include "txn/page_list.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 
 namespace lmdb {
 
 void PageList::sort_descending() { std::sort(ids_, ids_ + n_, std::greater<pgno_t>()); }
 
-int PageList::merge_descending(const pgno_t *src, size_t count) {
+int PageList::merge_descending(const void *from, size_t count) {
 	if (int rc = reserve_more(count)) return rc;
+	const char *src = static_cast<const char *>(from);
+	auto at = [src](size_t j) {
+		pgno_t pg;
+		std::memcpy(&pg, src + j * sizeof(pgno_t), sizeof pg);
+		return pg;
+	};
 	// Merge from the back so that no temporary buffer is needed.
 	size_t i = n_, j = count, k = n_ + count;
 	while (j > 0) {
-		if (i > 0 && ids_[i - 1] < src[j - 1])
+		pgno_t s = at(j - 1);
+		if (i > 0 && ids_[i - 1] < s) {
 			ids_[--k] = ids_[--i];
-		else
-			ids_[--k] = src[--j];
+		} else {
+			ids_[--k] = s;
+			j--;
+		}
 	}
 	n_ += count;
 	return 0;

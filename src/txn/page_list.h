@@ -65,8 +65,10 @@ public:
 		return 0;
 	}
 	void sort_descending();
-	// Merge a descending-sorted array into this descending-sorted list.
-	int merge_descending(const pgno_t *src, size_t count);
+	// Merge `count` page numbers sorted descending into this descending-sorted
+	// list.  They are read at any alignment (a free-list record in the map
+	// sits wherever its node does).
+	int merge_descending(const void *src, size_t count);
 	// Index of pg in a descending-sorted list, or size() if absent.
 	size_t find_descending(pgno_t pg) const;
 	void erase_at(size_t i) {

@@ -1,6 +1,7 @@
 // The page-number list and the dirty-page table of write transactions.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -28,6 +29,21 @@ TEST_CASE("PageList sorts descending, merges and finds") {
 	CHECK(l[0] == 8);
 	REQUIRE(l.push_range(100, 3) == 0);
 	CHECK((l[l.size() - 1] == 102 && l.size() == 9));
+}
+
+TEST_CASE("PageList merges page numbers stored at any alignment") {
+	// A free-list record is read where its node sits in the map: a damaged
+	// page can put it at an odd address (UBSan checks the loads).
+	const pgno_t src[] = {40, 30, 20, 10};
+	alignas(8) unsigned char buf[sizeof src + 8];
+	for (size_t shift = 0; shift < 8; shift++) {
+		std::memcpy(buf + shift, src, sizeof src);
+		PageList l;
+		for (pgno_t p : {35, 25, 5}) REQUIRE(l.push(p) == 0);
+		REQUIRE(l.merge_descending(buf + shift, 4) == 0);
+		std::vector<pgno_t> got(l.data(), l.data() + l.size());
+		CHECK(got == std::vector<pgno_t>{40, 35, 30, 25, 20, 10, 5});
+	}
 }
 
 TEST_CASE("PageList merge keeps descending order on random input") {

@@ -193,6 +193,7 @@ int page_get_general(MDB_txn *txn, pgno_t pg, Page **out) {
 	// the file: only a WRITEMAP txn's own pages carry it in the map.
 	if (!page_header_sane(env, p, pg) ||
 	    (is_overflow(p) && (p->overflow_pages > txn->next_pgno - pg ||
+	                        p->overflow_pages > format::max_overflow_pages(env->psize) ||
 	                        !file_holds(env, pg + p->overflow_pages))) ||
 	    (is_dirty(p) && ((txn->flags & (kTxnRdonly | kTxnWritemap)) != kTxnWritemap ||
 	                     txn->dirty.find(pg) != p))) {

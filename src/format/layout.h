@@ -158,5 +158,8 @@ inline unsigned num_keys(const void *page) {
 inline uint64_t overflow_pages_for(uint64_t datasize, unsigned psize) {
 	return (kPageHeaderSize - 1 + datasize) / psize + 1;
 }
+// No value is longer than kMaxDataSize bytes: no overflow run is longer than this.
+inline constexpr uint64_t kMaxDataSize = 0xffffffffu;
+inline uint64_t max_overflow_pages(unsigned psize) { return overflow_pages_for(kMaxDataSize, psize); }
 
 }  // namespace lmdb::format

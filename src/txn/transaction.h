@@ -93,7 +93,8 @@ inline int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
 					}
 				} else if (f == format::P_OVERFLOW) {
 					uint64_t n = p->overflow_pages;
-					if (n >= 1 && n <= txn->next_pgno - pg && n <= file_pages - pg) {
+					if (n >= 1 && n <= txn->next_pgno - pg && n <= file_pages - pg &&
+					    n <= format::max_overflow_pages(env->psize)) {
 						*out = p;
 						return MDB_SUCCESS;
 					}

@@ -921,6 +921,84 @@ TEST_CASE("hostile: a leaf left unchecked by a put is checked before the next ch
 	});
 }
 
+// A put defers the whole-page check of the branch pages it passes (one put
+// sets a child page number, or adds a node into free space): two pointers
+// to one node of the branch page on the rightmost path pass the first put
+// of a key past every other; the next change through that page checks it
+// and is refused, and so is the commit.
+TEST_CASE("hostile: a branch page left unchecked by a put is checked before the next change", "[hostile]") {
+	Image im = reference_image();
+	PageMap pm = map_pages(im);
+	uint64_t root = pick(tree(pm, "tree"), 0);
+	uint64_t br = Image::child(im.node(root, im.nkeys(root) - 1));
+	REQUIRE(im.hdr(br)->flags & fmt::P_BRANCH);
+	REQUIRE(im.nkeys(br) > 3);
+	im.set_ptr(br, 1, im.ptr(br, 0));  // two pointers to one node
+	check_tree_write(im, [&](TreeWrite &w) {
+		std::string val(40, 'v');
+		MDB_val k{5, const_cast<char *>("\xff\xff\xff\xff\xff")}, v{val.size(), val.data()};
+		if (mdb_put(w.txn, w.dbi, &k, &v, 0) != 0) return 5;
+		MDB_val got;
+		if (mdb_get(w.txn, w.dbi, &k, &got) != 0 || got.mv_size != val.size()) return 6;
+		MDB_val k2{5, const_cast<char *>("\xff\xff\xff\xff\xfe")};
+		if (mdb_put(w.txn, w.dbi, &k2, &v, 0) != MDB_CORRUPTED) return 7;
+		if (mdb_txn_commit(w.txn) == 0) return 8;
+		return 0;
+	});
+}
+
+// No value is bigger than 0xffffffff bytes, so no run of overflow pages is
+// longer than the pages such a value takes.  A longer run inside a (sparse)
+// file big enough to hold it is damage: reading the value and dropping its
+// db answer MDB_CORRUPTED (the drop would otherwise list every page of the
+// run as free: a 16 TiB file made it ask for 24 GiB).
+TEST_CASE("hostile: an overflow run longer than the largest value", "[hostile]") {
+	Image im = reference_image();
+	PageMap pm = map_pages(im);
+	Loc l = pm.bignodes.at(0);
+	uint64_t ov;
+	std::memcpy(&ov, Image::ndata(im.node(l.pg, l.idx)), 8);
+	const uint64_t longest = (0xffffffffull + fmt::kPageHeaderSize - 1) / im.psize + 1;
+	im.hdr(ov)->overflow_pages = uint32_t(longest + 1);
+	const uint64_t last = ov + longest + 8;
+	for (unsigned m = 0; m < 2; m++) im.meta(m)->last_pgno = last;
+	TempDir d;
+	install(d.path(), im);
+	REQUIRE(::truncate((d.path() + "/data.mdb").c_str(), off_t((last + 1) * im.psize)) == 0);
+	static Outcome *shared = shared_block<Outcome>();
+	*shared = Outcome();
+	RunResult r = run_in_child(60, shared, [&] {
+		MDB_env *env;
+		mdb_env_create(&env);
+		mdb_env_set_maxdbs(env, 8);
+		mdb_env_set_mapsize(env, size_t(last + 64) * im.psize);
+		if (mdb_env_open(env, d.path().c_str(), MDB_NOSYNC, 0644)) _exit(3);
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) || mdb_dbi_open(txn, "big", 0, &dbi)) _exit(4);
+		MDB_cursor *c;
+		if (mdb_cursor_open(txn, dbi, &c)) _exit(4);
+		MDB_val k, v;
+		int rc;
+		while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+		}
+		if (rc != MDB_CORRUPTED) _exit(5);
+		mdb_cursor_close(c);
+		mdb_txn_commit(txn);  // (keeps the handle)
+		if (mdb_txn_begin(env, nullptr, 0, &txn)) _exit(4);
+		rc = mdb_drop(txn, dbi, 0);
+		if (rc != MDB_CORRUPTED) _exit(6);
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+		shared->done = true;
+		test_support::child_exit(0);
+	});
+	INFO(r.describe());
+	CHECK(r.finished);
+	CHECK(r.exit_code == 0);
+	CHECK(r.out.done);
+}
+
 // A delete that leaves its leaf under the fill threshold makes rebalance
 // merge it into its left neighbour, reading its nodes without touching it
 // again.  Both leaves are cut down to their three last-placed nodes (nearly

@@ -413,7 +413,14 @@ private:
 		if (txn) mdb_txn_abort(txn);
 	}
 
-	static std::vector<std::string> expected_keys(unsigned which) {
+	// Built once per process: the fuzzer calls read_all ~1,000 times a
+	// second, and building these lists took a fifth of its time.
+	static const std::vector<std::string> &expected_keys(unsigned which) {
+		static const std::vector<std::string> lists[kNumDbs] = {make_keys(0), make_keys(1), make_keys(2),
+		                                                        make_keys(3), make_keys(4)};
+		return lists[which];
+	}
+	static std::vector<std::string> make_keys(unsigned which) {
 		std::vector<std::string> v;
 		switch (which) {
 		case 0:

@@ -55,9 +55,8 @@ int DirtyPages::insert(pgno_t pg, void *page) {
 		}
 		if (int rc = to_table()) return rc;
 	}
-	if ((count_ + 1) * 2 > cap_) {
-		if (int rc = grow()) return rc;
-	}
+	// A replacement first: it never allocates (a child txn's commit relies
+	// on that).
 	size_t i = hash(pg) & mask_;
 	while (slots_[i].page) {
 		if (slots_[i].pgno == pg) {
@@ -66,7 +65,12 @@ int DirtyPages::insert(pgno_t pg, void *page) {
 		}
 		i = (i + 1) & mask_;
 	}
-	slots_[i] = Entry{pg, page};
+	if ((count_ + 1) * 2 > cap_) {
+		if (int rc = grow()) return rc;
+		table_insert(pg, page);
+	} else {
+		slots_[i] = Entry{pg, page};
+	}
 	count_++;
 	return 0;
 }

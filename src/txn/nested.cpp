@@ -94,16 +94,26 @@ int nested_txn_commit(MDB_txn *txn) {
 	for (unsigned i = format::kCoreDbs; i < txn->numdbs; i++)
 		parent->dbflags[i] = uint8_t(txn->dbflags[i] | (parent->dbflags[i] & kDbNew));
 
-	// The child's dirty pages replace the parent's copies.
+	// The child's dirty pages replace the parent's copies (a replacement
+	// never allocates).  If the parent's table cannot grow, the child's pages
+	// it did not take are freed here and the parent fails: its abort frees
+	// what its table holds, each page once.
+	auto release = [env](void *p) {
+		Page *pg = static_cast<Page *>(p);
+		page_buffer_free(env, pg, is_overflow(pg) ? pg->overflow_pages : 1);
+	};
 	txn->dirty.for_each([&](pgno_t pg, void *p) {
-		if (rc) return;
-		if (void *old = parent->dirty.find(pg)) {
-			if (old != p) {
-				Page *op = static_cast<Page *>(old);
-				page_buffer_free(env, op, is_overflow(op) ? op->overflow_pages : 1);
-			}
+		if (rc) {
+			release(p);
+			return;
 		}
-		rc = parent->dirty.insert(pg, p);
+		void *old = parent->dirty.find(pg);
+		if (old == p) return;
+		if ((rc = parent->dirty.insert(pg, p))) {
+			release(p);
+			return;
+		}
+		if (old) release(old);
 	});
 	txn->dirty.clear();
 	if (rc) parent->flags |= kTxnError;

@@ -108,6 +108,15 @@ MDB_env *open_env_or_exit(const std::string &dir) {
 	return env;
 }
 
+// A child that ran numbered steps: it finished, every step answered as
+// expected (exit code 0, else the failing step's number) and it said done.
+void expect_steps_passed(const RunResult &r) {
+	INFO(r.describe());
+	CHECK(r.finished);
+	CHECK(r.exit_code == 0);
+	CHECK(r.out.done);
+}
+
 // What check_tree_write hands its body: the environment (in `dir`), a write
 // txn and the db "tree".
 struct TreeWrite {
@@ -136,10 +145,7 @@ void check_tree_write(const Image &im, const std::function<int(TreeWrite &)> &bo
 		shared->done = true;
 		test_support::child_exit(0);
 	});
-	INFO(r.describe());
-	CHECK(r.finished);
-	CHECK(r.exit_code == 0);
-	CHECK(r.out.done);
+	expect_steps_passed(r);
 }
 
 }  // namespace
@@ -993,10 +999,7 @@ TEST_CASE("hostile: an overflow run longer than the largest value", "[hostile]")
 		shared->done = true;
 		test_support::child_exit(0);
 	});
-	INFO(r.describe());
-	CHECK(r.finished);
-	CHECK(r.exit_code == 0);
-	CHECK(r.out.done);
+	expect_steps_passed(r);
 }
 
 // A delete that leaves its leaf under the fill threshold makes rebalance

@@ -41,6 +41,12 @@ int xcursor_init1(MDB_cursor *mc, Node *node) {
 	}
 	mx->outer = nullptr;
 	MDB_cursor *xc = &mx->cursor;
+	if (node->flags & F_BIGDATA) {
+		// Duplicates are never on overflow pages; and the node's bounds
+		// check counted a page number, not the size this would read.
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
 	if (node->flags & F_SUBDATA) {
 		if (node_dsize(node) != sizeof(DbRecord)) {
 			mc->txn->flags |= kTxnError;

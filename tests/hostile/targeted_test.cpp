@@ -94,6 +94,30 @@ private:
 	fmt::DbRecord rec_;
 };
 
+// Copies page `pg` (a page with a parent) to a new page at the end of the
+// file, makes its parent point there and the meta count it; the new page
+// number.
+uint64_t move_to_end(Image &im, PageMap &pm, uint64_t pg) {
+	uint64_t to = im.npages();
+	im.bytes.resize(im.bytes.size() + im.psize);
+	std::memcpy(im.page(to), im.page(pg), im.psize);
+	im.hdr(to)->pgno = to;
+	bool found = false;
+	for (auto &[name, t] : pm.trees)
+		for (auto &level : t.level)
+			for (uint64_t b : level) {
+				if (!(im.hdr(b)->flags & fmt::P_BRANCH)) continue;
+				for (unsigned i = 0; i < im.nkeys(b); i++)
+					if (Image::child(im.node(b, i)) == pg) {
+						Image::set_child(im.node(b, i), to);
+						found = true;
+					}
+			}
+	REQUIRE(found);
+	im.meta(im.cur_meta())->last_pgno = to;
+	return to;
+}
+
 Mutator whole_file(std::function<void(std::vector<uint8_t> &)> f) {
 	return [f](Image &im, PageMap &) { f(im.bytes); };
 }
@@ -639,7 +663,30 @@ TEST_CASE("hostile: node flags that do not fit the db", "[hostile]") {
 	check_case("F_BIGDATA on a sub-page node", [](Image &im, PageMap &pm) {
 		Loc l = pm.subpage_nodes.at(3);
 		im.node(l.pg, l.idx)->flags |= fmt::F_BIGDATA;
-	}, kBroken, kNoDetect);
+	}, kCorruptBit, kNone);
+	// F_BIGDATA leaves the data size out of the node's bounds (the node
+	// holds a page number), so a sub-page under that flag is not bounded by
+	// its node: a huge size and header must not send the reader past the
+	// page (or past the end of the file: SIGBUS).
+	// The leaf moved to a new last page of the file, its sub-page's header
+	// claiming just enough items that the last one's pointer lies past the
+	// end of the file.
+	check_case("F_BIGDATA on a sub-page node with a huge size and header", [](Image &im, PageMap &pm) {
+		Loc l = pm.subpage_nodes.at(0);
+		l.pg = move_to_end(im, pm, l.pg);
+		fmt::Node *n = im.node(l.pg, l.idx);
+		n->flags |= fmt::F_BIGDATA;
+		Image::set_dsize(n, 0x7fffffff);
+		uint8_t *sp = Image::ndata(n);
+		size_t to_end = size_t(im.bytes.data() + im.bytes.size() - sp);
+		REQUIRE(to_end + 2 <= 0xfffe);
+		auto *h = reinterpret_cast<fmt::PageHeader *>(sp);
+		h->lower = h->upper = uint16_t((to_end + 3) & ~size_t(1));
+	}, kCorruptBit, kNone);
+	check_case("F_BIGDATA on a sub-db record node", [](Image &im, PageMap &pm) {
+		Loc l = pm.subdb_nodes.at(0);
+		im.node(l.pg, l.idx)->flags |= fmt::F_BIGDATA;
+	}, kCorruptBit, kNone);
 	check_case("F_SUBDATA flag dropped from a main db record", [](Image &im, PageMap &pm) {
 		Loc l = pm.records.at("fixed");
 		im.node(l.pg, l.idx)->flags = 0;

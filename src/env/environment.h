@@ -104,6 +104,9 @@ inline format::Meta *pick_meta(const MDB_env *env) {
 // Page buffers for dirty pages (size `npages` * psize), recycled per env.
 Page *page_buffer_alloc(MDB_env *env, unsigned npages);
 void page_buffer_free(MDB_env *env, Page *p, unsigned npages);
+// The same for a dirty page whose size its header tells (an overflow run's
+// count of pages, else one).
+void page_buffer_release(MDB_env *env, Page *p);
 
 int env_sync(MDB_env *env, bool force);
 

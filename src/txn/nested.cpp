@@ -100,7 +100,7 @@ int nested_txn_commit(MDB_txn *txn) {
 	// what its table holds, each page once.
 	auto release = [env](void *p) {
 		Page *pg = static_cast<Page *>(p);
-		page_buffer_free(env, pg, is_overflow(pg) ? pg->overflow_pages : 1);
+		page_buffer_release(env, pg);
 	};
 	txn->dirty.for_each([&](pgno_t pg, void *p) {
 		if (rc) {

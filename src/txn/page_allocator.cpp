@@ -50,6 +50,10 @@ void page_buffer_free(MDB_env *env, Page *p, unsigned npages) {
 	std::free(p);
 }
 
+void page_buffer_release(MDB_env *env, Page *p) {
+	page_buffer_free(env, p, is_overflow(p) ? p->overflow_pages : 1);
+}
+
 // ---- reading free-page records ------------------------------------------
 
 // Oldest snapshot any reader may still use; records of txns older than this

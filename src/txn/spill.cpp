@@ -73,7 +73,7 @@ int spill_if_needed(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
 			rc = txn->spilled.insert(items[i].pgno, reinterpret_cast<void *>(1));
 			if (rc) break;
 			txn->dirty.erase(items[i].pgno);
-			page_buffer_free(env, p, is_overflow(p) ? p->overflow_pages : 1);
+			page_buffer_release(env, p);
 		}
 		txn->flags |= kTxnSpills;
 	} else {

@@ -331,7 +331,7 @@ static void dirty_free_all(MDB_txn *txn) {
 	MDB_env *env = txn->env;
 	if (!(txn->flags & kTxnWritemap)) txn->dirty.for_each([&](pgno_t, void *p) {
 		Page *pg = static_cast<Page *>(p);
-		page_buffer_free(env, pg, is_overflow(pg) ? pg->overflow_pages : 1);
+		page_buffer_release(env, pg);
 	});
 	txn->dirty.clear();
 	txn->loose = nullptr;

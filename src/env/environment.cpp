@@ -190,6 +190,7 @@ static void env_close0(MDB_env *env) {
 	std::free(env->path);
 	env->path = nullptr;
 	dead_cursors_free(env);
+	dead_txns_free(env);
 	if (env->txn0) {
 		txn_free(env->txn0);
 		env->txn0 = nullptr;
@@ -264,6 +265,7 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		default_cmp_for(pick_meta(env)->dbs[kMainDbi].flags, env->dbxs[kMainDbi]);
 	}
 	env->pid = getpid();
+	if ((rc = dead_txns_init(env))) goto leave;
 	if (excl) {
 		if (volatile txnid_t *shared = env->locks.shared_txnid())
 			__atomic_store_n(shared, pick_meta(env)->txnid, __ATOMIC_RELEASE);

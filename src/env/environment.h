@@ -84,6 +84,18 @@ struct MDB_env {
 	// write txns' mdb_cursor_open reuses them, env close frees them.
 	// Touched by the writer only.
 	MDB_cursor *dead_cursors = nullptr;
+	// Blocks of ended read txns and nested txns, likewise kept (flagged
+	// kTxnDead) so that a call on a stale handle answers an error; a new
+	// txn reuses them, env close frees them.  Read txns of a thread that
+	// keeps its reader slot (no MDB_NOTLS) go to that slot's list, which
+	// only the slot's owner touches: no lock on the begin/abort path.
+	// Others (MDB_NOTLS, MDB_NOLOCK) share `dead_ro_shared` under
+	// `dead_lock`.  Nested txns: `dead_nested`, touched by the writer only.
+	MDB_txn **dead_ro = nullptr;       // [dead_ro_slots], by reader slot
+	unsigned dead_ro_slots = 0;
+	std::atomic<MDB_txn *> dead_ro_shared{nullptr};
+	pthread_mutex_t dead_lock = PTHREAD_MUTEX_INITIALIZER;
+	MDB_txn *dead_nested = nullptr;
 	pthread_mutex_t txn_lock = PTHREAD_MUTEX_INITIALIZER;  // guards `txn` hand-over in-process
 
 	lmdb::Page *pbuf = nullptr;         // scratch page (sub-page rebuilds)

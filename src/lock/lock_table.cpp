@@ -551,6 +551,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 	im->exclusive = excl;
 	impl_ = im;
 	shared_ = &entry->map->header.txnid;
+	slots_ = entry->map->slots();
 	key_ = im->key;
 	key_valid_ = im->have_key;
 	if (exclusive)
@@ -575,6 +576,7 @@ void LockTable::close() {
 		return;
 	impl_ = nullptr;
 	shared_ = nullptr;
+	slots_ = nullptr;
 	key_valid_ = false;
 	// No more thread-exit callbacks for this table's key, then give back
 	// every slot this table handed out that still belongs to this process.

@@ -101,6 +101,8 @@ public:
 	ReaderSlot *kept_reader() const {
 		return key_valid_ ? static_cast<ReaderSlot *>(pthread_getspecific(key_)) : nullptr;
 	}
+	// Threads keep their slots between txns (no MDB_NOTLS, a lock file).
+	bool kept_reader_possible() const { return key_valid_ && slots_; }
 	// A kept slot may take a new snapshot: it is this process's (not a
 	// fork parent's) and holds none now.
 	static bool reader_usable(ReaderSlot *r) {
@@ -109,6 +111,8 @@ public:
 		bool idle = __atomic_load_n(&r->txnid, __ATOMIC_ACQUIRE) == kNoSnapshot;
 		return own & idle;
 	}
+	// The position of a slot of this table (its index in the file).
+	unsigned slot_index(const ReaderSlot *r) const { return unsigned(r - slots_); }
 	// Give a slot back (MDB_NOTLS transactions when they end).  If it is
 	// the calling thread's kept slot, the thread forgets it too.
 	void release_reader(ReaderSlot *slot);
@@ -138,6 +142,7 @@ private:
 	Impl *impl_ = nullptr;
 	// Copies of what the read-txn fast path needs, set by open().
 	volatile txnid_t *shared_ = nullptr;  // nullptr with MDB_NOLOCK
+	const ReaderSlot *slots_ = nullptr;   // the first slot (nullptr with MDB_NOLOCK)
 	pthread_key_t key_{};
 	bool key_valid_ = false;  // key_ holds each thread's slot (no MDB_NOTLS)
 };

@@ -129,7 +129,7 @@ int nested_txn_commit(MDB_txn *txn) {
 	parent->last_reclaimed = txn->last_reclaimed;
 
 	parent->child = nullptr;
-	txn_free(txn);
+	txn_retire(txn);
 	return rc;
 }
 

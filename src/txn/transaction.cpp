@@ -39,8 +39,9 @@ static inline void load_load_barrier() {
 
 // A txn and its per-db arrays in one block: the MDB_txn, then dbs[],
 // cursors[] (write txns), dbiseqs[] (unless borrowed from the env) and
-// dbflags[].  Freed as a whole by txn_free().
-static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseqs) {
+// dbflags[].  Freed as a whole by txn_free().  `reuse`: a retired block of
+// the same shape (txn_retire) to set up again instead of a new one.
+static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseqs, MDB_txn *reuse = nullptr) {
 	size_t n = env->maxdbs;
 	size_t size = sizeof(MDB_txn) + n * sizeof(DbRecord);
 	size_t off_cursors = size;
@@ -52,7 +53,7 @@ static MDB_txn *txn_alloc_block(MDB_env *env, bool with_cursors, bool own_dbiseq
 	static_assert(sizeof(MDB_txn) % alignof(DbRecord) == 0 && alignof(MDB_txn) >= alignof(DbRecord));
 	// Not calloc: the constructor initialises the MDB_txn, and clearing
 	// it twice was a large part of a read txn's begin.
-	void *block = lmdb::os::sys_malloc(size);
+	void *block = reuse ? static_cast<void *>(reuse) : lmdb::os::sys_malloc(size);
 	if (!block) return nullptr;
 	// A read txn's dbs[] are not cleared here: txn_setup sets the entries
 	// of the open handles, and no other entry is read (dbflags[] are clear).
@@ -82,7 +83,13 @@ static MDB_txn *make_ended_txn() {
 }
 MDB_txn *const kEndedTxn = make_ended_txn();
 
-MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) { return txn_alloc_block(env, with_cursors, true); }
+MDB_txn *txn_alloc(MDB_env *env, bool with_cursors) {
+	// Nested txns (the only callers but env open) reuse retired blocks;
+	// only the writer touches that list.
+	MDB_txn *reuse = nullptr;
+	if (with_cursors && (reuse = env->dead_nested)) env->dead_nested = reuse->next_dead;
+	return txn_alloc_block(env, with_cursors, true, reuse);
+}
 
 // The cursors a read txn leaves open now answer MDB_BAD_TXN.  (Out of
 // line: most txns have none, and txn_end stays small enough to inline.)
@@ -100,6 +107,86 @@ void txn_free(MDB_txn *txn) {
 		orphan_ro_cursors(txn);
 	txn->~MDB_txn();
 	std::free(txn);
+}
+
+// A retired read txn block for the calling thread, or nullptr.
+static inline MDB_txn *take_dead_ro(MDB_env *env) {
+	if (env->dead_ro) {
+		if (lock::ReaderSlot *r = env->locks.kept_reader()) {
+			MDB_txn **head = &env->dead_ro[env->locks.slot_index(r)];
+			if (MDB_txn *t = *head) [[likely]] {
+				*head = t->next_dead;
+				return t;
+			}
+		}
+	}
+	if (!env->dead_ro_shared.load(std::memory_order_relaxed)) return nullptr;
+	pthread_mutex_lock(&env->dead_lock);
+	MDB_txn *t = env->dead_ro_shared.load(std::memory_order_relaxed);
+	if (t) env->dead_ro_shared.store(t->next_dead, std::memory_order_relaxed);
+	pthread_mutex_unlock(&env->dead_lock);
+	return t;
+}
+
+void txn_retire(MDB_txn *txn) {
+	MDB_env *env = txn->env;
+	if (txn->ro_cursors) [[unlikely]] {
+		orphan_ro_cursors(txn);
+		txn->ro_cursors = nullptr;
+	}
+	if (!(txn->flags & kTxnRdonly)) {
+		// A nested txn: what its lists still own goes now.
+		txn->~MDB_txn();
+		new (txn) MDB_txn;
+		txn->env = env;
+		txn->flags = kTxnFinished | kTxnDead;
+		txn->next_dead = env->dead_nested;
+		env->dead_nested = txn;
+		return;
+	}
+	// A read txn owns nothing; the fields a call may look at say "ended".
+	txn->flags = kTxnRdonly | kTxnFinished | kTxnDead;
+	txn->numdbs = 0;
+	txn->txnid = 0;
+	txn->reader = nullptr;
+	if (env->dead_ro) {
+		if (lock::ReaderSlot *r = env->locks.kept_reader()) [[likely]] {
+			MDB_txn **head = &env->dead_ro[env->locks.slot_index(r)];
+			txn->next_dead = *head;
+			*head = txn;
+			return;
+		}
+	}
+	pthread_mutex_lock(&env->dead_lock);
+	txn->next_dead = env->dead_ro_shared.load(std::memory_order_relaxed);
+	env->dead_ro_shared.store(txn, std::memory_order_relaxed);
+	pthread_mutex_unlock(&env->dead_lock);
+}
+
+int dead_txns_init(MDB_env *env) {
+	if (!env->locks.kept_reader_possible()) return MDB_SUCCESS;
+	unsigned n = env->locks.max_readers();
+	env->dead_ro = static_cast<MDB_txn **>(lmdb::os::sys_calloc(n, sizeof(MDB_txn *)));
+	if (!env->dead_ro) return ENOMEM;
+	env->dead_ro_slots = n;
+	return MDB_SUCCESS;
+}
+
+void dead_txns_free(MDB_env *env) {
+	auto free_list = [](MDB_txn *t) {
+		while (t) {
+			MDB_txn *next = t->next_dead;
+			txn_free(t);
+			t = next;
+		}
+	};
+	for (unsigned i = 0; i < env->dead_ro_slots; i++) free_list(env->dead_ro[i]);
+	std::free(env->dead_ro);
+	env->dead_ro = nullptr;
+	env->dead_ro_slots = 0;
+	free_list(env->dead_ro_shared.exchange(nullptr));
+	free_list(env->dead_nested);
+	env->dead_nested = nullptr;
 }
 
 MDB_txn *txn0_create(MDB_env *env) {
@@ -285,11 +372,11 @@ int txn_begin(MDB_env *env, MDB_txn *parent, unsigned flags, MDB_txn **ret) {
 		return nested_txn_begin(parent, ret);
 	}
 	if (flags & MDB_RDONLY) {
-		txn = txn_alloc_block(env, false, false);
+		txn = txn_alloc_block(env, false, false, take_dead_ro(env));
 		if (!txn) return ENOMEM;
 		rc = read_txn_renew(txn);
 		if (rc) {
-			txn_free(txn);
+			txn_retire(txn);
 			return rc;
 		}
 	} else {
@@ -365,11 +452,11 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 			mode &= ~kEndFree;
 		}
 	}
-	if (mode & kEndFree) txn_free(txn);
+	if (mode & kEndFree) txn_retire(txn);
 }
 
 void txn_abort(MDB_txn *txn) {
-	if (!txn) return;
+	if (!txn || (txn->flags & kTxnDead)) return;
 	if (txn->child) txn_abort(txn->child);
 	txn_end(txn, kEndAbort | kEndSlot | kEndFree);
 }
@@ -448,6 +535,7 @@ int txn_commit(MDB_txn *txn) {
 	int rc;
 	MDB_env *env;
 	if (!txn) return EINVAL;
+	if (txn->flags & kTxnDead) return MDB_BAD_TXN;
 	unsigned end_mode = kEndEmptyCommit | kEndUpdate | kEndSlot | kEndFree;
 	if (txn->child) {
 		rc = txn_commit(txn->child);

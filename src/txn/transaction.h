@@ -19,6 +19,9 @@ inline constexpr unsigned kTxnError = 0x02;
 inline constexpr unsigned kTxnDirty = 0x04;     // db records changed without dirty pages
 inline constexpr unsigned kTxnSpills = 0x08;
 inline constexpr unsigned kTxnHasChild = 0x10;
+// The handle's txn ended and the block is kept for reuse (txn_retire): no
+// call may do anything with it but answer an error.
+inline constexpr unsigned kTxnDead = 0x40;
 inline constexpr unsigned kTxnRdonly = MDB_RDONLY;
 inline constexpr unsigned kTxnWritemap = MDB_WRITEMAP;
 inline constexpr unsigned kTxnBlocked = kTxnFinished | kTxnError | kTxnHasChild;
@@ -56,6 +59,7 @@ struct MDB_txn {
 	MDB_cursor *ro_cursors = nullptr;
 	// The leaf page the last search by key went to (not prefetched again).
 	lmdb::pgno_t last_leaf = lmdb::format::kInvalidPgno;
+	MDB_txn *next_dead = nullptr;   // link in a list of retired txns (txn_retire)
 
 	// Write transactions only.
 	lmdb::DirtyPages dirty;

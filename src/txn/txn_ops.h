@@ -51,14 +51,23 @@ inline void read_txn_end(MDB_txn *txn, unsigned mode) {
 	txn->flags |= kTxnFinished;
 }
 inline void txn_reset(MDB_txn *txn) {
-	if (!txn || !(txn->flags & kTxnRdonly)) return;
+	if (!txn || (txn->flags & (kTxnRdonly | kTxnDead)) != kTxnRdonly) return;
 	read_txn_end(txn, kEndReset);
 }
 inline int txn_renew(MDB_txn *txn) {
-	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
+	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished | kTxnDead)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
 	return read_txn_renew(txn);
 }
+// Free a txn block (env close; blocks never handed out).
 void txn_free(MDB_txn *txn);
+// The end of a txn handle the caller had (read or nested txn): the block
+// is kept, flagged kTxnDead, for a later txn of the env (see
+// MDB_env::dead_ro).  Replaces txn_free for those.
+void txn_retire(MDB_txn *txn);
+// MDB_env::dead_ro for an env whose threads keep their reader slots
+// (env open), and the freeing of every retired block (env close).
+int dead_txns_init(MDB_env *env);
+void dead_txns_free(MDB_env *env);
 // A txn with room for env->maxdbs databases (and cursor lists).
 MDB_txn *txn_alloc(MDB_env *env, bool with_cursors);
 MDB_txn *txn0_create(MDB_env *env);

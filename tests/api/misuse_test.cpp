@@ -12,7 +12,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <functional>
+#include <thread>
+#include <vector>
 #include <string>
 
 #include "lmdb.h"
@@ -256,6 +259,113 @@ TEST_CASE("misuse: a txn used after it ended", "[misuse]") {
 		      mdb_env_close(env);
 		      return 0;
 	      }) == "");
+}
+
+// What every call must answer on the handle of a read txn that ended
+// (committed or aborted): nothing touches freed memory, a second abort or
+// commit is harmless.  `base`: the first check number.
+int check_ended_read_txn(MDB_env *env, MDB_txn *r, int base) {
+	MDB_val k = val("key1"), v;
+	MDB_cursor *c;
+	MDB_dbi dbi;
+	MDB_stat st;
+	MDB_txn *t;
+	EXPECT_RC(base, mdb_get(r, 1, &k, &v), EINVAL);
+	EXPECT_RC(base + 1, mdb_cursor_open(r, 1, &c), EINVAL);
+	EXPECT_RC(base + 2, mdb_stat(r, 1, &st), EINVAL);
+	EXPECT_RC(base + 3, mdb_dbi_open(r, nullptr, 0, &dbi), MDB_BAD_TXN);
+	EXPECT_RC(base + 4, mdb_txn_renew(r), EINVAL);
+	mdb_txn_reset(r);
+	EXPECT_RC(base + 5, mdb_txn_commit(r), MDB_BAD_TXN);
+	mdb_txn_abort(r);
+	mdb_txn_abort(r);
+	EXPECT_RC(base + 6, mdb_txn_id(r), 0u);
+	if (mdb_txn_env(r) != env) return base + 7;
+	EXPECT_RC(base + 8, mdb_txn_begin(env, r, 0, &t), EINVAL);
+	return 0;
+}
+
+TEST_CASE("misuse: read and nested txn handles used after they ended", "[misuse]") {
+	TempDir d;
+	for (unsigned flags : {0u, unsigned(MDB_NOTLS), unsigned(MDB_NOLOCK)}) {
+		INFO("flags " << flags);
+		CHECK(in_child([&] {
+			      MDB_env *env = open_env(d.path(), flags);
+			      if (!env || put_some(env)) return 1;
+			      MDB_txn *r, *w, *child;
+			      MDB_val k = val("key1"), v;
+			      EXPECT_RC(2, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+			      EXPECT_RC(3, mdb_get(r, 1, &k, &v), 0);
+			      mdb_txn_abort(r);
+			      if (int rc = check_ended_read_txn(env, r, 10)) return rc;
+			      EXPECT_RC(4, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+			      EXPECT_RC(5, mdb_txn_commit(r), 0);
+			      if (int rc = check_ended_read_txn(env, r, 20)) return rc;
+			      // A reset txn, then aborted.
+			      EXPECT_RC(6, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+			      mdb_txn_reset(r);
+			      mdb_txn_abort(r);
+			      if (int rc = check_ended_read_txn(env, r, 30)) return rc;
+			      // A nested txn after its commit, and after its abort; the
+			      // parent goes on.
+			      EXPECT_RC(40, mdb_txn_begin(env, nullptr, 0, &w), 0);
+			      EXPECT_RC(41, mdb_txn_begin(env, w, 0, &child), 0);
+			      MDB_val k2 = val("nested"), v2 = val("1");
+			      EXPECT_RC(42, mdb_put(child, 1, &k2, &v2, 0), 0);
+			      EXPECT_RC(43, mdb_txn_commit(child), 0);
+			      EXPECT_RC(44, mdb_put(child, 1, &k2, &v2, 0), EINVAL);
+			      EXPECT_RC(45, mdb_get(child, 1, &k2, &v), EINVAL);
+			      EXPECT_RC(46, mdb_txn_commit(child), MDB_BAD_TXN);
+			      mdb_txn_abort(child);
+			      MDB_txn *t;
+			      EXPECT_RC(47, mdb_txn_begin(env, child, 0, &t), MDB_BAD_TXN);
+			      EXPECT_RC(48, mdb_txn_begin(env, w, 0, &child), 0);
+			      mdb_txn_abort(child);
+			      mdb_txn_abort(child);
+			      EXPECT_RC(49, mdb_txn_commit(child), MDB_BAD_TXN);
+			      EXPECT_RC(50, mdb_get(w, 1, &k2, &v), 0);
+			      EXPECT_RC(51, mdb_txn_commit(w), 0);
+			      // Many txns: the kept blocks are reused, not accumulated
+			      // (ASan's leak check runs at the child's exit).
+			      for (int i = 0; i < 1000; i++) {
+				      EXPECT_RC(60, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+				      EXPECT_RC(61, mdb_get(r, 1, &k, &v), 0);
+				      mdb_txn_abort(r);
+				      mdb_txn_abort(r);
+			      }
+			      EXPECT_RC(62, mdb_txn_begin(env, nullptr, 0, &w), 0);
+			      for (int i = 0; i < 1000; i++) {
+				      EXPECT_RC(63, mdb_txn_begin(env, w, 0, &child), 0);
+				      EXPECT_RC(64, mdb_put(child, 1, &k2, &v2, 0), 0);
+				      EXPECT_RC(65, mdb_txn_commit(child), 0);
+				      EXPECT_RC(66, mdb_txn_commit(child), MDB_BAD_TXN);
+			      }
+			      EXPECT_RC(67, mdb_txn_commit(w), 0);
+			      // Threads, each with its own read txns (and MDB_NOTLS: each
+			      // txn of any thread) ending and beginning at the same time.
+			      std::atomic<int> failed{0};
+			      std::vector<std::thread> threads;
+			      for (int n = 0; n < 4; n++)
+				      threads.emplace_back([&] {
+					      for (int i = 0; i < 500; i++) {
+						      MDB_txn *x;
+						      MDB_val kx = val("key2"), vx;
+						      if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &x) || mdb_get(x, 1, &kx, &vx)) {
+							      failed++;
+							      return;
+						      }
+						      mdb_txn_abort(x);
+						      // (Only a kept slot's blocks stay with the thread;
+						      // otherwise another thread may own x again.)
+						      if (!(flags & (MDB_NOTLS | MDB_NOLOCK)) && mdb_get(x, 1, &kx, &vx) != EINVAL) failed++;
+					      }
+				      });
+			      for (auto &th : threads) th.join();
+			      EXPECT_RC(70, failed.load(), 0);
+			      mdb_env_close(env);
+			      return 0;
+		      }) == "");
+	}
 }
 
 TEST_CASE("misuse: an environment used in a fork child", "[misuse]") {

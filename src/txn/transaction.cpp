@@ -134,7 +134,10 @@ void txn_retire(MDB_txn *txn) {
 		orphan_ro_cursors(txn);
 		txn->ro_cursors = nullptr;
 	}
-	if (!(txn->flags & kTxnRdonly)) {
+	// The kind of block by its shape, not its flags (a read txn whose
+	// begin failed may not have its flags yet): nested txns have cursor
+	// lists, read txns do not.
+	if (txn->cursors) {
 		// A nested txn: what its lists still own goes now.
 		txn->~MDB_txn();
 		new (txn) MDB_txn;

@@ -306,6 +306,16 @@ TEST_CASE("misuse: read and nested txn handles used after they ended", "[misuse]
 			      mdb_txn_reset(r);
 			      mdb_txn_abort(r);
 			      if (int rc = check_ended_read_txn(env, r, 30)) return rc;
+			      // A read txn whose begin failed (the thread's slot is in
+			      // use: MDB_BAD_RSLOT, or with MDB_NOTLS/MDB_NOLOCK a
+			      // second txn), then nested txns: each reuses only blocks
+			      // of its own kind (ASan sees a mix-up).
+			      MDB_txn *r2;
+			      EXPECT_RC(7, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r), 0);
+			      int rc2 = mdb_txn_begin(env, nullptr, MDB_RDONLY, &r2);
+			      EXPECT_RC(8, rc2, flags ? 0 : MDB_BAD_RSLOT);
+			      if (rc2 == 0) mdb_txn_abort(r2);
+			      mdb_txn_abort(r);
 			      // A nested txn after its commit, and after its abort; the
 			      // parent goes on.
 			      EXPECT_RC(40, mdb_txn_begin(env, nullptr, 0, &w), 0);

@@ -98,10 +98,7 @@ int nested_txn_commit(MDB_txn *txn) {
 	// never allocates).  If the parent's table cannot grow, the child's pages
 	// it did not take are freed here and the parent fails: its abort frees
 	// what its table holds, each page once.
-	auto release = [env](void *p) {
-		Page *pg = static_cast<Page *>(p);
-		page_buffer_release(env, pg);
-	};
+	auto release = [env](void *p) { page_buffer_release(env, static_cast<Page *>(p)); };
 	txn->dirty.for_each([&](pgno_t pg, void *p) {
 		if (rc) {
 			release(p);

@@ -109,15 +109,20 @@ void txn_free(MDB_txn *txn) {
 	std::free(txn);
 }
 
+// The list of retired read txns of the calling thread's kept reader slot,
+// or nullptr (no kept slot: MDB_NOTLS, MDB_NOLOCK, or none taken yet).
+static inline MDB_txn **own_dead_ro(MDB_env *env) {
+	if (!env->dead_ro) return nullptr;
+	lock::ReaderSlot *r = env->locks.kept_reader();
+	return r ? &env->dead_ro[env->locks.slot_index(r)] : nullptr;
+}
+
 // A retired read txn block for the calling thread, or nullptr.
 static inline MDB_txn *take_dead_ro(MDB_env *env) {
-	if (env->dead_ro) {
-		if (lock::ReaderSlot *r = env->locks.kept_reader()) {
-			MDB_txn **head = &env->dead_ro[env->locks.slot_index(r)];
-			if (MDB_txn *t = *head) [[likely]] {
-				*head = t->next_dead;
-				return t;
-			}
+	if (MDB_txn **head = own_dead_ro(env)) {
+		if (MDB_txn *t = *head) [[likely]] {
+			*head = t->next_dead;
+			return t;
 		}
 	}
 	if (!env->dead_ro_shared.load(std::memory_order_relaxed)) return nullptr;
@@ -152,13 +157,10 @@ void txn_retire(MDB_txn *txn) {
 	txn->numdbs = 0;
 	txn->txnid = 0;
 	txn->reader = nullptr;
-	if (env->dead_ro) {
-		if (lock::ReaderSlot *r = env->locks.kept_reader()) [[likely]] {
-			MDB_txn **head = &env->dead_ro[env->locks.slot_index(r)];
-			txn->next_dead = *head;
-			*head = txn;
-			return;
-		}
+	if (MDB_txn **head = own_dead_ro(env)) [[likely]] {
+		txn->next_dead = *head;
+		*head = txn;
+		return;
 	}
 	pthread_mutex_lock(&env->dead_lock);
 	txn->next_dead = env->dead_ro_shared.load(std::memory_order_relaxed);

@@ -134,7 +134,7 @@ int page_touch(MDB_cursor *mc) {
 		np = page_buffer_alloc(txn->env, 1);
 		if (!np) return ENOMEM;
 		if ((rc = txn->dirty.insert(mp->pgno, np))) {
-			page_buffer_free(txn->env, np, 1);
+			page_buffer_release(txn->env, np);
 			return rc;
 		}
 		std::memcpy(np, mp, txn->env->psize);
@@ -640,7 +640,7 @@ int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t n
 	}
 
 done:
-	if (copy) page_buffer_free(env, copy, 1);
+	if (copy) page_buffer_release(env, copy);
 	if (rc) mc->txn->flags |= kTxnError;
 	return rc;
 }
@@ -998,7 +998,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 					Page *np = page_buffer_alloc(env, ovpages);
 					if (!np) return ENOMEM;
 					if ((rc2 = mc->txn->dirty.insert(pg, np))) {
-						page_buffer_free(env, np, ovpages);
+						page_buffer_release(env, np);
 						return rc2;
 					}
 					std::memcpy(np, omp, size_t(env->psize) * ovpages);

@@ -286,11 +286,6 @@ leave:
 
 void env_close(MDB_env *env) {
 	if (!env) return;
-	while (env->pagepool) {
-		void *p = env->pagepool;
-		std::memcpy(&env->pagepool, static_cast<char *>(p) + kPageHdr, sizeof(void *));
-		std::free(p);
-	}
 	env_close0(env);
 	heap_delete(env);
 }

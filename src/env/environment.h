@@ -12,6 +12,7 @@
 #include "format/layout.h"
 #include "lmdb.h"
 #include "lock/lock_table.h"
+#include "txn/page_buffers.h"
 #include "util/file.h"
 
 namespace lmdb {
@@ -100,8 +101,7 @@ struct MDB_env {
 
 	lmdb::Page *pbuf = nullptr;         // scratch page (sub-page rebuilds)
 	lmdb::PositionMarks node_marks;     // scratch of the copy-on-write page check
-	void *pagepool = nullptr;          // freed page buffers kept for reuse
-	size_t pagepool_count = 0;
+	lmdb::PageBuffers page_buffers;     // the write txns' page buffers
 	void *userctx = nullptr;
 	MDB_assert_func *assert_func = nullptr;
 };
@@ -113,11 +113,10 @@ inline format::Meta *pick_meta(const MDB_env *env) {
 	return env->metas[env->metas[0]->txnid < env->metas[1]->txnid ? 1 : 0];
 }
 
-// Page buffers for dirty pages (size `npages` * psize), recycled per env.
+// Page buffers for dirty pages (size `npages` * psize), from the env's
+// PageBuffers (one page) or the C heap (a run of pages).
 Page *page_buffer_alloc(MDB_env *env, unsigned npages);
-void page_buffer_free(MDB_env *env, Page *p, unsigned npages);
-// The same for a dirty page whose size its header tells (an overflow run's
-// count of pages, else one).
+// Gives one back, of either kind (told apart by address, not by its header).
 void page_buffer_release(MDB_env *env, Page *p);
 
 int env_sync(MDB_env *env, bool force);

@@ -15,45 +15,6 @@ namespace lmdb {
 
 using namespace format;
 
-// ---- page buffers ---------------------------------------------------------
-
-Page *page_buffer_alloc(MDB_env *env, unsigned npages) {
-	if (npages == 1 && env->pagepool) {
-		Page *p = static_cast<Page *>(env->pagepool);
-		std::memcpy(&env->pagepool, page_data(p), sizeof(void *));
-		env->pagepool_count--;
-		return p;
-	}
-	const size_t psize = env->psize;
-	char *p = static_cast<char *>(lmdb::os::sys_malloc(psize * npages));
-	if (p && !(env->flags & MDB_NOMEMINIT)) {
-		// Keep unused bytes deterministic: never write stale heap contents.
-		// A run of pages holds one value that fills all but the last page:
-		// only the header and that last page can keep unused bytes.
-		if (npages == 1) {
-			std::memset(p, 0, psize);
-		} else {
-			std::memset(p, 0, kPageHeaderSize);
-			std::memset(p + psize * (npages - 1), 0, psize);
-		}
-	}
-	return reinterpret_cast<Page *>(p);
-}
-
-void page_buffer_free(MDB_env *env, Page *p, unsigned npages) {
-	if (npages == 1 && env->pagepool_count < 4096) {
-		std::memcpy(page_data(p), &env->pagepool, sizeof(void *));
-		env->pagepool = p;
-		env->pagepool_count++;
-		return;
-	}
-	std::free(p);
-}
-
-void page_buffer_release(MDB_env *env, Page *p) {
-	page_buffer_free(env, p, is_overflow(p) ? p->overflow_pages : 1);
-}
-
 // ---- reading free-page records ------------------------------------------
 
 // Oldest snapshot any reader may still use; records of txns older than this
@@ -193,7 +154,7 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 	np->pgno = pgno;
 	np->flags = 0;
 	if ((rc = txn->dirty.insert(pgno, np))) {
-		if (!(txn->flags & kTxnWritemap)) page_buffer_free(env, np, num);
+		if (!(txn->flags & kTxnWritemap)) page_buffer_release(env, np);
 		txn->flags |= kTxnError;
 		return rc;
 	}
@@ -241,7 +202,7 @@ int free_overflow(MDB_cursor *mc, Page *mp) {
 	if (is_dirty(mp) && !txn->parent && !txn->saving_freelist && txn->last_reclaimed != 0 &&
 	    txn->dirty.find(pg) == mp) {
 		txn->dirty.erase(pg);
-		if (!(txn->flags & kTxnWritemap)) page_buffer_free(txn->env, mp, ovpages);
+		if (!(txn->flags & kTxnWritemap)) page_buffer_release(txn->env, mp);
 		pgno_t run[64];
 		for (unsigned done = 0; done < ovpages;) {
 			unsigned k = ovpages - done < 64 ? ovpages - done : 64;
@@ -371,7 +332,7 @@ int freelist_save(MDB_txn *txn) {
 		std::memcpy(&txn->loose, page_data(p), sizeof(Page *));
 		pgno_t pg = p->pgno;
 		txn->dirty.erase(pg);
-		if (!(txn->flags & kTxnWritemap)) page_buffer_free(env, p, 1);
+		if (!(txn->flags & kTxnWritemap)) page_buffer_release(env, p);
 		if ((rc = txn->reclaimed.merge_descending(&pg, 1))) return rc;
 	}
 	txn->loose_count = 0;

@@ -94,7 +94,7 @@ int unspill(MDB_txn *txn, Page *mp, Page **out) {
 	std::memcpy(np, mp, size_t(txn->env->psize) * npages);
 	int rc = txn->dirty.insert(mp->pgno, np);
 	if (rc) {
-		page_buffer_free(txn->env, np, npages);
+		page_buffer_release(txn->env, np);
 		return rc;
 	}
 	txn->spilled.erase(mp->pgno);

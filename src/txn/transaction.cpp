@@ -446,6 +446,7 @@ void txn_end(MDB_txn *txn, unsigned mode) {
 				txn->reclaimed.clear();
 				txn->last_reclaimed = 0;
 				env->txn = nullptr;
+				env->page_buffers.txn_ended();
 				mode &= ~kEndFree;  // txn0 is kept for reuse
 				if (env->locks.shared_txnid()) env->locks.unlock_writer();
 			} else {

@@ -132,13 +132,11 @@ int fallocate_slow(int fd, off_t off, off_t len) {
 
 // An allocation fails before it is made (after would be a leak), always
 // with ENOMEM: that is what the callers check for (a null pointer).
-namespace {
 bool alloc_fails() {
 	if (next_call(Call::Alloc) == Verdict::Pass) return false;
 	errno = ENOMEM;
 	return true;
 }
-}  // namespace
 void *malloc_slow(size_t size) { return alloc_fails() ? nullptr : std::malloc(size); }
 void *calloc_slow(size_t n, size_t size) { return alloc_fails() ? nullptr : std::calloc(n, size); }
 void *realloc_slow(void *p, size_t size) { return alloc_fails() ? nullptr : std::realloc(p, size); }

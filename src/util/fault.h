@@ -53,6 +53,7 @@ int msync_slow(void *addr, size_t len, int flags);
 int ftruncate_slow(int fd, off_t len);
 void *mmap_slow(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int fallocate_slow(int fd, off_t off, off_t len);
+bool alloc_fails();  // counts an Alloc call; true if it is the one to fail
 void *malloc_slow(size_t size);
 void *calloc_slow(size_t n, size_t size);
 void *realloc_slow(void *p, size_t size);
@@ -102,6 +103,12 @@ inline int sys_fallocate(int fd, off_t off, off_t len) {
 inline void *sys_malloc(size_t size) {
 	if (LMDB_FAULT_ARMED()) return fault::malloc_slow(size);
 	return std::malloc(size);
+}
+// For memory the library hands out from its own reserve (page buffers):
+// counted and failed as an allocation would be.
+inline bool sys_alloc_refused() {
+	if (LMDB_FAULT_ARMED()) return fault::alloc_fails();
+	return false;
 }
 inline void *sys_calloc(size_t n, size_t size) {
 	if (LMDB_FAULT_ARMED()) return fault::calloc_slow(n, size);

@@ -1,0 +1,156 @@
+#include "txn/page_buffers.h"
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "env/environment.h"
+#include "util/fault.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define LMDB_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define LMDB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define LMDB_POISON(p, n) ((void)(p), (void)(n))
+#define LMDB_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+namespace lmdb {
+
+namespace {
+constexpr size_t kHuge = size_t(2) << 20;     // a transparent huge page
+constexpr size_t kMaxStep = size_t(64) << 20;  // most the region grows by at once
+constexpr unsigned kReservePagesLog2 = 18;     // 262,144 buffers: 1 GiB at 4 KiB
+
+// Drops the pages of [p, p + n) and makes the range inaccessible again.
+bool drop(char *p, size_t n) {
+	return ::mmap(p, n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) !=
+	       MAP_FAILED;
+}
+}  // namespace
+
+PageBuffers::~PageBuffers() {
+	if (!base_) return;
+	// The address range goes back to the system, which may map it again
+	// for something else (a data file): it must not stay poisoned.
+	LMDB_UNPOISON(base_, reserved_);
+	::munmap(base_, reserved_);
+}
+
+// Address space only (no memory is committed for it): huge-page aligned so
+// that each 2 MiB of it can be one huge page.
+// Not under a limit on address space (ulimit -v): there a gigabyte of
+// reserve could make the program's own allocations fail, so the buffers
+// come from the C heap as they did before the region.
+bool PageBuffers::reserve(size_t psize) {
+	struct rlimit as {};
+	if (::getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur != RLIM_INFINITY) {
+		failed_ = true;
+		return false;
+	}
+	size_t want = psize << kReservePagesLog2;
+	want = (want + kHuge - 1) & ~(kHuge - 1);
+	void *m = ::mmap(nullptr, want + kHuge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		failed_ = true;
+		return false;
+	}
+	char *raw = static_cast<char *>(m);
+	char *aligned = reinterpret_cast<char *>((reinterpret_cast<uintptr_t>(raw) + kHuge - 1) & ~(kHuge - 1));
+	if (aligned > raw) ::munmap(raw, size_t(aligned - raw));
+	char *end = raw + want + kHuge;
+	if (end > aligned + want) ::munmap(aligned + want, size_t(end - (aligned + want)));
+	base_ = aligned;
+	reserved_ = want;
+	LMDB_POISON(base_, reserved_);
+	return true;
+}
+
+// Makes the next part of the region writable: the first 2 MiB in small
+// pages, then steps that double what is writable (at most kMaxStep), with
+// huge pages asked for.
+bool PageBuffers::extend(size_t psize) {
+	size_t step = writable_ == 0 ? kSmallPart : (writable_ < kMaxStep ? writable_ : kMaxStep);
+	if (step < psize) step = (psize + kHuge - 1) & ~(kHuge - 1);
+	if (step > reserved_ - writable_) step = reserved_ - writable_;
+	if (step < psize) return false;
+	char *p = base_ + writable_;
+	if (::mprotect(p, step, PROT_READ | PROT_WRITE) != 0) return false;
+	// Advice only: without it (or without THP) the buffers still work.
+	::madvise(p, step, writable_ == 0 ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+	writable_ += step;
+	return true;
+}
+
+void *PageBuffers::take(size_t psize, bool zero) {
+	psize_ = psize;
+	if (free_) {
+		void *p = free_;
+		LMDB_UNPOISON(p, psize);
+		std::memcpy(&free_, p, sizeof free_);
+		if (zero) std::memset(p, 0, psize);
+		live_++;
+		return p;
+	}
+	if (os::sys_alloc_refused()) return nullptr;
+	if ((base_ || (!failed_ && reserve(psize))) && (used_ + psize <= writable_ || extend(psize))) {
+		char *p = base_ + used_;
+		bool fresh = used_ >= touched_;  // never handed out since mapped: still zero
+		used_ += psize;
+		if (used_ > touched_) touched_ = used_;
+		LMDB_UNPOISON(p, psize);
+		if (zero && !fresh) std::memset(p, 0, psize);
+		live_++;
+		return p;
+	}
+	void *p = std::malloc(psize);
+	if (p && zero) std::memset(p, 0, psize);
+	return p;
+}
+
+void PageBuffers::give(void *p) {
+	if (!owns(p)) {
+		std::free(p);
+		return;
+	}
+	std::memcpy(p, &free_, sizeof free_);
+	free_ = p;
+	live_--;
+	// The link stays readable; the rest is out of bounds until taken again.
+	LMDB_POISON(static_cast<char *>(p) + sizeof free_, psize_ - sizeof free_);
+}
+
+void PageBuffers::txn_ended() {
+	if (live_ != 0 || !base_) return;
+	free_ = nullptr;
+	used_ = 0;
+	LMDB_POISON(base_, writable_);
+	if (writable_ > kRetainBytes && drop(base_ + kRetainBytes, writable_ - kRetainBytes)) {
+		writable_ = kRetainBytes;
+		if (touched_ > kRetainBytes) touched_ = kRetainBytes;
+	}
+}
+
+// ---- the environment's page buffers ---------------------------------------
+
+Page *page_buffer_alloc(MDB_env *env, unsigned npages) {
+	const bool zero = !(env->flags & MDB_NOMEMINIT);
+	if (npages == 1) return static_cast<Page *>(env->page_buffers.take(env->psize, zero));
+	const size_t psize = env->psize;
+	char *p = static_cast<char *>(lmdb::os::sys_malloc(psize * npages));
+	if (p && zero) {
+		// Keep unused bytes deterministic: never write stale heap contents.
+		// A run of pages holds one value that fills all but the last page:
+		// only the header and that last page can keep unused bytes.
+		std::memset(p, 0, format::kPageHeaderSize);
+		std::memset(p + psize * (npages - 1), 0, psize);
+	}
+	return reinterpret_cast<Page *>(p);
+}
+
+void page_buffer_release(MDB_env *env, Page *p) { env->page_buffers.give(p); }
+
+}  // namespace lmdb

@@ -1,0 +1,244 @@
+// The write txns' page buffers: one region per env, rewound when the
+// top-level txn ends, C heap memory when the region cannot serve.
+#include <catch2/catch.hpp>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <iterator>
+#include <string>
+#include <cstring>
+#include <set>
+#include <vector>
+
+#include "env/environment.h"
+#include "test_support.h"
+#include "txn/page_buffers.h"
+#include "util/fault.h"
+
+using lmdb::PageBuffers;
+using test_support::str;
+using test_support::TempDir;
+using test_support::val;
+
+namespace {
+bool all_bytes(const void *p, size_t n, unsigned char b) {
+	auto *c = static_cast<const unsigned char *>(p);
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != b) return false;
+	return true;
+}
+}  // namespace
+
+TEST_CASE("PageBuffers: distinct buffers, reuse, zero-fill") {
+	for (size_t psize : {size_t(4096), size_t(65536)}) {
+		PageBuffers pb;
+		std::set<uintptr_t> seen;
+		std::vector<void *> out;
+		for (int i = 0; i < 100; i++) {
+			void *p = pb.take(psize, true);
+			REQUIRE(p);
+			CHECK(reinterpret_cast<uintptr_t>(p) % psize == 0);
+			CHECK(all_bytes(p, psize, 0));
+			// No two buffers overlap.
+			auto a = reinterpret_cast<uintptr_t>(p);
+			auto it = seen.lower_bound(a);
+			if (it != seen.end()) CHECK(*it >= a + psize);
+			if (it != seen.begin()) CHECK(*std::prev(it) + psize <= a);
+			seen.insert(a);
+			std::memset(p, 0xA5, psize);
+			out.push_back(p);
+		}
+		CHECK(pb.live() == 100);
+		// Given back: taken again first (last in, first out), zeroed again.
+		pb.give(out[7]);
+		void *again = pb.take(psize, true);
+		CHECK(again == out[7]);
+		CHECK(all_bytes(again, psize, 0));
+		// Without zeroing (MDB_NOMEMINIT), a reused buffer keeps its bytes
+		// past the link word.
+		pb.give(out[8]);
+		void *raw = pb.take(psize, false);
+		CHECK(raw == out[8]);
+		CHECK(all_bytes(static_cast<char *>(raw) + 64, psize - 64, 0xA5));
+		for (void *p : out) pb.give(p);
+		CHECK(pb.live() == 0);
+	}
+}
+
+TEST_CASE("PageBuffers: a txn's end rewinds only when every buffer is back") {
+	const size_t psize = 4096;
+	PageBuffers pb;
+	void *a = pb.take(psize, true);
+	void *b = pb.take(psize, true);
+	std::memset(a, 1, psize);
+	std::memset(b, 2, psize);
+	pb.give(a);
+	pb.txn_ended();  // b is still out: nothing may be reused under it
+	void *c = pb.take(psize, true);
+	void *d = pb.take(psize, true);
+	CHECK(c == a);
+	CHECK(d != b);
+	CHECK(all_bytes(b, psize, 2));
+	pb.give(b);
+	pb.give(c);
+	pb.give(d);
+	pb.txn_ended();
+	// Rewound: the first buffer again, zeroed though its memory was used.
+	void *e = pb.take(psize, true);
+	CHECK(e == a);
+	CHECK(all_bytes(e, psize, 0));
+	pb.give(e);
+}
+
+TEST_CASE("PageBuffers: past the retained part, a txn's end gives the memory back") {
+	const size_t psize = 4096;
+	PageBuffers pb;
+	const size_t n = PageBuffers::kRetainBytes / psize * 3;  // 48 MiB of buffers
+	std::vector<void *> out;
+	for (size_t i = 0; i < n; i++) {
+		void *p = pb.take(psize, true);
+		REQUIRE(p);
+		std::memset(p, 0x5A, psize);
+		out.push_back(p);
+	}
+	CHECK(pb.touched_bytes() == n * psize);
+	for (void *p : out) pb.give(p);
+	pb.txn_ended();
+	CHECK(pb.touched_bytes() == PageBuffers::kRetainBytes);
+	// The same addresses come back in order: the retained part zeroed by
+	// take, the dropped part zero because its pages are new.
+	for (size_t i = 0; i < n; i++) {
+		void *p = pb.take(psize, true);
+		REQUIRE(p == out[i]);
+		if (i % 97 == 0 || i == n - 1) CHECK(all_bytes(p, psize, 0));
+	}
+	for (void *p : out) pb.give(p);
+	pb.txn_ended();
+}
+
+TEST_CASE("PageBuffers: an allocation fault refuses a buffer") {
+	namespace f = lmdb::os::fault;
+	PageBuffers pb;
+	f::arm(lmdb::os::Call::Alloc, 2, ENOMEM, false);
+	void *a = pb.take(4096, true);
+	void *b = pb.take(4096, true);
+	void *c = pb.take(4096, true);
+	f::disarm();
+	CHECK(a);
+	CHECK(!b);
+	CHECK(c);
+	CHECK(pb.live() == 2);
+	pb.give(a);
+	pb.give(c);
+}
+
+// Under ASan: a closed env's region leaves no poisoned shadow behind for
+// whatever the system maps at those addresses next (a data file's map).
+TEST_CASE("PageBuffers: the region's addresses are usable again once it is gone") {
+	void *first = nullptr;
+	{
+		PageBuffers pb;
+		first = pb.take(4096, true);
+		REQUIRE(first);
+		REQUIRE(pb.touched_bytes() == 4096);  // from the region, its first buffer
+		pb.give(first);
+		pb.txn_ended();
+	}
+	void *m = ::mmap(first, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+	                 -1, 0);
+	REQUIRE(m == first);
+	auto *bytes = static_cast<volatile unsigned char *>(m);
+	unsigned sum = 0;
+	for (size_t i = 0; i < (1 << 16); i += 64) sum += bytes[i];
+	CHECK(sum == 0);
+	::munmap(m, 1 << 16);
+}
+
+TEST_CASE("PageBuffers: under a limit on address space, buffers come from the C heap") {
+	struct rlimit old {};
+	REQUIRE(::getrlimit(RLIMIT_AS, &old) == 0);
+	REQUIRE(old.rlim_cur == RLIM_INFINITY);  // the test runs unlimited
+	// A limit far above anything used, so that only its presence matters.
+	struct rlimit lim = old;
+	lim.rlim_cur = RLIM_INFINITY - 1;
+	REQUIRE(::setrlimit(RLIMIT_AS, &lim) == 0);
+	PageBuffers pb;
+	void *a = pb.take(4096, true);
+	void *b = pb.take(4096, true);
+	REQUIRE(::setrlimit(RLIMIT_AS, &old) == 0);
+	REQUIRE(a);
+	REQUIRE(b);
+	CHECK(all_bytes(a, 4096, 0));
+	CHECK(pb.touched_bytes() == 0);  // no region was reserved
+	CHECK(pb.live() == 0);           // heap buffers are not counted
+	pb.give(a);                      // freed by the C heap (ASan checks)
+	pb.give(b);
+	// Still heap memory after the limit is gone: the choice is made once.
+	void *c = pb.take(4096, true);
+	CHECK(pb.touched_bytes() == 0);
+	pb.give(c);
+}
+
+TEST_CASE("page buffers of an env: released by address, rewound after each write txn") {
+	TempDir dir;
+	MDB_env *env;
+	REQUIRE(mdb_env_create(&env) == 0);
+	REQUIRE(mdb_env_set_mapsize(env, size_t(1) << 30) == 0);
+	REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0664) == 0);
+	auto &pb = env->page_buffers;
+
+	// A one-page buffer whose header claims an overflow run goes back to
+	// the region all the same (a page copied from a damaged file may say
+	// anything); a run of pages goes back to the heap (LSan: no leak).
+	MDB_txn *txn;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	size_t before = pb.live();
+	lmdb::Page *one = lmdb::page_buffer_alloc(env, 1);
+	lmdb::Page *run = lmdb::page_buffer_alloc(env, 3);
+	REQUIRE((one && run));
+	CHECK(pb.live() == before + 1);
+	one->flags = lmdb::format::P_OVERFLOW;
+	one->overflow_pages = 9;
+	lmdb::page_buffer_release(env, one);
+	lmdb::page_buffer_release(env, run);
+	CHECK(pb.live() == before);
+	mdb_txn_abort(txn);
+	CHECK(pb.live() == 0);
+
+	// A txn bigger than the retained part, committed, then aborted, then
+	// nested: every buffer is back when the top-level txn has ended.
+	MDB_dbi dbi;
+	std::string value(600, 'v');
+	for (int round = 0; round < 3; round++) {
+		REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+		REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+		MDB_txn *work = txn;
+		if (round == 2) REQUIRE(mdb_txn_begin(env, txn, 0, &work) == 0);
+		for (int i = 0; i < 40000; i++) {
+			char k[16];
+			std::snprintf(k, sizeof k, "%08d", (i * 7919) % 40000);
+			MDB_val key = val(k), data = val(value);
+			REQUIRE(mdb_put(work, dbi, &key, &data, 0) == 0);
+		}
+		CHECK(pb.live() > PageBuffers::kRetainBytes / 4096);
+		if (round == 1) {
+			mdb_txn_abort(txn);
+		} else {
+			if (work != txn) REQUIRE(mdb_txn_commit(work) == 0);
+			REQUIRE(mdb_txn_commit(txn) == 0);
+		}
+		CHECK(pb.live() == 0);
+		CHECK(pb.touched_bytes() <= PageBuffers::kRetainBytes);
+	}
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+	MDB_stat st;
+	REQUIRE(mdb_stat(txn, dbi, &st) == 0);
+	CHECK(st.ms_entries == 40000);
+	MDB_val key = val("00039999"), data;
+	REQUIRE(mdb_get(txn, dbi, &key, &data) == 0);
+	CHECK(str(data) == value);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}

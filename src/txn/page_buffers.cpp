@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -33,6 +35,11 @@ bool drop(char *p, size_t n) {
 }  // namespace
 
 PageBuffers::~PageBuffers() {
+	while (heap_free_) {
+		void *p = heap_free_;
+		std::memcpy(&heap_free_, p, sizeof heap_free_);
+		std::free(p);
+	}
 	if (!base_) return;
 	// The address range goes back to the system, which may map it again
 	// for something else (a data file): it must not stay poisoned.
@@ -69,20 +76,32 @@ bool PageBuffers::reserve(size_t psize) {
 	return true;
 }
 
-// Makes the next part of the region writable: the first 2 MiB in small
-// pages, then steps that double what is writable (at most kMaxStep), with
-// huge pages asked for.
+// Makes the next part of the region writable, with huge pages asked for:
+// 2 MiB, then steps that double what is writable (at most kMaxStep).
 bool PageBuffers::extend(size_t psize) {
-	size_t step = writable_ == 0 ? kSmallPart : (writable_ < kMaxStep ? writable_ : kMaxStep);
+	size_t step = writable_ == 0 ? kHuge : (writable_ < kMaxStep ? writable_ : kMaxStep);
 	if (step < psize) step = (psize + kHuge - 1) & ~(kHuge - 1);
 	if (step > reserved_ - writable_) step = reserved_ - writable_;
 	if (step < psize) return false;
 	char *p = base_ + writable_;
 	if (::mprotect(p, step, PROT_READ | PROT_WRITE) != 0) return false;
 	// Advice only: without it (or without THP) the buffers still work.
-	::madvise(p, step, writable_ == 0 ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+	::madvise(p, step, MADV_HUGEPAGE);
 	writable_ += step;
 	return true;
+}
+
+void *PageBuffers::take_heap(size_t psize, bool zero) {
+	void *p = heap_free_;
+	if (p) {
+		std::memcpy(&heap_free_, p, sizeof heap_free_);
+		heap_kept_--;
+	} else if (!(p = os::sys_malloc(psize))) {
+		return nullptr;
+	}
+	if (zero) std::memset(p, 0, psize);
+	heap_live_++;
+	return p;
 }
 
 void *PageBuffers::take(size_t psize, bool zero) {
@@ -95,8 +114,11 @@ void *PageBuffers::take(size_t psize, bool zero) {
 		live_++;
 		return p;
 	}
+	// A small txn (or one that has not yet grown past kHeapFirst) and no
+	// region yet: the heap.
+	if (heap_free_ || (!base_ && heap_live_ < kHeapFirst) || failed_) return take_heap(psize, zero);
 	if (os::sys_alloc_refused()) return nullptr;
-	if ((base_ || (!failed_ && reserve(psize))) && (used_ + psize <= writable_ || extend(psize))) {
+	if ((base_ || reserve(psize)) && (used_ + psize <= writable_ || extend(psize))) {
 		char *p = base_ + used_;
 		bool fresh = used_ >= touched_;  // never handed out since mapped: still zero
 		used_ += psize;
@@ -107,13 +129,29 @@ void *PageBuffers::take(size_t psize, bool zero) {
 		return p;
 	}
 	void *p = std::malloc(psize);
-	if (p && zero) std::memset(p, 0, psize);
+	if (!p) return nullptr;
+	if (zero) std::memset(p, 0, psize);
+	heap_live_++;
 	return p;
 }
 
 void PageBuffers::give(void *p) {
+	if (!p) return;
 	if (!owns(p)) {
-		std::free(p);
+		// A run of pages (page_buffer_alloc's own heap memory) is told by
+		// the size the C heap gave it, never by its header.
+		if (::malloc_usable_size(p) >= 2 * psize_) {
+			std::free(p);
+			return;
+		}
+		heap_live_--;
+		if (heap_kept_ < kHeapKept) {
+			std::memcpy(p, &heap_free_, sizeof heap_free_);
+			heap_free_ = p;
+			heap_kept_++;
+		} else {
+			std::free(p);
+		}
 		return;
 	}
 	std::memcpy(p, &free_, sizeof free_);

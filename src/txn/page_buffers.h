@@ -3,16 +3,20 @@
 // them and keeps every one until its commit: from the C heap each is a fresh
 // 4 KiB of memory whose first write is a page fault, and where faults are
 // expensive (virtual machines that trap to the host on each one) those
-// faults were most of what a one-txn fill cost.  So single-page buffers come
-// from one region reserved per environment: its first 2 MiB in small pages
-// (a txn of a few pages stays small), the rest with transparent huge pages
-// asked for, so one fault brings 512 buffers.
+// faults were most of what a one-txn fill cost.
+//
+// So a transaction's first kHeapFirst buffers come from the C heap (kept on
+// a short list for reuse, as small txns want: a region of its own would cost
+// a short-lived process new page tables, more than its few buffers), and
+// once a txn needs more, the env reserves a region with transparent huge
+// pages asked for, so one fault brings 512 buffers.  From then on buffers
+// come from the region.
 //
 // Every buffer of the region is free again once the top-level write txn
 // has ended, so `txn_ended` rewinds the region; past kRetainBytes its pages
 // go back to the system.  Buffers freed during a txn go onto a stack and
 // are taken first.  A region that is full (or could not be reserved) hands
-// out C heap memory instead; `release` tells the two apart by address.
+// out C heap memory instead; `give` tells the two apart by address.
 // Buffers of several pages (overflow values) always use the C heap.
 #pragma once
 
@@ -31,16 +35,22 @@ public:
 	// One buffer of `psize` bytes, zero-filled if `zero`; nullptr when
 	// memory is short.  `psize` must stay the same for the object's life.
 	void *take(size_t psize, bool zero);
-	// Gives back a buffer `take` returned.
+	// Gives back a buffer `take` returned, or C heap memory of two or more
+	// buffers' size (a run of pages), which is freed.
 	void give(void *p);
 	// The top-level write txn has ended: if no buffer is out, rewind.
 	void txn_ended();
-	// Buffers handed out and not given back (for tests).
-	size_t live() const { return live_; }
+	// Buffers handed out and not given back, of both kinds (for tests).
+	size_t live() const { return live_ + heap_live_; }
+	// Whether `p` is a buffer of the region (for tests).
+	bool owns_for_test(const void *p) const { return owns(p); }
+	// Whether the region is reserved (for tests).
+	bool has_region() const { return base_ != nullptr; }
 	// Bytes of the region whose pages may be resident (for tests).
 	size_t touched_bytes() const { return touched_; }
 
-	static constexpr size_t kSmallPart = size_t(2) << 20;
+	static constexpr size_t kHeapFirst = 256;  // 1 MiB at 4 KiB pages
+	static constexpr size_t kHeapKept = 256;   // heap buffers kept for reuse
 	static constexpr size_t kRetainBytes = size_t(16) << 20;
 
 private:
@@ -50,6 +60,7 @@ private:
 	}
 	bool reserve(size_t psize);
 	bool extend(size_t psize);
+	void *take_heap(size_t psize, bool zero);
 
 	char *base_ = nullptr;     // the region (2 MiB aligned), or nullptr
 	size_t reserved_ = 0;      // its size
@@ -59,7 +70,10 @@ private:
 	                           // past this the region's memory is still zero
 	size_t psize_ = 0;         // the buffers' size
 	void *free_ = nullptr;     // stack of given-back buffers (link in the buffer)
-	size_t live_ = 0;
+	size_t live_ = 0;          // buffers of the region handed out
+	void *heap_free_ = nullptr;  // heap buffers kept for reuse (link in the buffer)
+	size_t heap_kept_ = 0;
+	size_t heap_live_ = 0;     // heap buffers handed out
 	bool failed_ = false;      // reserving failed once: C heap only
 };
 

@@ -1,5 +1,6 @@
-// The write txns' page buffers: one region per env, rewound when the
-// top-level txn ends, C heap memory when the region cannot serve.
+// The write txns' page buffers: a txn's first ones from the C heap, the
+// rest from one region per env, rewound when the top-level txn ends; C heap
+// memory when the region cannot serve.
 #include <catch2/catch.hpp>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -29,72 +30,130 @@ bool all_bytes(const void *p, size_t n, unsigned char b) {
 		if (c[i] != b) return false;
 	return true;
 }
+// Takes the buffers a txn gets from the C heap before the region serves.
+std::vector<void *> take_heap_part(PageBuffers &pb, size_t psize) {
+	std::vector<void *> out;
+	for (size_t i = 0; i < PageBuffers::kHeapFirst; i++) {
+		void *p = pb.take(psize, true);
+		REQUIRE(p);
+		out.push_back(p);
+	}
+	return out;
+}
+
+void give_all(PageBuffers &pb, const std::vector<void *> &v) {
+	for (void *p : v) pb.give(p);
+}
 }  // namespace
+
+TEST_CASE("PageBuffers: a small txn's buffers come from the C heap and are reused") {
+	PageBuffers pb;
+	std::vector<void *> out;
+	for (size_t i = 0; i < PageBuffers::kHeapFirst; i++) {
+		void *p = pb.take(4096, true);
+		REQUIRE(p);
+		CHECK(all_bytes(p, 4096, 0));
+		std::memset(p, 0xC3, 4096);
+		out.push_back(p);
+	}
+	CHECK(!pb.has_region());
+	CHECK(pb.live() == PageBuffers::kHeapFirst);
+	give_all(pb, out);
+	CHECK(pb.live() == 0);
+	pb.txn_ended();
+	// The next txn gets the same memory back, zeroed again.
+	std::set<void *> before(out.begin(), out.end());
+	void *p = pb.take(4096, true);
+	CHECK(before.count(p) == 1);
+	CHECK(all_bytes(p, 4096, 0));
+	pb.give(p);
+	CHECK(!pb.has_region());
+	CHECK(pb.touched_bytes() == 0);
+}
 
 TEST_CASE("PageBuffers: distinct buffers, reuse, zero-fill") {
 	for (size_t psize : {size_t(4096), size_t(65536)}) {
 		PageBuffers pb;
+		std::vector<void *> out = take_heap_part(pb, psize);
+		REQUIRE(!pb.has_region());
 		std::set<uintptr_t> seen;
-		std::vector<void *> out;
-		for (int i = 0; i < 100; i++) {
+		for (void *p : out) std::memset(p, 0x3C, psize);
+		for (int i = 0; i < 600; i++) {
 			void *p = pb.take(psize, true);
 			REQUIRE(p);
+			if (i == 0) CHECK(pb.has_region());
 			CHECK(reinterpret_cast<uintptr_t>(p) % psize == 0);
 			CHECK(all_bytes(p, psize, 0));
-			// No two buffers overlap.
+			std::memset(p, 0xA5, psize);
+			out.push_back(p);
+		}
+		// No two buffers overlap, of either kind.
+		for (void *p : out) {
 			auto a = reinterpret_cast<uintptr_t>(p);
 			auto it = seen.lower_bound(a);
 			if (it != seen.end()) CHECK(*it >= a + psize);
 			if (it != seen.begin()) CHECK(*std::prev(it) + psize <= a);
 			seen.insert(a);
-			std::memset(p, 0xA5, psize);
-			out.push_back(p);
 		}
-		CHECK(pb.live() == 100);
+		CHECK(pb.live() == out.size());
+		CHECK(pb.touched_bytes() == 600 * psize);
 		// Given back: taken again first (last in, first out), zeroed again.
-		pb.give(out[7]);
+		void *r7 = out[PageBuffers::kHeapFirst + 7], *r8 = out[PageBuffers::kHeapFirst + 8];
+		pb.give(r7);
 		void *again = pb.take(psize, true);
-		CHECK(again == out[7]);
+		CHECK(again == r7);
 		CHECK(all_bytes(again, psize, 0));
 		// Without zeroing (MDB_NOMEMINIT), a reused buffer keeps its bytes
 		// past the link word.
-		pb.give(out[8]);
+		pb.give(r8);
 		void *raw = pb.take(psize, false);
-		CHECK(raw == out[8]);
+		CHECK(raw == r8);
 		CHECK(all_bytes(static_cast<char *>(raw) + 64, psize - 64, 0xA5));
-		for (void *p : out) pb.give(p);
+		give_all(pb, out);
 		CHECK(pb.live() == 0);
+		pb.txn_ended();
 	}
 }
 
 TEST_CASE("PageBuffers: a txn's end rewinds only when every buffer is back") {
 	const size_t psize = 4096;
 	PageBuffers pb;
+	std::vector<void *> heap = take_heap_part(pb, psize);
 	void *a = pb.take(psize, true);
 	void *b = pb.take(psize, true);
+	REQUIRE(pb.has_region());
 	std::memset(a, 1, psize);
 	std::memset(b, 2, psize);
+	give_all(pb, heap);
 	pb.give(a);
 	pb.txn_ended();  // b is still out: nothing may be reused under it
-	void *c = pb.take(psize, true);
-	void *d = pb.take(psize, true);
+	void *c = pb.take(psize, true);  // the stack of the region is kept
 	CHECK(c == a);
+	heap = take_heap_part(pb, psize);  // then the kept heap buffers
+	void *d = pb.take(psize, true);    // then the region's bump pointer
+	CHECK(pb.owns_for_test(d));
+	CHECK(d != a);
 	CHECK(d != b);
 	CHECK(all_bytes(b, psize, 2));
+	give_all(pb, heap);
 	pb.give(b);
 	pb.give(c);
 	pb.give(d);
 	pb.txn_ended();
-	// Rewound: the first buffer again, zeroed though its memory was used.
+	// Rewound: the first buffer of the region again, zeroed though its
+	// memory was used.
+	heap = take_heap_part(pb, psize);
 	void *e = pb.take(psize, true);
 	CHECK(e == a);
 	CHECK(all_bytes(e, psize, 0));
+	give_all(pb, heap);
 	pb.give(e);
 }
 
 TEST_CASE("PageBuffers: past the retained part, a txn's end gives the memory back") {
 	const size_t psize = 4096;
 	PageBuffers pb;
+	std::vector<void *> heap = take_heap_part(pb, psize);
 	const size_t n = PageBuffers::kRetainBytes / psize * 3;  // 48 MiB of buffers
 	std::vector<void *> out;
 	for (size_t i = 0; i < n; i++) {
@@ -104,21 +163,24 @@ TEST_CASE("PageBuffers: past the retained part, a txn's end gives the memory bac
 		out.push_back(p);
 	}
 	CHECK(pb.touched_bytes() == n * psize);
-	for (void *p : out) pb.give(p);
+	give_all(pb, heap);
+	give_all(pb, out);
 	pb.txn_ended();
 	CHECK(pb.touched_bytes() == PageBuffers::kRetainBytes);
 	// The same addresses come back in order: the retained part zeroed by
 	// take, the dropped part zero because its pages are new.
+	heap = take_heap_part(pb, psize);
 	for (size_t i = 0; i < n; i++) {
 		void *p = pb.take(psize, true);
 		REQUIRE(p == out[i]);
 		if (i % 97 == 0 || i == n - 1) CHECK(all_bytes(p, psize, 0));
 	}
-	for (void *p : out) pb.give(p);
+	give_all(pb, heap);
+	give_all(pb, out);
 	pb.txn_ended();
 }
 
-TEST_CASE("PageBuffers: an allocation fault refuses a buffer") {
+TEST_CASE("PageBuffers: an allocation fault refuses a buffer, from the heap or the region") {
 	namespace f = lmdb::os::fault;
 	PageBuffers pb;
 	f::arm(lmdb::os::Call::Alloc, 2, ENOMEM, false);
@@ -132,6 +194,19 @@ TEST_CASE("PageBuffers: an allocation fault refuses a buffer") {
 	CHECK(pb.live() == 2);
 	pb.give(a);
 	pb.give(c);
+	// The same for a buffer of the region.  The kept heap buffers come
+	// first and are not allocations: the fault counts from the first new one.
+	std::vector<void *> heap = take_heap_part(pb, 4096);
+	f::arm(lmdb::os::Call::Alloc, 1, ENOMEM, false);
+	void *r = pb.take(4096, true);
+	f::disarm();
+	CHECK(!r);
+	CHECK(pb.live() == PageBuffers::kHeapFirst);
+	r = pb.take(4096, true);
+	CHECK(r);
+	CHECK(pb.has_region());
+	pb.give(r);
+	give_all(pb, heap);
 }
 
 // Under ASan: a closed env's region leaves no poisoned shadow behind for
@@ -140,10 +215,12 @@ TEST_CASE("PageBuffers: the region's addresses are usable again once it is gone"
 	void *first = nullptr;
 	{
 		PageBuffers pb;
+		std::vector<void *> heap = take_heap_part(pb, 4096);
 		first = pb.take(4096, true);
 		REQUIRE(first);
 		REQUIRE(pb.touched_bytes() == 4096);  // from the region, its first buffer
 		pb.give(first);
+		give_all(pb, heap);
 		pb.txn_ended();
 	}
 	void *m = ::mmap(first, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
@@ -165,20 +242,24 @@ TEST_CASE("PageBuffers: under a limit on address space, buffers come from the C 
 	lim.rlim_cur = RLIM_INFINITY - 1;
 	REQUIRE(::setrlimit(RLIMIT_AS, &lim) == 0);
 	PageBuffers pb;
-	void *a = pb.take(4096, true);
-	void *b = pb.take(4096, true);
+	std::vector<void *> out;
+	for (size_t i = 0; i < PageBuffers::kHeapFirst + 300; i++) {
+		void *p = pb.take(4096, true);
+		if (!p) break;
+		out.push_back(p);
+	}
 	REQUIRE(::setrlimit(RLIMIT_AS, &old) == 0);
-	REQUIRE(a);
-	REQUIRE(b);
-	CHECK(all_bytes(a, 4096, 0));
-	CHECK(pb.touched_bytes() == 0);  // no region was reserved
-	CHECK(pb.live() == 0);           // heap buffers are not counted
-	pb.give(a);                      // freed by the C heap (ASan checks)
-	pb.give(b);
+	REQUIRE(out.size() == PageBuffers::kHeapFirst + 300);
+	CHECK(all_bytes(out.back(), 4096, 0));
+	CHECK(!pb.has_region());
+	CHECK(pb.live() == out.size());
+	give_all(pb, out);  // kept or freed by the C heap (ASan/LSan check)
+	CHECK(pb.live() == 0);
 	// Still heap memory after the limit is gone: the choice is made once.
-	void *c = pb.take(4096, true);
-	CHECK(pb.touched_bytes() == 0);
-	pb.give(c);
+	out.clear();
+	for (size_t i = 0; i < PageBuffers::kHeapFirst + 10; i++) out.push_back(pb.take(4096, true));
+	CHECK(!pb.has_region());
+	give_all(pb, out);
 }
 
 TEST_CASE("page buffers of an env: released by address, rewound after each write txn") {

@@ -190,6 +190,60 @@ TEST_CASE("misuse: a cursor used after its read-only txn was aborted", "[misuse]
 	      }) == "");
 }
 
+// mdb_cursor_renew from every state of the txn it is given and of the
+// cursor's own txn.  (Upstream dereferences a NULL txn; we answer EINVAL.)
+TEST_CASE("misuse: mdb_cursor_renew into reset, write and live read txns", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *env = open_env(d.path(), MDB_NOTLS);  // two read txns in one thread
+		      if (!env || put_some(env)) return 1;
+		      MDB_txn *r1, *r2, *w;
+		      MDB_cursor *c;
+		      MDB_val k, v;
+		      EXPECT_RC(2, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r1), 0);
+		      EXPECT_RC(3, mdb_cursor_open(r1, 1, &c), 0);
+		      EXPECT_RC(4, mdb_cursor_get(c, &k, &v, MDB_LAST), 0);
+		      EXPECT_RC(5, mdb_cursor_renew(nullptr, c), EINVAL);
+		      EXPECT_RC(6, mdb_cursor_renew(r1, nullptr), EINVAL);
+		      // Into a reset txn: refused (EINVAL, as upstream: a reset txn has
+		      // no dbs), and the cursor stays usable in r1.
+		      EXPECT_RC(7, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r2), 0);
+		      mdb_txn_reset(r2);
+		      EXPECT_RC(8, mdb_cursor_renew(r2, c), EINVAL);
+		      EXPECT_RC(9, mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT), 0);
+		      if (mdb_cursor_txn(c) != r1) return 10;
+		      // Into a write txn (whose cursors it tracks): refused.
+		      EXPECT_RC(11, mdb_txn_begin(env, nullptr, 0, &w), 0);
+		      EXPECT_RC(12, mdb_cursor_renew(w, c), EINVAL);
+		      mdb_txn_abort(w);
+		      // Into the renewed r2 while r1 is still alive: the cursor moves
+		      // to r2 and r1's end no longer touches it.
+		      EXPECT_RC(13, mdb_txn_renew(r2), 0);
+		      EXPECT_RC(14, mdb_cursor_renew(r2, c), 0);
+		      if (mdb_cursor_txn(c) != r2) return 15;
+		      mdb_txn_abort(r1);
+		      EXPECT_RC(16, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+		      if (std::string(static_cast<char *>(k.mv_data), k.mv_size) != "key0") return 17;
+		      // Renewed into the txn it already has: a fresh, unpositioned cursor.
+		      EXPECT_RC(18, mdb_cursor_renew(r2, c), 0);
+		      EXPECT_RC(19, mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT), EINVAL);
+		      EXPECT_RC(20, mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
+		      if (std::string(static_cast<char *>(k.mv_data), k.mv_size) != "key0") return 21;
+		      mdb_txn_abort(r2);
+		      mdb_cursor_close(c);
+		      // A write txn's cursor cannot be renewed, into any txn.
+		      MDB_cursor *wc;
+		      EXPECT_RC(22, mdb_txn_begin(env, nullptr, 0, &w), 0);
+		      EXPECT_RC(23, mdb_cursor_open(w, 1, &wc), 0);
+		      EXPECT_RC(24, mdb_txn_begin(env, nullptr, MDB_RDONLY, &r1), 0);
+		      EXPECT_RC(25, mdb_cursor_renew(r1, wc), EINVAL);
+		      mdb_txn_abort(r1);
+		      mdb_txn_abort(w);
+		      mdb_env_close(env);
+		      return 0;
+	      }) == "");
+}
+
 TEST_CASE("misuse: cursors of a write txn used after it ended", "[misuse]") {
 	TempDir d;
 	CHECK(in_child([&] {

@@ -263,6 +263,8 @@ struct Config {
 	std::vector<std::string> only;
 	uint64_t seed = 42;
 	std::string fixtures;  // --fixtures: where fixtures are kept between runs
+	bool shared_fixtures = false;  // --shared-fixtures: any library's fixture will do
+	bool fixtures_only = false;    // --fixtures-only: build or check them, run nothing
 	unsigned reps = 1;     // --reps: runs of each workload, each in its own process
 	bool scale = false;    // --scale: the scale workloads too, when no --only
 
@@ -489,8 +491,11 @@ std::string file_digest(const std::string &path) {
 	return out;
 }
 
+// With --shared-fixtures the library is left out: both sides of a compare
+// read one fixture (for sizes whose two copies would not fit in memory).
 std::string fixture_stamp(const Config &cfg, const std::string &library, Fixture f) {
-	return std::string("fixture ") + fixture_name[f] + "\nlibrary " + library + "\nkeys " + std::to_string(cfg.keys) +
+	return std::string("fixture ") + fixture_name[f] + "\nlibrary " +
+	       (cfg.shared_fixtures ? std::string("any (--shared-fixtures)") : library) + "\nkeys " + std::to_string(cfg.keys) +
 	       "\nseed " + std::to_string(cfg.seed) + "\n";
 }
 
@@ -1420,6 +1425,9 @@ void usage(FILE *f) {
 	             "  --reps N        run each workload N times, each in a fresh process (default 1)\n"
 	             "  --fixtures DIR  keep the read fixtures in DIR and reuse them in later runs\n"
 	             "                  (rebuilt when the library, --keys or --seed differ)\n"
+	             "  --shared-fixtures  reuse a fixture whichever library built it\n"
+	             "  --fixtures-only build (or find current) the selected workloads' fixtures,\n"
+	             "                  then stop without running the workloads\n"
 	             "  --baton R,W     take turns with a partner process (bench/compare): timed\n"
 	             "                  parts run in 64 slices, handing over between slices by\n"
 	             "                  reading 'g' from descriptor R and writing 'r'/'d' to W\n"
@@ -1507,6 +1515,10 @@ Config parse_args(int argc, char **argv) {
 			c.seed = parse_u64("--seed", value());
 		} else if (a == "--fixtures") {
 			c.fixtures = value();
+		} else if (a == "--shared-fixtures") {
+			c.shared_fixtures = true;
+		} else if (a == "--fixtures-only") {
+			c.fixtures_only = true;
 		} else if (a == "--baton") {
 			int rfd = -1, wfd = -1;
 			if (std::sscanf(value(), "%d,%d", &rfd, &wfd) != 2 || rfd < 0 || wfd < 0 ||
@@ -1649,6 +1661,8 @@ int main(int argc, char **argv) {
 					continue;
 				}
 			}
+			if (cfg.fixtures_only)
+				continue;
 			// Each repetition in a fresh child process, with a fresh work
 			// directory: the same run as the first, not a warmed-up one.
 			for (unsigned rep = 1; rep <= cfg.reps; rep++) {

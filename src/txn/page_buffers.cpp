@@ -26,6 +26,12 @@ namespace {
 constexpr size_t kHuge = size_t(2) << 20;     // a transparent huge page
 constexpr size_t kMaxStep = size_t(64) << 20;  // most the region grows by at once
 constexpr unsigned kReservePagesLog2 = 18;     // 262,144 buffers: 1 GiB at 4 KiB
+// Buffers are laid out one cache line apart from page alignment (buffer k
+// at k * (psize + kSkew)): page-aligned buffers would put every page's
+// header and pointer array in the same few cache sets, and a txn's work on
+// many dirty pages evicted itself (fillrandom 0.79 against heap buffers,
+// whose allocator headers skew them by 16 bytes).
+constexpr size_t kSkew = 64;
 
 // Drops the pages of [p, p + n) and makes the range inaccessible again.
 bool drop(char *p, size_t n) {
@@ -58,7 +64,7 @@ bool PageBuffers::reserve(size_t psize) {
 		failed_ = true;
 		return false;
 	}
-	size_t want = psize << kReservePagesLog2;
+	size_t want = (psize + kSkew) << kReservePagesLog2;
 	want = (want + kHuge - 1) & ~(kHuge - 1);
 	void *m = ::mmap(nullptr, want + kHuge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED) {
@@ -91,6 +97,12 @@ bool PageBuffers::extend(size_t psize) {
 	return true;
 }
 
+bool PageBuffers::room(size_t psize) {
+	while (used_ + psize > writable_)
+		if (!extend(psize)) return false;
+	return true;
+}
+
 void *PageBuffers::take_heap(size_t psize, bool zero) {
 	void *p = heap_free_;
 	if (p) {
@@ -118,10 +130,10 @@ void *PageBuffers::take(size_t psize, bool zero) {
 	// region yet: the heap.
 	if (heap_free_ || (!base_ && heap_live_ < kHeapFirst) || failed_) return take_heap(psize, zero);
 	if (os::sys_alloc_refused()) return nullptr;
-	if ((base_ || reserve(psize)) && (used_ + psize <= writable_ || extend(psize))) {
+	if ((base_ || reserve(psize)) && room(psize)) {
 		char *p = base_ + used_;
 		bool fresh = used_ >= touched_;  // never handed out since mapped: still zero
-		used_ += psize;
+		used_ += psize + kSkew;
 		if (used_ > touched_) touched_ = used_;
 		LMDB_UNPOISON(p, psize);
 		if (zero && !fresh) std::memset(p, 0, psize);

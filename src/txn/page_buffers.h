@@ -60,6 +60,7 @@ private:
 	}
 	bool reserve(size_t psize);
 	bool extend(size_t psize);
+	bool room(size_t psize);  // makes the next buffer writable
 	void *take_heap(size_t psize, bool zero);
 
 	char *base_ = nullptr;     // the region (2 MiB aligned), or nullptr

@@ -82,7 +82,7 @@ TEST_CASE("PageBuffers: distinct buffers, reuse, zero-fill") {
 			void *p = pb.take(psize, true);
 			REQUIRE(p);
 			if (i == 0) CHECK(pb.has_region());
-			CHECK(reinterpret_cast<uintptr_t>(p) % psize == 0);
+			CHECK(reinterpret_cast<uintptr_t>(p) % 64 == 0);  // cache-line aligned
 			CHECK(all_bytes(p, psize, 0));
 			std::memset(p, 0xA5, psize);
 			out.push_back(p);
@@ -96,7 +96,13 @@ TEST_CASE("PageBuffers: distinct buffers, reuse, zero-fill") {
 			seen.insert(a);
 		}
 		CHECK(pb.live() == out.size());
-		CHECK(pb.touched_bytes() == 600 * psize);
+		CHECK(pb.touched_bytes() >= 600 * psize);
+		// The buffers' headers do not all share one page offset (they would
+		// all fall in the same cache sets): 64 in a row, 64 offsets.
+		std::set<uintptr_t> offsets;
+		for (size_t i = 0; i < 64; i++)
+			offsets.insert(reinterpret_cast<uintptr_t>(out[PageBuffers::kHeapFirst + i]) % 4096);
+		CHECK(offsets.size() == 64);
 		// Given back: taken again first (last in, first out), zeroed again.
 		void *r7 = out[PageBuffers::kHeapFirst + 7], *r8 = out[PageBuffers::kHeapFirst + 8];
 		pb.give(r7);
@@ -162,7 +168,8 @@ TEST_CASE("PageBuffers: past the retained part, a txn's end gives the memory bac
 		std::memset(p, 0x5A, psize);
 		out.push_back(p);
 	}
-	CHECK(pb.touched_bytes() == n * psize);
+	CHECK(pb.touched_bytes() >= n * psize);
+	CHECK(pb.touched_bytes() > PageBuffers::kRetainBytes * 2);
 	give_all(pb, heap);
 	give_all(pb, out);
 	pb.txn_ended();
@@ -218,7 +225,7 @@ TEST_CASE("PageBuffers: the region's addresses are usable again once it is gone"
 		std::vector<void *> heap = take_heap_part(pb, 4096);
 		first = pb.take(4096, true);
 		REQUIRE(first);
-		REQUIRE(pb.touched_bytes() == 4096);  // from the region, its first buffer
+		REQUIRE(pb.touched_bytes() > 0);  // from the region, its first buffer
 		pb.give(first);
 		give_all(pb, heap);
 		pb.txn_ended();

@@ -49,6 +49,10 @@ public:
 	// Bytes of the region whose pages may be resident (for tests).
 	size_t touched_bytes() const { return touched_; }
 
+	// Tests: 1 or 0 stands for the system's answer to whether transparent
+	// huge pages are on (-1: ask the system).
+	static int huge_pages_for_test;
+
 	static constexpr size_t kHeapFirst = 256;  // 1 MiB at 4 KiB pages
 	static constexpr size_t kHeapKept = 256;   // heap buffers kept for reuse
 	static constexpr size_t kRetainBytes = size_t(16) << 20;

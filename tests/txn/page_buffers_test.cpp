@@ -30,6 +30,14 @@ bool all_bytes(const void *p, size_t n, unsigned char b) {
 		if (c[i] != b) return false;
 	return true;
 }
+// The region is used only where transparent huge pages are on: the tests
+// of the region pretend they are, whatever this machine's setting.
+struct HugePages {
+	explicit HugePages(int on) { PageBuffers::huge_pages_for_test = on; }
+	~HugePages() { PageBuffers::huge_pages_for_test = -1; }
+};
+const HugePages pretend_on(1);
+
 // Takes the buffers a txn gets from the C heap before the region serves.
 std::vector<void *> take_heap_part(PageBuffers &pb, size_t psize) {
 	std::vector<void *> out;
@@ -238,6 +246,19 @@ TEST_CASE("PageBuffers: the region's addresses are usable again once it is gone"
 	for (size_t i = 0; i < (1 << 16); i += 64) sum += bytes[i];
 	CHECK(sum == 0);
 	::munmap(m, 1 << 16);
+}
+
+TEST_CASE("PageBuffers: without transparent huge pages, buffers come from the C heap") {
+	PageBuffers::huge_pages_for_test = 0;
+	PageBuffers pb;
+	std::vector<void *> out;
+	for (size_t i = 0; i < PageBuffers::kHeapFirst + 300; i++) out.push_back(pb.take(4096, true));
+	PageBuffers::huge_pages_for_test = 1;
+	CHECK(!pb.has_region());
+	CHECK(pb.live() == out.size());
+	CHECK(all_bytes(out.back(), 4096, 0));
+	give_all(pb, out);
+	CHECK(pb.live() == 0);
 }
 
 TEST_CASE("PageBuffers: under a limit on address space, buffers come from the C heap") {

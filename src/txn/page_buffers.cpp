@@ -86,7 +86,7 @@ bool PageBuffers::reserve(size_t psize) {
 	}
 	size_t want = (psize + kSkew) << kReservePagesLog2;
 	want = (want + kHuge - 1) & ~(kHuge - 1);
-	void *m = ::mmap(nullptr, want + kHuge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	void *m = os::sys_mmap(nullptr, want + kHuge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED) {
 		failed_ = true;
 		return false;
@@ -146,11 +146,12 @@ void *PageBuffers::take(size_t psize, bool zero) {
 		live_++;
 		return p;
 	}
-	// A small txn (or one that has not yet grown past kHeapFirst) and no
-	// region yet: the heap.
-	if (heap_free_ || (!base_ && heap_live_ < kHeapFirst) || failed_) return take_heap(psize, zero);
-	if (os::sys_alloc_refused()) return nullptr;
-	if ((base_ || reserve(psize)) && room(psize)) {
+	// The region once a txn has outgrown the heap part (or the region is
+	// already there), unless kept heap buffers are waiting; the heap for
+	// the rest, for a region that cannot be had, and for a full one.
+	const bool region = !heap_free_ && !failed_ && (base_ || heap_live_ >= kHeapFirst);
+	if (region && (base_ || reserve(psize)) && room(psize)) {
+		if (os::sys_alloc_refused()) return nullptr;
 		char *p = base_ + used_;
 		bool fresh = used_ >= touched_;  // never handed out since mapped: still zero
 		used_ += psize + kSkew;
@@ -160,11 +161,7 @@ void *PageBuffers::take(size_t psize, bool zero) {
 		live_++;
 		return p;
 	}
-	void *p = std::malloc(psize);
-	if (!p) return nullptr;
-	if (zero) std::memset(p, 0, psize);
-	heap_live_++;
-	return p;
+	return take_heap(psize, zero);
 }
 
 void PageBuffers::give(void *p) {

@@ -224,6 +224,28 @@ TEST_CASE("PageBuffers: an allocation fault refuses a buffer, from the heap or t
 	give_all(pb, heap);
 }
 
+TEST_CASE("PageBuffers: a region that cannot be mapped leaves every buffer to the C heap") {
+	namespace f = lmdb::os::fault;
+	PageBuffers pb;
+	std::vector<void *> out = take_heap_part(pb, 4096);
+	f::arm(lmdb::os::Call::Map, 1, ENOMEM, false);
+	void *p = pb.take(4096, true);  // would reserve the region: its mmap fails
+	bool fired = f::fired();
+	f::disarm();
+	CHECK(fired);
+	REQUIRE(p);
+	out.push_back(p);
+	CHECK(!pb.has_region());
+	CHECK(!pb.owns_for_test(p));
+	CHECK(all_bytes(p, 4096, 0));
+	// Not tried again: the heap from now on.
+	for (int i = 0; i < 100; i++) out.push_back(pb.take(4096, true));
+	CHECK(!pb.has_region());
+	CHECK(pb.live() == out.size());
+	give_all(pb, out);
+	CHECK(pb.live() == 0);
+}
+
 // Under ASan: a closed env's region leaves no poisoned shadow behind for
 // whatever the system maps at those addresses next (a data file's map).
 TEST_CASE("PageBuffers: the region's addresses are usable again once it is gone") {

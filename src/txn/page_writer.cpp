@@ -12,6 +12,12 @@ void sort_page_refs(PageRef *items, size_t n) {
 	std::sort(items, items + n, [](const PageRef &a, const PageRef &b) { return a.pgno < b.pgno; });
 }
 
+void take_highest_page_refs(PageRef *items, size_t n, size_t want) {
+	auto higher = [](const PageRef &a, const PageRef &b) { return a.pgno > b.pgno; };
+	if (want < n) std::nth_element(items, items + want, items + n, higher);
+	sort_page_refs(items, want);
+}
+
 int write_sorted_pages(MDB_env *env, const PageRef *items, size_t n, pgno_t *end) {
 	const unsigned psize = env->psize;
 	constexpr int kMaxIov = 64;

@@ -18,6 +18,13 @@ struct PageRef {
 // a malloc'd array (free() it); *count gets their number.  nullptr: ENOMEM.
 template <class Keep> PageRef *sorted_dirty_pages(MDB_txn *txn, Keep keep, size_t *count);
 
+// The same, unsorted.
+template <class Keep> PageRef *collect_dirty_pages(MDB_txn *txn, Keep keep, size_t *count);
+
+// Move the `want` (<= n) items with the highest page numbers to the front of
+// items, sorted by page number; the order of the rest is unspecified.
+void take_highest_page_refs(PageRef *items, size_t n, size_t want);
+
 // Write the pages (sorted by number), clearing their P_DIRTY mark: on disk
 // they are ordinary pages.  *end receives the page number after the last
 // page written.  0 or an errno value.
@@ -26,7 +33,7 @@ int write_sorted_pages(MDB_env *env, const PageRef *items, size_t n, pgno_t *end
 // ---- implementation of the template -------------------------------------
 void sort_page_refs(PageRef *items, size_t n);
 
-template <class Keep> PageRef *sorted_dirty_pages(MDB_txn *txn, Keep keep, size_t *count) {
+template <class Keep> PageRef *collect_dirty_pages(MDB_txn *txn, Keep keep, size_t *count) {
 	size_t n = txn->dirty.size();
 	PageRef *items = static_cast<PageRef *>(lmdb::os::sys_malloc((n ? n : 1) * sizeof(PageRef)));
 	if (!items) return nullptr;
@@ -35,8 +42,13 @@ template <class Keep> PageRef *sorted_dirty_pages(MDB_txn *txn, Keep keep, size_
 		Page *dp = static_cast<Page *>(p);
 		if (keep(dp)) items[k++] = PageRef{pg, dp};
 	});
-	sort_page_refs(items, k);
 	*count = k;
+	return items;
+}
+
+template <class Keep> PageRef *sorted_dirty_pages(MDB_txn *txn, Keep keep, size_t *count) {
+	PageRef *items = collect_dirty_pages(txn, keep, count);
+	if (items) sort_page_refs(items, *count);
 	return items;
 }
 

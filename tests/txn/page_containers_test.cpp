@@ -1,13 +1,17 @@
-// The page-number list and the dirty-page table of write transactions.
+// The page-number list and the dirty-page table of write transactions, and
+// the selection of pages to write.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <random>
 #include <set>
+#include <vector>
 
 #include "txn/dirty_pages.h"
 #include "txn/page_list.h"
+#include "txn/page_writer.h"
 
 using lmdb::DirtyPages;
 using lmdb::PageList;
@@ -187,3 +191,26 @@ TEST_CASE("DirtyPages keeps a few pages without a table and moves them into one 
 	CHECK(d.find(5) == nullptr);
 }
 
+
+TEST_CASE("take_highest_page_refs puts the highest page numbers first, sorted") {
+	std::mt19937 rng(5);
+	for (size_t n : {0u, 1u, 2u, 7u, 100u, 1000u}) {
+		std::vector<lmdb::PageRef> all(n);
+		for (size_t i = 0; i < n; i++) all[i] = lmdb::PageRef{lmdb::pgno_t(rng() % 5000) * 2 + i % 2, nullptr};
+		std::vector<lmdb::pgno_t> expect;
+		for (auto &r : all) expect.push_back(r.pgno);
+		std::sort(expect.begin(), expect.end());
+		for (size_t want : {size_t(0), size_t(1), n / 8, n / 2, n ? n - 1 : 0, n}) {
+			if (want > n) continue;
+			std::vector<lmdb::PageRef> items = all;
+			lmdb::take_highest_page_refs(items.data(), n, want);
+			std::vector<lmdb::pgno_t> got;
+			for (size_t i = 0; i < want; i++) got.push_back(items[i].pgno);
+			CHECK(got == std::vector<lmdb::pgno_t>(expect.end() - long(want), expect.end()));
+			std::vector<lmdb::pgno_t> whole;
+			for (auto &r : items) whole.push_back(r.pgno);
+			std::sort(whole.begin(), whole.end());
+			CHECK(whole == expect);  // nothing lost or duplicated
+		}
+	}
+}

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -170,6 +171,40 @@ TEST_CASE("a spilled page damaged in the file is refused when taken back") {
 		if (rc != 0 && rc != MDB_NOTFOUND) break;
 	}
 	CHECK(rc == MDB_CORRUPTED);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
+// Which pages a spill writes: an eighth of the budget, the highest-numbered
+// ones (the txn's newest); what stays in memory is what later puts are most
+// likely to need again without a read back through the map.
+TEST_CASE("a spill writes an eighth of the budget, the highest page numbers") {
+	constexpr size_t kLimit = 256;
+	LimitGuard guard(kLimit);
+	TempDir d;
+	MDB_env *env = open_env(d);
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	std::mt19937 rng(7);
+	std::string value(200, 'v');
+	int i = 0;
+	for (; i < 100000 && txn->spilled.size() == 0; i++) {
+		char b[16];
+		std::snprintf(b, sizeof b, "%010u", unsigned(rng()));
+		MDB_val k = val(b), v = val(value);
+		REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	}
+	REQUIRE(txn->spilled.size() == kLimit / 8);
+	lmdb::pgno_t lowest_spilled = ~lmdb::pgno_t(0);
+	txn->spilled.for_each([&](lmdb::pgno_t pg, void *) { lowest_spilled = std::min(lowest_spilled, pg); });
+	// Above the lowest spilled page, only what the spill had to keep (the
+	// cursor's path) and what the put then allocated may still be dirty.
+	size_t above = 0;
+	txn->dirty.for_each([&](lmdb::pgno_t pg, void *) { above += pg > lowest_spilled; });
+	CHECK(above <= 2 * size_t(txn->dbs[lmdb::format::kMainDbi].depth) + 2);
+	CHECK(txn->dirty.size() + txn->spilled.size() >= kLimit - 8);
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }

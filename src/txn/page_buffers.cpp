@@ -27,7 +27,6 @@ namespace lmdb {
 namespace {
 constexpr size_t kHuge = size_t(2) << 20;     // a transparent huge page
 constexpr size_t kMaxStep = size_t(64) << 20;  // most the region grows by at once
-constexpr unsigned kReservePagesLog2 = 18;     // 262,144 buffers: 1 GiB at 4 KiB
 // Buffers are laid out one cache line apart from page alignment (buffer k
 // at k * (psize + kSkew)): page-aligned buffers would put every page's
 // header and pointer array in the same few cache sets, and a txn's work on
@@ -84,7 +83,7 @@ bool PageBuffers::reserve(size_t psize) {
 		failed_ = true;
 		return false;
 	}
-	size_t want = (psize + kSkew) << kReservePagesLog2;
+	size_t want = (psize + kSkew) * capacity_;
 	want = (want + kHuge - 1) & ~(kHuge - 1);
 	void *m = os::sys_mmap(nullptr, want + kHuge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED) {
@@ -110,7 +109,9 @@ bool PageBuffers::extend(size_t psize) {
 	if (step > reserved_ - writable_) step = reserved_ - writable_;
 	if (step < psize) return false;
 	char *p = base_ + writable_;
-	if (::mprotect(p, step, PROT_READ | PROT_WRITE) != 0) return false;
+	// A failure leaves this buffer (and the next ones, until a later
+	// extend succeeds) to the C heap.
+	if (os::sys_mprotect(p, step, PROT_READ | PROT_WRITE) != 0) return false;
 	// Advice only: without it (or without THP) the buffers still work.
 	::madvise(p, step, MADV_HUGEPAGE);
 	writable_ += step;

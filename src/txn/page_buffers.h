@@ -49,6 +49,10 @@ public:
 	// Bytes of the region whose pages may be resident (for tests).
 	size_t touched_bytes() const { return touched_; }
 
+	// Tests: the region holds about `buffers` buffers (rounded up to whole
+	// huge pages) instead of kReserveBuffers.  Before the first take.
+	void set_capacity_for_test(size_t buffers) { capacity_ = buffers; }
+
 	// Tests: 1 or 0 stands for the system's answer to whether transparent
 	// huge pages are on (-1: ask the system).
 	static int huge_pages_for_test;
@@ -56,6 +60,7 @@ public:
 	static constexpr size_t kHeapFirst = 256;  // 1 MiB at 4 KiB pages
 	static constexpr size_t kHeapKept = 256;   // heap buffers kept for reuse
 	static constexpr size_t kRetainBytes = size_t(16) << 20;
+	static constexpr size_t kReserveBuffers = size_t(1) << 18;  // 1 GiB at 4 KiB pages
 
 private:
 	bool owns(const void *p) const {
@@ -74,6 +79,7 @@ private:
 	size_t touched_ = 0;       // bytes ever handed out since their pages were dropped:
 	                           // past this the region's memory is still zero
 	size_t psize_ = 0;         // the buffers' size
+	size_t capacity_ = kReserveBuffers;  // buffers the region is reserved for
 	void *free_ = nullptr;     // stack of given-back buffers (link in the buffer)
 	size_t live_ = 0;          // buffers of the region handed out
 	void *heap_free_ = nullptr;  // heap buffers kept for reuse (link in the buffer)

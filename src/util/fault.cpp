@@ -122,6 +122,13 @@ void *mmap_slow(void *addr, size_t len, int prot, int flags, int fd, off_t off) 
 	}
 	return ::mmap(addr, len, prot, flags, fd, off);
 }
+int mprotect_slow(void *addr, size_t len, int prot) {
+	if (next_call(Call::Map) != Verdict::Pass) {
+		errno = planned_error();
+		return -1;
+	}
+	return ::mprotect(addr, len, prot);
+}
 int fallocate_slow(int fd, off_t off, off_t len) {
 	Verdict v = next_call(Call::Allocate);
 	if (v == Verdict::FailBefore) return planned_error();

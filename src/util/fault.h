@@ -52,6 +52,7 @@ int fsync_slow(int fd);
 int msync_slow(void *addr, size_t len, int flags);
 int ftruncate_slow(int fd, off_t len);
 void *mmap_slow(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int mprotect_slow(void *addr, size_t len, int prot);
 int fallocate_slow(int fd, off_t off, off_t len);
 bool alloc_fails();  // counts an Alloc call; true if it is the one to fail
 void *malloc_slow(size_t size);
@@ -92,6 +93,11 @@ inline int sys_ftruncate(int fd, off_t len) {
 inline void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
 	if (LMDB_FAULT_ARMED()) return fault::mmap_slow(addr, len, prot, flags, fd, off);
 	return ::mmap(addr, len, prot, flags, fd, off);
+}
+// Counted and failed as a mapping (Call::Map), before it takes effect.
+inline int sys_mprotect(void *addr, size_t len, int prot) {
+	if (LMDB_FAULT_ARMED()) return fault::mprotect_slow(addr, len, prot);
+	return ::mprotect(addr, len, prot);
 }
 // posix_fallocate's convention: 0 or an errno value (errno untouched).
 inline int sys_fallocate(int fd, off_t off, off_t len) {

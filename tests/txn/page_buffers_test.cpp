@@ -373,3 +373,93 @@ TEST_CASE("page buffers of an env: released by address, rewound after each write
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }
+
+namespace {
+// Fills each buffer with a byte of its own and checks them all: the
+// buffers handed out never overlap, whatever they came from.
+void check_disjoint(const std::vector<void *> &v, size_t psize) {
+	for (size_t i = 0; i < v.size(); i++) std::memset(v[i], int(i * 7 + 1) & 0xff, psize);
+	for (size_t i = 0; i < v.size(); i++) REQUIRE(all_bytes(v[i], psize, (i * 7 + 1) & 0xff));
+}
+}  // namespace
+
+TEST_CASE("PageBuffers: when the region cannot grow, the C heap serves until it can") {
+	namespace f = lmdb::os::fault;
+	PageBuffers pb;
+	std::vector<void *> out = take_heap_part(pb, 4096);
+	// The region's first writable part holds 2 MiB / (4096 + 64) buffers.
+	size_t first_part = 0;
+	for (;;) {
+		f::count_all();
+		void *p = pb.take(4096, true);
+		unsigned maps = f::calls(lmdb::os::Call::Map);
+		f::disarm();
+		REQUIRE(p);
+		REQUIRE(pb.owns_for_test(p));
+		out.push_back(p);
+		if (first_part > 0 && maps > 0) break;  // this one needed the region to grow
+		first_part++;
+		REQUIRE(first_part < 10000);
+	}
+	CHECK(first_part == (size_t(2) << 20) / (4096 + 64));
+	// Growing it the next time fails: that buffer comes from the heap, zeroed.
+	f::arm(lmdb::os::Call::Map, 1, ENOMEM, false);
+	void *h = nullptr;
+	for (int i = 0; i < 10000 && !f::fired(); i++) {
+		h = pb.take(4096, true);
+		REQUIRE(h);
+		out.push_back(h);
+		if (!f::fired()) REQUIRE(pb.owns_for_test(h));
+	}
+	bool fired = f::fired();
+	f::disarm();
+	CHECK(fired);
+	CHECK(!pb.owns_for_test(h));
+	CHECK(all_bytes(h, 4096, 0));
+	// Growing works again: the region serves again.
+	void *r = pb.take(4096, true);
+	REQUIRE(r);
+	CHECK(pb.owns_for_test(r));
+	CHECK(all_bytes(r, 4096, 0));
+	out.push_back(r);
+	check_disjoint(out, 4096);
+	give_all(pb, out);
+	CHECK(pb.live() == 0);
+	pb.txn_ended();
+}
+
+TEST_CASE("PageBuffers: a full region leaves the rest of the txn to the C heap") {
+	PageBuffers pb;
+	pb.set_capacity_for_test(600);  // 2.4 MiB, rounded up to 4 MiB
+	std::vector<void *> out = take_heap_part(pb, 4096);
+	size_t in_region = 0;
+	for (;;) {
+		void *p = pb.take(4096, true);
+		REQUIRE(p);
+		out.push_back(p);
+		if (!pb.owns_for_test(p)) break;
+		in_region++;
+		REQUIRE(in_region < 5000);
+	}
+	// Every whole buffer of the 4 MiB, none past its end.
+	CHECK(in_region == ((size_t(4) << 20) - 4096) / (4096 + 64) + 1);
+	CHECK(all_bytes(out.back(), 4096, 0));
+	for (int i = 0; i < 50; i++) {
+		void *p = pb.take(4096, true);
+		REQUIRE(p);
+		CHECK(!pb.owns_for_test(p));
+		out.push_back(p);
+	}
+	check_disjoint(out, 4096);
+	CHECK(pb.live() == out.size());
+	give_all(pb, out);
+	CHECK(pb.live() == 0);
+	// The next txn has the whole region again.
+	pb.txn_ended();
+	out = take_heap_part(pb, 4096);
+	void *p = pb.take(4096, false);
+	REQUIRE(p);
+	CHECK(pb.owns_for_test(p));
+	pb.give(p);
+	give_all(pb, out);
+}

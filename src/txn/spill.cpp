@@ -75,7 +75,7 @@ int spill_if_needed(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
 	if (!rc) {
 		for (size_t i = 0; i < want && !rc; i++) {
 			Page *p = items[i].page;
-			rc = txn->spilled.insert(items[i].pgno, reinterpret_cast<void *>(1));
+			rc = txn->spilled.insert(items[i].pgno);
 			if (rc) break;
 			txn->dirty.erase(items[i].pgno);
 			page_buffer_release(env, p);
@@ -92,7 +92,7 @@ int spill_if_needed(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
 
 int unspill(MDB_txn *txn, Page *mp, Page **out) {
 	*out = nullptr;
-	if (!(txn->flags & kTxnSpills) || !txn->spilled.find(mp->pgno)) return MDB_SUCCESS;
+	if (!(txn->flags & kTxnSpills) || !txn->spilled.contains(mp->pgno)) return MDB_SUCCESS;
 	unsigned npages = is_overflow(mp) ? mp->overflow_pages : 1;
 	Page *np = page_buffer_alloc(txn->env, npages);
 	if (!np) return ENOMEM;

@@ -8,6 +8,7 @@
 #include "env/environment.h"
 #include "txn/dirty_pages.h"
 #include "txn/page_list.h"
+#include "txn/page_set.h"
 
 namespace lmdb {
 
@@ -63,7 +64,7 @@ struct MDB_txn {
 
 	// Write transactions only.
 	lmdb::DirtyPages dirty;
-	lmdb::DirtyPages spilled;       // pages of this txn already written early (values unused)
+	lmdb::PageSet spilled;          // pages of this txn already written early
 	lmdb::PageList free_pgs;        // pages this txn freed (for the free db)
 	lmdb::PageList reclaimed;       // reusable pages taken from the free db (descending)
 	lmdb::txnid_t last_reclaimed = 0;  // highest free-db record consumed

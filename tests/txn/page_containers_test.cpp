@@ -12,6 +12,7 @@
 #include "txn/dirty_pages.h"
 #include "txn/page_list.h"
 #include "txn/page_writer.h"
+#include "util/fault.h"
 
 using lmdb::DirtyPages;
 using lmdb::PageList;
@@ -213,4 +214,61 @@ TEST_CASE("take_highest_page_refs puts the highest page numbers first, sorted") 
 			CHECK(whole == expect);  // nothing lost or duplicated
 		}
 	}
+}
+
+TEST_CASE("PageSet agrees with std::set, at chunk edges and far apart") {
+	lmdb::PageSet s;
+	std::set<pgno_t> model;
+	std::mt19937_64 rng(11);
+	const pgno_t chunk = lmdb::PageSet::kChunkPages;
+	std::vector<pgno_t> probes = {0, 1, 63, 64, chunk - 1, chunk, chunk + 1, 2 * chunk - 1, 2 * chunk,
+	                              1000 * chunk + 5, (pgno_t(1) << 32) + 3};
+	for (int i = 0; i < 3000; i++) probes.push_back(pgno_t(rng() % (40 * chunk)));
+	for (int round = 0; round < 4; round++) {
+		for (pgno_t pg : probes) {
+			if (rng() % 3) {
+				REQUIRE(s.insert(pg) == 0);
+				model.insert(pg);
+			} else {
+				s.erase(pg);
+				model.erase(pg);
+			}
+		}
+		REQUIRE(s.size() == model.size());
+		for (pgno_t pg : probes) REQUIRE(s.contains(pg) == (model.count(pg) == 1));
+		CHECK(!s.contains(3 * (pgno_t(1) << 32)));  // past the directory
+		std::vector<pgno_t> seen;
+		s.for_each([&](pgno_t pg) { seen.push_back(pg); });
+		CHECK(seen == std::vector<pgno_t>(model.begin(), model.end()));
+	}
+	CHECK(s.bytes() > 0);
+	s.clear();
+	CHECK(s.size() == 0);
+	CHECK(s.bytes() == 0);
+	for (pgno_t pg : probes) REQUIRE(!s.contains(pg));
+	// Inserting twice counts once; erasing what is absent changes nothing.
+	REQUIRE(s.insert(7) == 0);
+	REQUIRE(s.insert(7) == 0);
+	s.erase(8);
+	s.erase(5 * chunk);
+	CHECK(s.size() == 1);
+}
+
+TEST_CASE("PageSet: an allocation that fails leaves the set as it was") {
+	namespace f = lmdb::os::fault;
+	lmdb::PageSet s;
+	REQUIRE(s.insert(3) == 0);
+	for (unsigned nth = 1; nth <= 2; nth++) {
+		f::arm(lmdb::os::Call::Alloc, nth, ENOMEM, false);
+		int rc = 0;
+		// A page in a new chunk past the directory: a realloc, then a calloc.
+		for (pgno_t pg = 100 * lmdb::PageSet::kChunkPages; rc == 0 && !f::fired(); pg += lmdb::PageSet::kChunkPages * 50)
+			rc = s.insert(pg);
+		f::disarm();
+		CHECK(rc == ENOMEM);
+		CHECK(s.contains(3));
+	}
+	std::vector<pgno_t> seen;
+	s.for_each([&](pgno_t pg) { seen.push_back(pg); });
+	CHECK(seen.size() == s.size());
 }

@@ -148,7 +148,7 @@ TEST_CASE("a spilled page damaged in the file is refused when taken back") {
 	// offset, in the file, behind the library's back.
 	unsigned psize = txn->env->psize;
 	lmdb::pgno_t victim = 0;
-	txn->spilled.for_each([&](lmdb::pgno_t pg, void *) {
+	txn->spilled.for_each([&](lmdb::pgno_t pg) {
 		const auto *p = reinterpret_cast<const lmdb::Page *>(txn->env->map + size_t(psize) * pg);
 		if (!victim && p->flags == lmdb::format::P_LEAF && lmdb::numkeys(p) >= 3) victim = pg;
 	});
@@ -198,7 +198,7 @@ TEST_CASE("a spill writes an eighth of the budget, the highest page numbers") {
 	}
 	REQUIRE(txn->spilled.size() == kLimit / 8);
 	lmdb::pgno_t lowest_spilled = ~lmdb::pgno_t(0);
-	txn->spilled.for_each([&](lmdb::pgno_t pg, void *) { lowest_spilled = std::min(lowest_spilled, pg); });
+	txn->spilled.for_each([&](lmdb::pgno_t pg) { lowest_spilled = std::min(lowest_spilled, pg); });
 	// Above the lowest spilled page, only what the spill had to keep (the
 	// cursor's path) and what the put then allocated may still be dirty.
 	size_t above = 0;

@@ -18,6 +18,7 @@
 #include "btree/page_access.h"
 #include "txn/spill.h"
 #include "txn/transaction.h"
+#include "util/fault.h"
 
 using test_support::TempDir;
 using test_support::val;
@@ -205,6 +206,71 @@ TEST_CASE("a spill writes an eighth of the budget, the highest page numbers") {
 	txn->dirty.for_each([&](lmdb::pgno_t pg, void *) { above += pg > lowest_spilled; });
 	CHECK(above <= 2 * size_t(txn->dbs[lmdb::format::kMainDbi].depth) + 2);
 	CHECK(txn->dirty.size() + txn->spilled.size() >= kLimit - 8);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
+// The copy back of a spilled big value needs a buffer of its pages from the
+// heap (single pages come back into buffers the spill freed): when that
+// allocation fails the put fails with ENOMEM and changes nothing, and the
+// txn goes on (as upstream: nothing was half done).
+TEST_CASE("a spilled big value that cannot be read back fails the put, not the txn") {
+	namespace f = lmdb::os::fault;
+	constexpr size_t kLimit = 256;
+	LimitGuard guard(kLimit);
+	TempDir d;
+	MDB_env *env = open_env(d);
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	const unsigned psize = txn->env->psize;
+	std::string big(3 * psize - 100, 'b');
+	std::vector<std::string> keys;
+	for (int i = 0; txn->spilled.size() < 3 * kLimit / 8; i++) {
+		char b[16];
+		std::snprintf(b, sizeof b, "key%06d", i);
+		keys.push_back(b);
+		MDB_val k = val(keys.back()), v = val(big);
+		REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+		REQUIRE(keys.size() < 100000);
+	}
+	// A key whose value's pages were spilled: its data is read from the map.
+	std::string victim;
+	for (const std::string &key : keys) {
+		MDB_val k = val(key), v;
+		REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
+		auto *p = static_cast<const char *>(v.mv_data);
+		if (p >= txn->env->map && p < txn->env->map + txn->env->mapsize &&
+		    txn->spilled.contains(lmdb::pgno_t(size_t(p - txn->env->map) / psize))) {
+			victim = key;
+			break;
+		}
+	}
+	REQUIRE(!victim.empty());
+	std::string other(big.size(), 'o');
+	MDB_val k = val(victim), v = val(other);
+	size_t spilled = txn->spilled.size();
+	f::arm(lmdb::os::Call::Alloc, 1, ENOMEM, false);
+	int rc = mdb_put(txn, dbi, &k, &v, 0);
+	bool fired = f::fired();
+	f::disarm();
+	CHECK(fired);
+	CHECK(rc == ENOMEM);
+	CHECK(txn->spilled.size() == spilled);
+	MDB_val got;
+	REQUIRE(mdb_get(txn, dbi, &k, &got) == 0);
+	CHECK(std::string(static_cast<char *>(got.mv_data), got.mv_size) == big);
+	// Memory back: the same put works, in place of the spilled pages.
+	REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	CHECK(txn->spilled.size() < spilled);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+	REQUIRE(mdb_get(txn, dbi, &k, &got) == 0);
+	CHECK(std::string(static_cast<char *>(got.mv_data), got.mv_size) == other);
+	MDB_stat st;
+	REQUIRE(mdb_stat(txn, dbi, &st) == 0);
+	CHECK(st.ms_entries == keys.size());
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }

@@ -39,6 +39,14 @@ MDB_env *open_env(const TempDir &dir, unsigned maxdbs = 0) {
 	REQUIRE(mdb_env_open(env, dir.path().c_str(), 0, 0644) == 0);
 	return env;
 }
+
+// A write txn on env and the handle of its main db.
+MDB_txn *begin_write_main(MDB_env *env, MDB_dbi *dbi) {
+	MDB_txn *txn;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, nullptr, 0, dbi) == 0);
+	return txn;
+}
 }  // namespace
 
 TEST_CASE("a transaction past the dirty budget spills and stays correct") {
@@ -131,10 +139,8 @@ TEST_CASE("a spilled page damaged in the file is refused when taken back") {
 	LimitGuard guard(64);
 	TempDir d;
 	MDB_env *env = open_env(d);
-	MDB_txn *txn;
 	MDB_dbi dbi;
-	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	MDB_txn *txn = begin_write_main(env, &dbi);
 	std::vector<std::string> keys;
 	for (int i = 0; i < 6000; i++) {
 		char b[16];
@@ -184,10 +190,8 @@ TEST_CASE("a spill writes an eighth of the budget, the highest page numbers") {
 	LimitGuard guard(kLimit);
 	TempDir d;
 	MDB_env *env = open_env(d);
-	MDB_txn *txn;
 	MDB_dbi dbi;
-	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	MDB_txn *txn = begin_write_main(env, &dbi);
 	std::mt19937 rng(7);
 	std::string value(200, 'v');
 	int i = 0;
@@ -220,10 +224,8 @@ TEST_CASE("a spilled big value that cannot be read back fails the put, not the t
 	LimitGuard guard(kLimit);
 	TempDir d;
 	MDB_env *env = open_env(d);
-	MDB_txn *txn;
 	MDB_dbi dbi;
-	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
-	REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+	MDB_txn *txn = begin_write_main(env, &dbi);
 	const unsigned psize = txn->env->psize;
 	std::string big(3 * psize - 100, 'b');
 	std::vector<std::string> keys;

@@ -39,6 +39,8 @@ Run::~Run() { close_env(); }
 
 int Run::rc(const std::string &what, int r) {
 	log.push_back(what + " -> " + code(r));
+	static const bool trace = std::getenv("EDGES_TRACE") != nullptr;
+	if (trace) std::fprintf(stderr, "%s %s\n", ours ? "ours" : "up  ", log.back().c_str());
 	return r;
 }
 
@@ -188,6 +190,7 @@ int main(int argc, char **argv) {
 	add_flag_cases(cases);
 	add_layout_cases(cases);
 	add_nested_cases(cases);
+	add_shape_cases(cases);
 	char tmpl[] = "/tmp/lmdb-edges-XXXXXX";
 	if (!mkdtemp(tmpl)) return 2;
 	int failed = 0, ran = 0;

@@ -366,19 +366,11 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			mc->txn->flags |= kTxnError;
 			return MDB_CORRUPTED;
 		}
+		// First/Last always descend: page_search has reset the stack, so a
+		// deeper page the cursor held before is not reused.
 		unsigned i;
-		bool ready = false;
 		if (flags & (kSearchFirst | kSearchLast)) {
-			i = 0;
-			if (flags & kSearchLast) {
-				i = n - 1;
-				if ((mc->flags & kCursorInitialized) && mc->ki[mc->top] == i &&
-				    mc->top + 1 < mc->snum) {
-					mc->top = mc->snum++;
-					mp = mc->pg[mc->top];
-					ready = true;
-				}
-			}
+			i = (flags & kSearchLast) ? n - 1 : 0;
 		} else {
 			int exact;
 			Node *node = node_search(mc, key, &exact);
@@ -396,38 +388,36 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 				}
 			}
 		}
-		if (!ready) {
-			// Deeper than the db's depth: a cycle or a misplaced page.
-			if (!node_in_bounds(mc->txn->env, mp, i) || mc->snum >= mc->db->depth) {
-				mc->txn->flags |= kTxnError;
-				return MDB_CORRUPTED;
-			}
-			Node *node = node_at(mp, i);
-			pgno_t child = node_pgno(node);
-			// Only for a search by key (First/Last read one node).  A read
-			// txn's page is in the map: prefetch it before page_get reads its
-			// header.  A write txn's may be a dirty copy: take the page
-			// page_get finds, and only at the leaves (its branch pages are
-			// nearly always cached: 64 prefetches each cost sequential
-			// inserts 10%).
-			// The leaf of the txn's previous search is skipped: ascending
-			// inserts and lookups meet the same one again and again.
-			// A tree that fits in the caches gains nothing: its lookups paid
-			// 5% for the prefetch instructions (docs/performance.md).
-			MDB_txn *txn = mc->txn;
-			const bool by_key = !(flags & (kSearchFirst | kSearchLast)) && tree_exceeds_cache(mc);
-			const bool in_map = txn->flags & kTxnRdonly;
-			const bool leaf = mc->snum + 1 == mc->db->depth;
-			// Only the leaves and the level above them: the levels higher up
-			// have few pages, nearly always cached.
-			const bool deep = mc->snum + 3 > mc->db->depth;
-			if (by_key && in_map && deep && !(leaf && child == txn->last_leaf)) page_prefetch(txn->env, child);
-			if ((rc = page_get(txn, child, &mp))) return rc;
-			if (by_key && !in_map && leaf && child != txn->last_leaf) prefetch_lines(mp, txn->env->psize);
-			if (leaf) txn->last_leaf = child;
-			mc->ki[mc->top] = indx_t(i);
-			if ((rc = cursor_push(mc, mp))) return rc;
+		// Deeper than the db's depth: a cycle or a misplaced page.
+		if (!node_in_bounds(mc->txn->env, mp, i) || mc->snum >= mc->db->depth) {
+			mc->txn->flags |= kTxnError;
+			return MDB_CORRUPTED;
 		}
+		Node *node = node_at(mp, i);
+		pgno_t child = node_pgno(node);
+		// Only for a search by key (First/Last read one node).  A read
+		// txn's page is in the map: prefetch it before page_get reads its
+		// header.  A write txn's may be a dirty copy: take the page
+		// page_get finds, and only at the leaves (its branch pages are
+		// nearly always cached: 64 prefetches each cost sequential
+		// inserts 10%).
+		// The leaf of the txn's previous search is skipped: ascending
+		// inserts and lookups meet the same one again and again.
+		// A tree that fits in the caches gains nothing: its lookups paid
+		// 5% for the prefetch instructions (docs/performance.md).
+		MDB_txn *txn = mc->txn;
+		const bool by_key = !(flags & (kSearchFirst | kSearchLast)) && tree_exceeds_cache(mc);
+		const bool in_map = txn->flags & kTxnRdonly;
+		const bool leaf = mc->snum + 1 == mc->db->depth;
+		// Only the leaves and the level above them: the levels higher up
+		// have few pages, nearly always cached.
+		const bool deep = mc->snum + 3 > mc->db->depth;
+		if (by_key && in_map && deep && !(leaf && child == txn->last_leaf)) page_prefetch(txn->env, child);
+		if ((rc = page_get(txn, child, &mp))) return rc;
+		if (by_key && !in_map && leaf && child != txn->last_leaf) prefetch_lines(mp, txn->env->psize);
+		if (leaf) txn->last_leaf = child;
+		mc->ki[mc->top] = indx_t(i);
+		if ((rc = cursor_push(mc, mp))) return rc;
 		if (flags & kSearchModify) {
 			if ((rc = page_touch(mc))) return rc;
 			mp = mc->pg[mc->top];

@@ -261,12 +261,14 @@ void dupfixed_subdb_churn(Run &r) {
 // 511-byte DUPFIXED items: 7 a LEAF2 leaf and 7 a branch page of the
 // key's sub-db, so 400 items make a sub-db of depth 4.  Filled and emptied
 // in random order; after each delete one cursor looks at the neighbourhood.
-void dupfixed_511_shrink(Run &r) {
-	for (uint64_t seed = 31; seed <= 33; seed++) {
+// With `fixed` false the items are plain DUPSORT duplicates of 400-511
+// bytes (the sub-db's keys, 7-8 a page, of several sizes).
+void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed) {
+	for (uint64_t seed = first_seed; seed <= first_seed + 2; seed++) {
 		Rng rng(seed);
 		const unsigned n = 400;
-		auto item = [](unsigned v) {
-			std::string s(511, char('a' + v % 26));
+		auto item = [fixed](unsigned v) {
+			std::string s(fixed ? 511 : 400 + (v * 53) % 112, char('a' + v % 26));
 			for (unsigned p = 4, x = v; p-- > 0; x /= 10) s[p] = char('0' + x % 10);
 			return s;
 		};
@@ -277,13 +279,13 @@ void dupfixed_511_shrink(Run &r) {
 		};
 		r.open_env(MDB_NOSYNC, 64u << 20);
 		r.begin();
-		MDB_dbi d = r.dbi("fixed511", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+		MDB_dbi d = r.dbi("long", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0));
 		shuffle();
 		MDB_cursor *c = r.cursor(d);
 		for (unsigned id : ids) {
 			// Through a cursor, which must stand on the new item after the
 			// sub-db's pages split under it.
-			r.cput(c, seed == 33 ? (id % 2 ? "odd" : "even") : "k", item(id));
+			r.cput(c, seed == first_seed + 2 ? (id % 2 ? "odd" : "even") : "k", item(id));
 			r.cget(c, MDB_GET_CURRENT);
 			r.cget(c, MDB_NEXT_DUP);
 			r.cget(c, MDB_PREV_DUP);
@@ -297,7 +299,7 @@ void dupfixed_511_shrink(Run &r) {
 		static const MDB_cursor_op looks[] = {MDB_NEXT_DUP, MDB_PREV_DUP, MDB_NEXT, MDB_PREV, MDB_LAST_DUP,
 		                                      MDB_FIRST_DUP};
 		for (unsigned i = 0; i < n; i++) {
-			std::string k = seed == 33 ? (ids[i] % 2 ? "odd" : "even") : "k", v = item(ids[i]);
+			std::string k = seed == first_seed + 2 ? (ids[i] % 2 ? "odd" : "even") : "k", v = item(ids[i]);
 			if (i % 6 == 5 && r.cget(c, MDB_GET_BOTH, k, v) == 0) {
 				r.cdel(c);
 			} else {
@@ -319,6 +321,9 @@ void dupfixed_511_shrink(Run &r) {
 	}
 }
 
+void dupfixed_511_shrink(Run &r) { long_dups_shrink(r, true, 31); }
+void dupsort_long_shrink(Run &r) { long_dups_shrink(r, false, 41); }
+
 }  // namespace
 
 void add_shape_cases(std::vector<Case> &out) {
@@ -328,6 +333,7 @@ void add_shape_cases(std::vector<Case> &out) {
 	out.push_back({"long_keys_shrink", long_keys_shrink});
 	out.push_back({"dupfixed_subdb_churn", dupfixed_subdb_churn});
 	out.push_back({"dupfixed_511_shrink", dupfixed_511_shrink});
+	out.push_back({"dupsort_long_shrink", dupsort_long_shrink});
 }
 
 }  // namespace compat::edges

@@ -24,6 +24,18 @@ struct XCursor {
 };
 
 inline MDB_cursor *xcursor_of(MDB_cursor *mc) { return &mc->xcursor->cursor; }
+
+// The cursor that a change made through `mc` must fix up, for the entry
+// `m2` of the txn's cursor list of mc's db (null: none).  A change in the
+// main tree fixes the main cursors.  A change in a sub-tree fixes their
+// sub-cursors, and also the sub-cursors that with_tracking linked into the
+// list themselves (the outer cursors of a cascade of splits or of a merge
+// in a sub-tree, which no main cursor owns).
+inline MDB_cursor *peer_to_fix(const MDB_cursor *mc, MDB_cursor *m2) {
+	if (m2->flags & kCursorSub) return (mc->flags & kCursorSub) ? m2 : nullptr;
+	if (!(mc->flags & kCursorSub)) return m2;
+	return m2->xcursor ? xcursor_of(m2) : nullptr;
+}
 inline bool xcursor_inited(const MDB_cursor *mc) {
 	return mc->xcursor && (mc->xcursor->cursor.flags & kCursorInitialized);
 }

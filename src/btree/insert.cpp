@@ -25,7 +25,7 @@ size_t branch_size(const MDB_env *, const MDB_val *key) {
 static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
 	unsigned lvl = mc->top;
 	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
-		MDB_cursor *m3 = (mc->flags & kCursorSub) ? (m2->xcursor ? xcursor_of(m2) : nullptr) : m2;
+		MDB_cursor *m3 = peer_to_fix(mc, m2);
 		if (!m3 || m3 == mc || m3->snum < mc->snum) continue;
 		if (m3->pg[lvl] == from) {
 			m3->pg[lvl] = to;
@@ -607,7 +607,7 @@ int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t n
 		// Adjust the other cursors that pointed into mp.
 		nkeys = int(numkeys(mp));
 		for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
-			MDB_cursor *m3 = (mc->flags & kCursorSub) ? (m2->xcursor ? xcursor_of(m2) : nullptr) : m2;
+			MDB_cursor *m3 = peer_to_fix(mc, m2);
 			if (!m3 || m3 == mc) continue;
 			if (!(m2->flags & m3->flags & kCursorInitialized)) continue;
 			if (new_root) {
@@ -659,7 +659,7 @@ static void fixup_after_insert(MDB_cursor *mc, bool insert_key) {
 	unsigned i = mc->top;
 	Page *mp = mc->pg[i];
 	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
-		MDB_cursor *m3 = (mc->flags & kCursorSub) ? (m2->xcursor ? xcursor_of(m2) : nullptr) : m2;
+		MDB_cursor *m3 = peer_to_fix(mc, m2);
 		if (!m3 || m3 == mc || m3->snum < mc->snum || m3->pg[i] != mp) continue;
 		if (m3->ki[i] >= mc->ki[i] && insert_key) m3->ki[i]++;
 		xcursor_refresh(m3, i, mp);

@@ -20,10 +20,6 @@ static long page_fill(const MDB_env *env, const Page *p) {
 	return 1000L * long(env->psize - kPageHdr - size_left(p)) / long(env->psize - kPageHdr);
 }
 
-static inline MDB_cursor *peer(MDB_cursor *mc, MDB_cursor *m2) {
-	return (mc->flags & kCursorSub) ? (m2->xcursor ? xcursor_of(m2) : nullptr) : m2;
-}
-
 // The key of slot 0 on the lowest leaf under the cursor's current branch
 // slot (branch slot 0 itself stores no key).
 static int lowest_key_below(MDB_cursor *src, MDB_val *key) {
@@ -113,7 +109,7 @@ static int node_move(MDB_cursor *csrc, MDB_cursor *cdst, bool fromleft) {
 		if (fromleft) {
 			Page *mpd = cdst->pg[top];
 			for (MDB_cursor *m2 = csrc->txn->cursors[csrc->dbi]; m2; m2 = m2->next) {
-				MDB_cursor *m3 = peer(csrc, m2);
+				MDB_cursor *m3 = peer_to_fix(csrc, m2);
 				if (!m3 || !(m3->flags & kCursorInitialized) || m3->top < top) continue;
 				if (m3 != cdst && m3->pg[top] == mpd && m3->ki[top] >= cdst->ki[top]) m3->ki[top]++;
 				if (m3 != csrc && m3->pg[top] == mps && m3->ki[top] == csrc->ki[top]) {
@@ -133,7 +129,7 @@ static int node_move(MDB_cursor *csrc, MDB_cursor *cdst, bool fromleft) {
 			}
 		} else {
 			for (MDB_cursor *m2 = csrc->txn->cursors[csrc->dbi]; m2; m2 = m2->next) {
-				MDB_cursor *m3 = peer(csrc, m2);
+				MDB_cursor *m3 = peer_to_fix(csrc, m2);
 				if (!m3 || m3 == csrc) continue;
 				if (!(m3->flags & kCursorInitialized) || m3->top < top) continue;
 				if (m3->pg[top] == mps) {
@@ -234,7 +230,7 @@ static int page_merge(MDB_cursor *csrc, MDB_cursor *cdst) {
 	{
 		unsigned top = csrc->top;
 		for (MDB_cursor *m2 = csrc->txn->cursors[csrc->dbi]; m2; m2 = m2->next) {
-			MDB_cursor *m3 = peer(csrc, m2);
+			MDB_cursor *m3 = peer_to_fix(csrc, m2);
 			if (!m3 || m3 == csrc) continue;
 			if (m3->snum < csrc->snum) continue;
 			if (m3->pg[top] == psrc) {
@@ -286,7 +282,7 @@ int rebalance(MDB_cursor *mc) {
 			mc->top = 0;
 			mc->flags &= ~kCursorInitialized;
 			for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
-				MDB_cursor *m3 = peer(mc, m2);
+				MDB_cursor *m3 = peer_to_fix(mc, m2);
 				if (!m3 || !(m3->flags & kCursorInitialized) || m3->snum < mc->snum) continue;
 				if (m3->pg[0] == mp) {
 					m3->snum = 0;
@@ -308,7 +304,7 @@ int rebalance(MDB_cursor *mc) {
 				mc->ki[i] = mc->ki[i + 1];
 			}
 			for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
-				MDB_cursor *m3 = peer(mc, m2);
+				MDB_cursor *m3 = peer_to_fix(mc, m2);
 				if (!m3 || m3 == mc) continue;
 				if (!(m3->flags & kCursorInitialized)) continue;
 				if (m3->pg[0] == mp) {
@@ -387,7 +383,7 @@ static int cursor_del0(MDB_cursor *mc) {
 	node_del(mc, int(mc->db->pad));
 	mc->db->entries--;
 	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
-		MDB_cursor *m3 = peer(mc, m2);
+		MDB_cursor *m3 = peer_to_fix(mc, m2);
 		if (!m3 || !(m2->flags & m3->flags & kCursorInitialized)) continue;
 		if (m3 == mc || m3->snum < mc->snum) continue;
 		if (m3->pg[mc->top] == mp) {
@@ -419,7 +415,7 @@ static int cursor_del0(MDB_cursor *mc) {
 	{
 		unsigned nkeys = numkeys(mp);
 		for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; !rc && m2; m2 = m2->next) {
-			MDB_cursor *m3 = peer(mc, m2);
+			MDB_cursor *m3 = peer_to_fix(mc, m2);
 			if (!m3 || !(m2->flags & m3->flags & kCursorInitialized)) continue;
 			if (m3->snum < mc->snum) continue;
 			if (m3->pg[mc->top] == mp) {

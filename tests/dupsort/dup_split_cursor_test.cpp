@@ -1,0 +1,187 @@
+// Duplicates long enough (400-511 bytes) that a key's sub-db holds 7-8 of
+// them a page, leaf or branch: a few hundred make a sub-db of depth 4, and
+// the insert that takes it from depth 3 to 4 splits a leaf, its parent and
+// the root in one cascade.  The cursor that put the item, and another
+// cursor parked on the same key, must stand on real items afterwards: the
+// cascade's inner splits have to fix up the outer split's cursor even
+// though it is a sub-cursor, which the txn's cursor list reaches only
+// through its main cursor.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lmdb.h"
+#include "test_support.h"
+
+using test_support::str;
+using test_support::TempDir;
+using test_support::val;
+
+namespace {
+
+std::string long_item(unsigned v) {
+	std::string s(400 + (v * 53) % 112, char('a' + v % 26));
+	for (unsigned p = 4, x = v; p-- > 0; x /= 10) s[p] = char('0' + x % 10);
+	return s;
+}
+
+struct Env {
+	TempDir dir;
+	MDB_env *env = nullptr;
+	Env() {
+		REQUIRE(mdb_env_create(&env) == 0);
+		REQUIRE(mdb_env_set_maxdbs(env, 2) == 0);
+		REQUIRE(mdb_env_set_mapsize(env, 64 << 20) == 0);
+		REQUIRE(mdb_env_open(env, dir.path().c_str(), MDB_NOSYNC, 0644) == 0);
+	}
+	~Env() { mdb_env_close(env); }
+};
+
+// The cursor's item, and its neighbours among the key's duplicates, are
+// those of the model.
+void check_around(MDB_cursor *c, const std::set<std::string> &model, const std::string &want) {
+	MDB_val k, v;
+	REQUIRE(mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT) == 0);
+	REQUIRE(str(v) == want);
+	auto it = model.find(want);
+	REQUIRE(it != model.end());
+	int rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+	if (std::next(it) == model.end()) {
+		REQUIRE(rc == MDB_NOTFOUND);
+	} else {
+		REQUIRE(rc == 0);
+		REQUIRE(str(v) == *std::next(it));
+		REQUIRE(mdb_cursor_get(c, &k, &v, MDB_PREV_DUP) == 0);
+	}
+	REQUIRE(str(v) == want);
+	rc = mdb_cursor_get(c, &k, &v, MDB_PREV_DUP);
+	if (it == model.begin()) {
+		REQUIRE(rc == MDB_NOTFOUND);
+	} else {
+		REQUIRE(rc == 0);
+		REQUIRE(str(v) == *std::prev(it));
+		REQUIRE(mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP) == 0);
+		REQUIRE(str(v) == want);
+	}
+}
+
+}  // namespace
+
+TEST_CASE("cursor puts into a DUPSORT sub-db growing to depth 4: the cursor stays on its item",
+          "[dupsort][split]") {
+	const unsigned fixed = GENERATE(0u, 1u);
+	const unsigned seed = GENERATE(range(1u, 41u));
+	CAPTURE(fixed, seed);
+	Env e;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0), &dbi) == 0);
+	// At most 8 items a page at every level of the sub-db: 600 items make at
+	// least 75 leaves, 10 parents, 2 pages above them and a root (depth 4;
+	// the sub-db's depth is not visible through the API).
+	std::vector<unsigned> ids(600);
+	for (unsigned i = 0; i < ids.size(); i++) ids[i] = i;
+	std::mt19937 rng(seed);
+	std::shuffle(ids.begin(), ids.end(), rng);
+	MDB_cursor *c, *parked;
+	REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+	REQUIRE(mdb_cursor_open(txn, dbi, &parked) == 0);
+	std::set<std::string> model;
+	std::string parked_on;
+	for (unsigned id : ids) {
+		std::string item = long_item(id);
+		if (fixed) item.resize(511, '.');
+		MDB_val k = val("key"), v = val(item);
+		REQUIRE(mdb_cursor_put(c, &k, &v, 0) == 0);
+		model.insert(item);
+		check_around(c, model, item);
+		if (!parked_on.empty()) check_around(parked, model, parked_on);
+		if (id % 5 == 0) {
+			MDB_val pk = val("key"), pv = val(item);
+			REQUIRE(mdb_cursor_get(parked, &pk, &pv, MDB_GET_BOTH) == 0);
+			parked_on = item;
+		}
+		MDB_stat st;
+		REQUIRE(mdb_stat(txn, dbi, &st) == 0);
+		REQUIRE(st.ms_entries == model.size());
+		size_t n = 0;
+		REQUIRE(mdb_cursor_count(c, &n) == 0);
+		REQUIRE(n == model.size());
+	}
+	// The items are read back in order, all of them.
+	MDB_val k = val("key"), v;
+	REQUIRE(mdb_cursor_get(c, &k, &v, MDB_SET) == 0);
+	for (const std::string &want : model) {
+		REQUIRE(str(v) == want);
+		int rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP);
+		REQUIRE((rc == 0 || (rc == MDB_NOTFOUND && want == *model.rbegin())));
+	}
+	REQUIRE(mdb_txn_commit(txn) == 0);
+}
+
+TEST_CASE("cursor deletes from a DUPSORT sub-db of depth 4: the cursors stay on real items",
+          "[dupsort][split]") {
+	const unsigned fixed = GENERATE(0u, 1u);
+	const unsigned seed = GENERATE(range(1u, 21u));
+	CAPTURE(fixed, seed);
+	Env e;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0), &dbi) == 0);
+	std::vector<std::string> items;
+	std::set<std::string> model;
+	for (unsigned id = 0; id < 600; id++) {
+		std::string item = long_item(id);
+		if (fixed) item.resize(511, '.');
+		MDB_val k = val("key"), v = val(item);
+		REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+		items.push_back(item);
+		model.insert(item);
+	}
+	std::mt19937 rng(seed);
+	std::shuffle(items.begin(), items.end(), rng);
+	MDB_cursor *c, *parked;
+	REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+	REQUIRE(mdb_cursor_open(txn, dbi, &parked) == 0);
+	std::string parked_on;
+	for (size_t i = 0; i + 1 < items.size(); i++) {
+		const std::string &item = items[i];
+		MDB_val k = val("key"), v = val(item);
+		REQUIRE(mdb_cursor_get(c, &k, &v, MDB_GET_BOTH) == 0);
+		REQUIRE(mdb_cursor_del(c, 0) == 0);
+		model.erase(item);
+		if (item == parked_on) parked_on.clear();
+		// The deleting cursor now stands before the item that followed.
+		auto after = model.upper_bound(item);
+		MDB_val ck, cv;
+		int rc = mdb_cursor_get(c, &ck, &cv, MDB_NEXT_DUP);
+		if (after == model.end()) {
+			REQUIRE(rc == MDB_NOTFOUND);
+		} else {
+			REQUIRE(rc == 0);
+			REQUIRE(str(cv) == *after);
+			check_around(c, model, *after);
+		}
+		if (!parked_on.empty()) check_around(parked, model, parked_on);
+		if (i % 7 == 0) {
+			// Park on a random remaining item.
+			auto it = model.begin();
+			std::advance(it, long(rng() % model.size()));
+			MDB_val pk = val("key"), pv = val(*it);
+			REQUIRE(mdb_cursor_get(parked, &pk, &pv, MDB_GET_BOTH) == 0);
+			parked_on = *it;
+		}
+		size_t n = 0;
+		REQUIRE(mdb_cursor_count(parked, &n) == 0);
+		REQUIRE(n == model.size());
+	}
+	REQUIRE(mdb_txn_commit(txn) == 0);
+}

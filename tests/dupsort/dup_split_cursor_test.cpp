@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -184,4 +185,122 @@ TEST_CASE("cursor deletes from a DUPSORT sub-db of depth 4: the cursors stay on 
 		REQUIRE(n == model.size());
 	}
 	REQUIRE(mdb_txn_commit(txn) == 0);
+}
+
+namespace {
+
+// Where each cursor was put on purpose: (key, item), or nothing.
+struct Parked {
+	std::string key, item;
+	bool on = false;
+};
+
+}  // namespace
+
+TEST_CASE("random cursor work on deep DUPSORT sub-dbs: parked cursors stay on their items", "[dupsort][split]") {
+	const unsigned fixed = GENERATE(0u, 1u);
+	const unsigned seed = GENERATE(range(1u, 7u));
+	CAPTURE(fixed, seed);
+	Env e;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0), &dbi) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	static const char *const keys[] = {"a", "b", "c"};
+	std::map<std::string, std::set<std::string>> model, committed;
+	std::mt19937 rng(seed);
+	auto item_of = [&](unsigned id) {
+		std::string s = long_item(id);
+		if (fixed) s.resize(511, '.');
+		return s;
+	};
+	constexpr int kCursors = 4;
+	MDB_cursor *cs[kCursors];
+	Parked parked[kCursors];
+	auto begin = [&] {
+		REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+		for (int i = 0; i < kCursors; i++) {
+			REQUIRE(mdb_cursor_open(txn, dbi, &cs[i]) == 0);
+			parked[i].on = false;
+		}
+	};
+	auto unpark_on = [&](const std::string &k, const std::string &item) {
+		for (Parked &p : parked)
+			if (p.on && p.key == k && p.item == item) p.on = false;
+	};
+	begin();
+	for (int step = 0; step < 6000; step++) {
+		CAPTURE(step);
+		const int ci = int(rng() % kCursors);
+		const unsigned kpick = unsigned(rng() % 10);
+		const std::string k = keys[kpick < 7 ? 0 : kpick < 9 ? 1 : 2];
+		std::set<std::string> &items = model[k];
+		const unsigned what = rng() % 100;
+		if (what < 45) {
+			std::string item = item_of(unsigned(rng() % 1000));
+			MDB_val kv = val(k), v = val(item);
+			int rc = mdb_cursor_put(cs[ci], &kv, &v, MDB_NODUPDATA);
+			REQUIRE(rc == (items.count(item) ? MDB_KEYEXIST : 0));
+			items.insert(item);
+			parked[ci] = {k, item, true};
+		} else if (what < 58) {
+			std::string item = item_of(unsigned(rng() % 1000));
+			MDB_val kv = val(k), v = val(item);
+			REQUIRE(mdb_put(txn, dbi, &kv, &v, 0) == 0);
+			items.insert(item);
+		} else if (what < 72 && parked[ci].on) {
+			REQUIRE(mdb_cursor_del(cs[ci], 0) == 0);
+			std::string pk = parked[ci].key, pitem = parked[ci].item;
+			model[pk].erase(pitem);
+			unpark_on(pk, pitem);
+		} else if (what < 78 && !items.empty()) {
+			auto it = items.begin();
+			std::advance(it, long(rng() % items.size()));
+			std::string item = *it;
+			MDB_val kv = val(k), v = val(item);
+			REQUIRE(mdb_del(txn, dbi, &kv, &v) == 0);
+			items.erase(item);
+			unpark_on(k, item);
+		} else if (what < 97 && !items.empty()) {
+			auto it = items.begin();
+			std::advance(it, long(rng() % items.size()));
+			MDB_val kv = val(k), v = val(*it);
+			REQUIRE(mdb_cursor_get(cs[ci], &kv, &v, MDB_GET_BOTH) == 0);
+			parked[ci] = {k, *it, true};
+		} else if (what >= 97 && rng() % 4 == 0) {
+			if (rng() % 3) {
+				REQUIRE(mdb_txn_commit(txn) == 0);
+				committed = model;
+			} else {
+				mdb_txn_abort(txn);
+				model = committed;
+			}
+			begin();
+		}
+		for (int i = 0; i < kCursors; i++) {
+			if (!parked[i].on) continue;
+			MDB_val kv, v;
+			REQUIRE(mdb_cursor_get(cs[i], &kv, &v, MDB_GET_CURRENT) == 0);
+			REQUIRE(str(kv) == parked[i].key);
+			REQUIRE(str(v) == parked[i].item);
+			size_t n = 0;
+			REQUIRE(mdb_cursor_count(cs[i], &n) == 0);
+			REQUIRE(n == model[parked[i].key].size());
+			if (step % 4 == 0) check_around(cs[i], model[parked[i].key], parked[i].item);
+		}
+	}
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	// What was committed reads back exactly.
+	REQUIRE(mdb_txn_begin(e.env, nullptr, MDB_RDONLY, &txn) == 0);
+	MDB_cursor *c;
+	REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+	std::map<std::string, std::set<std::string>> read;
+	MDB_val kv, v;
+	int rc;
+	while ((rc = mdb_cursor_get(c, &kv, &v, MDB_NEXT)) == 0) read[str(kv)].insert(str(v));
+	REQUIRE(rc == MDB_NOTFOUND);
+	for (auto it = model.begin(); it != model.end();) it = it->second.empty() ? model.erase(it) : std::next(it);
+	REQUIRE(read == model);
+	mdb_txn_abort(txn);
 }

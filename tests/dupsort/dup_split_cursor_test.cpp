@@ -268,6 +268,40 @@ TEST_CASE("random cursor work on deep DUPSORT sub-dbs: parked cursors stay on th
 			MDB_val kv = val(k), v = val(*it);
 			REQUIRE(mdb_cursor_get(cs[ci], &kv, &v, MDB_GET_BOTH) == 0);
 			parked[ci] = {k, *it, true};
+		} else if (what >= 97 && rng() % 3 == 0) {
+			// A child txn changes the same sub-dbs (plain puts and deletes,
+			// and through a cursor of its own), then commits or aborts: the
+			// parent's parked cursors follow their items or are restored.
+			MDB_txn *child;
+			REQUIRE(mdb_txn_begin(e.env, txn, 0, &child) == 0);
+			auto before = model;
+			MDB_cursor *cc;
+			REQUIRE(mdb_cursor_open(child, dbi, &cc) == 0);
+			for (int j = 0; j < 40; j++) {
+				std::set<std::string> &its = model[k];
+				std::string item = item_of(unsigned(rng() % 1000));
+				MDB_val kv = val(k), v = val(item);
+				if (rng() % 3 || its.empty()) {
+					REQUIRE(mdb_cursor_put(cc, &kv, &v, 0) == 0);
+					its.insert(item);
+				} else {
+					auto it = its.begin();
+					std::advance(it, long(rng() % its.size()));
+					std::string gone = *it;
+					MDB_val gv = val(gone);
+					REQUIRE(mdb_cursor_get(cc, &kv, &gv, MDB_GET_BOTH) == 0);
+					REQUIRE(mdb_cursor_del(cc, 0) == 0);
+					its.erase(gone);
+					unpark_on(k, gone);
+				}
+			}
+			if (rng() % 2) {
+				REQUIRE(mdb_txn_commit(child) == 0);
+			} else {
+				mdb_txn_abort(child);
+				model = before;
+				// The parent's cursors are as they were before the child.
+			}
 		} else if (what >= 97 && rng() % 4 == 0) {
 			if (rng() % 3) {
 				REQUIRE(mdb_txn_commit(txn) == 0);

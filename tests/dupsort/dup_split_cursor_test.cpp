@@ -338,3 +338,102 @@ TEST_CASE("random cursor work on deep DUPSORT sub-dbs: parked cursors stay on th
 	REQUIRE(read == model);
 	mdb_txn_abort(txn);
 }
+
+TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages: parked cursors stay",
+          "[dupsort][split]") {
+	// Keys of 400-511 bytes (7-8 a page: the main tree reaches depth 4),
+	// each with a few short duplicates in a sub-page, which moves with its
+	// node on every split, move and merge of the main tree.
+	const unsigned seed = GENERATE(range(1u, 9u));
+	CAPTURE(seed);
+	Env e;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT, &dbi) == 0);
+	std::map<std::string, std::set<std::string>> model;
+	std::mt19937 rng(seed);
+	constexpr int kCursors = 4;
+	MDB_cursor *cs[kCursors];
+	Parked parked[kCursors];
+	for (MDB_cursor *&c : cs) REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+	auto key_of = [](unsigned id) { return long_item(id); };
+	auto dup_of = [](unsigned d) { return std::string(1 + d % 7, char('A' + d % 26)); };
+	for (int step = 0; step < 5000; step++) {
+		CAPTURE(step);
+		const int ci = int(rng() % kCursors);
+		const std::string k = key_of(unsigned(rng() % 500));
+		const unsigned what = rng() % 100;
+		if (what < 40) {
+			std::string d = dup_of(unsigned(rng() % 20));
+			MDB_val kv = val(k), v = val(d);
+			int rc = mdb_cursor_put(cs[ci], &kv, &v, MDB_NODUPDATA);
+			REQUIRE(rc == (model[k].count(d) ? MDB_KEYEXIST : 0));
+			model[k].insert(d);
+			parked[ci] = {k, d, true};
+		} else if (what < 55 && parked[ci].on) {
+			// Through the cursor: its item, or with NODUPDATA all of its key's.
+			const bool all = rng() % 4 == 0;
+			REQUIRE(mdb_cursor_del(cs[ci], all ? MDB_NODUPDATA : 0) == 0);
+			std::string pk = parked[ci].key, pd = parked[ci].item;
+			for (Parked &p : parked)
+				if (p.on && p.key == pk && (all || p.item == pd)) p.on = false;
+			if (all)
+				model.erase(pk);
+			else if (model[pk].erase(pd), model[pk].empty())
+				model.erase(pk);
+		} else if (what < 70 && model.count(k)) {
+			// By key: all of its items.
+			MDB_val kv = val(k);
+			REQUIRE(mdb_del(txn, dbi, &kv, nullptr) == 0);
+			model.erase(k);
+			for (Parked &p : parked)
+				if (p.on && p.key == k) p.on = false;
+		} else if (what < 95 && model.count(k)) {
+			auto &items = model[k];
+			auto it = items.begin();
+			std::advance(it, long(rng() % items.size()));
+			MDB_val kv = val(k), v = val(*it);
+			REQUIRE(mdb_cursor_get(cs[ci], &kv, &v, MDB_GET_BOTH) == 0);
+			parked[ci] = {k, *it, true};
+		} else if (what >= 98) {
+			REQUIRE(mdb_txn_commit(txn) == 0);
+			REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+			for (int i = 0; i < kCursors; i++) {
+				REQUIRE(mdb_cursor_open(txn, dbi, &cs[i]) == 0);
+				parked[i].on = false;
+			}
+		}
+		for (int i = 0; i < kCursors; i++) {
+			if (!parked[i].on) continue;
+			MDB_val kv, v;
+			REQUIRE(mdb_cursor_get(cs[i], &kv, &v, MDB_GET_CURRENT) == 0);
+			REQUIRE(str(kv) == parked[i].key);
+			REQUIRE(str(v) == parked[i].item);
+			size_t n = 0;
+			REQUIRE(mdb_cursor_count(cs[i], &n) == 0);
+			REQUIRE(n == model[parked[i].key].size());
+			if (step % 4 == 0) {
+				// The next key in order, then back.
+				auto next = model.upper_bound(parked[i].key);
+				int rc = mdb_cursor_get(cs[i], &kv, &v, MDB_NEXT_NODUP);
+				if (next == model.end()) {
+					REQUIRE(rc == MDB_NOTFOUND);
+				} else {
+					REQUIRE(rc == 0);
+					REQUIRE(str(kv) == next->first);
+					REQUIRE(str(v) == *next->second.begin());
+				}
+				MDB_val pk = val(parked[i].key), pv = val(parked[i].item);
+				REQUIRE(mdb_cursor_get(cs[i], &pk, &pv, MDB_GET_BOTH) == 0);
+			}
+		}
+	}
+	MDB_stat st;
+	REQUIRE(mdb_stat(txn, dbi, &st) == 0);
+	CHECK(st.ms_depth >= 3);
+	size_t total = 0;
+	for (auto &kv : model) total += kv.second.size();
+	REQUIRE(st.ms_entries == total);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+}

@@ -437,3 +437,78 @@ TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages
 	REQUIRE(st.ms_entries == total);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 }
+
+TEST_CASE("appends through a cursor to depth 4 (APPEND of long keys, APPENDDUP and MULTIPLE of long items)",
+          "[dupsort][split]") {
+	const int mode = GENERATE(0, 1, 2, 3);  // APPEND, APPENDDUP, APPENDDUP|DUPFIXED, MULTIPLE|DUPFIXED
+	CAPTURE(mode);
+	Env e;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+	const unsigned dbflags = mode == 0 ? 0u : mode == 1 ? unsigned(MDB_DUPSORT) : unsigned(MDB_DUPSORT | MDB_DUPFIXED);
+	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | dbflags, &dbi) == 0);
+	MDB_cursor *c, *parked;
+	REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+	REQUIRE(mdb_cursor_open(txn, dbi, &parked) == 0);
+	std::set<std::string> model;  // keys (mode 0) or the items of "key"
+	std::string parked_on;
+	auto item_of = [&](unsigned id) {
+		std::string s = long_item(id);
+		if (mode >= 2) s.resize(511, '.');
+		return s;
+	};
+	auto look = [&](MDB_cursor *cur, const std::string &want) {
+		MDB_val k, v;
+		REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT) == 0);
+		REQUIRE(str(mode == 0 ? k : v) == want);
+		auto it = model.find(want);
+		REQUIRE(it != model.end());
+		int rc = mdb_cursor_get(cur, &k, &v, mode == 0 ? MDB_PREV : MDB_PREV_DUP);
+		if (it == model.begin()) {
+			REQUIRE(rc == MDB_NOTFOUND);
+			const std::string key = mode == 0 ? want : "key";
+			MDB_val pk = val(key), pv = val(want);
+			REQUIRE(mdb_cursor_get(cur, &pk, &pv, mode == 0 ? MDB_SET : MDB_GET_BOTH) == 0);
+		} else {
+			REQUIRE(rc == 0);
+			REQUIRE(str(mode == 0 ? k : v) == *std::prev(it));
+			REQUIRE(mdb_cursor_get(cur, &k, &v, mode == 0 ? MDB_NEXT : MDB_NEXT_DUP) == 0);
+			REQUIRE(str(mode == 0 ? k : v) == want);
+		}
+	};
+	for (unsigned id = 0; id < 600;) {
+		if (mode == 3) {
+			// 1 to 9 items at once.
+			unsigned n = std::min(600u - id, 1u + id % 9);
+			std::string run;
+			for (unsigned j = 0; j < n; j++) run += item_of(id + j);
+			MDB_val k = val("key");
+			MDB_val dv[2] = {{511, run.data()}, {n, nullptr}};
+			REQUIRE(mdb_cursor_put(c, &k, dv, MDB_MULTIPLE) == 0);
+			REQUIRE(dv[1].mv_size == n);
+			for (unsigned j = 0; j < n; j++) model.insert(item_of(id + j));
+			id += n;
+			look(c, item_of(id - 1));
+		} else {
+			const std::string item = item_of(id++);
+			const std::string key = mode == 0 ? item : "key", data = mode == 0 ? "v" : item;
+			MDB_val k = val(key), v = val(data);
+			REQUIRE(mdb_cursor_put(c, &k, &v, mode == 0 ? MDB_APPEND : MDB_APPENDDUP) == 0);
+			model.insert(item);
+			look(c, item);
+		}
+		if (!parked_on.empty()) look(parked, parked_on);
+		if (id % 13 == 0) {
+			parked_on = *std::next(model.begin(), long(id * 7 % model.size()));
+			const std::string key = mode == 0 ? parked_on : "key";
+			MDB_val pk = val(key), pv = val(parked_on);
+			REQUIRE(mdb_cursor_get(parked, &pk, &pv, mode == 0 ? MDB_SET : MDB_GET_BOTH) == 0);
+		}
+	}
+	MDB_stat st;
+	REQUIRE(mdb_stat(txn, dbi, &st) == 0);
+	REQUIRE(st.ms_entries == 600);
+	if (mode == 0) CHECK(st.ms_depth >= 4);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+}

@@ -55,9 +55,10 @@ void positions(Run &r, MDB_cursor *const *cs) {
 
 // One random walk: puts, deletes (by key and through cursors) and cursor
 // moves on a db of long keys; `keys` distinct ids, `steps` operations.
-void long_key_walk(Run &r, uint64_t seed, unsigned db_flags, unsigned keys, unsigned steps, unsigned min_len) {
+void long_key_walk(Run &r, uint64_t seed, unsigned db_flags, unsigned keys, unsigned steps, unsigned min_len,
+                   unsigned env_flags = MDB_NOSYNC) {
 	Rng rng(seed);
-	r.open_env(MDB_NOSYNC, 64u << 20);
+	r.open_env(env_flags, 64u << 20);
 	r.begin();
 	MDB_dbi d = r.dbi("t", MDB_CREATE | db_flags);
 	r.commit();  // the handle outlives the walk's aborts
@@ -238,7 +239,13 @@ void dupfixed_subdb_churn(Run &r) {
 			} else {
 				r.del(d, k, &data);
 			}
-			if (r.cget(c, MDB_GET_BOTH_RANGE, k, data) == 0) r.count(c);
+			// After a failed search relative moves are not compared (every
+			// upstream version moves from a stale sub-cursor there,
+			// docs/divergences.md): position afresh first.
+			if (r.cget(c, MDB_GET_BOTH_RANGE, k, data) == 0)
+				r.count(c);
+			else
+				r.cget(c, MDB_LAST);
 			r.cget(c, looks[rng.below(sizeof looks / sizeof looks[0])]);
 		}
 		r.stat(d);
@@ -263,7 +270,7 @@ void dupfixed_subdb_churn(Run &r) {
 // in random order; after each delete one cursor looks at the neighbourhood.
 // With `fixed` false the items are plain DUPSORT duplicates of 400-511
 // bytes (the sub-db's keys, 7-8 a page, of several sizes).
-void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed) {
+void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed, unsigned env_flags = MDB_NOSYNC) {
 	for (uint64_t seed = first_seed; seed <= first_seed + 2; seed++) {
 		Rng rng(seed);
 		const unsigned n = 400;
@@ -277,7 +284,7 @@ void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed) {
 		auto shuffle = [&] {
 			for (unsigned i = n; i > 1; i--) std::swap(ids[i - 1], ids[rng.below(i)]);
 		};
-		r.open_env(MDB_NOSYNC, 64u << 20);
+		r.open_env(env_flags, 64u << 20);
 		r.begin();
 		MDB_dbi d = r.dbi("long", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0));
 		shuffle();
@@ -306,7 +313,10 @@ void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed) {
 				r.del(d, k, &v);
 			}
 			r.cget(c, MDB_GET_CURRENT);
-			if (r.cget(c, MDB_GET_BOTH_RANGE, k, v) == 0) r.count(c);
+			if (r.cget(c, MDB_GET_BOTH_RANGE, k, v) == 0)
+				r.count(c);
+			else
+				r.cget(c, MDB_LAST);  // no relative moves after a failed search (above)
 			r.cget(c, looks[rng.below(sizeof looks / sizeof looks[0])]);
 			if (i % 10 == 0) r.stat(d);
 			if (i % 97 == 96) {
@@ -324,6 +334,14 @@ void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed) {
 void dupfixed_511_shrink(Run &r) { long_dups_shrink(r, true, 31); }
 void dupsort_long_shrink(Run &r) { long_dups_shrink(r, false, 41); }
 
+// The same shapes with MDB_WRITEMAP: pages change in the map, not in copies.
+void shapes_writemap(Run &r) {
+	long_key_walk(r, 51, 0, 160, 1500, 400, MDB_NOSYNC | MDB_WRITEMAP);
+	long_key_walk(r, 52, 0, 900, 1200, 480, MDB_NOSYNC | MDB_WRITEMAP);
+	long_dups_shrink(r, false, 53, MDB_NOSYNC | MDB_WRITEMAP);
+	long_dups_shrink(r, true, 56, MDB_NOSYNC | MDB_WRITEMAP);
+}
+
 }  // namespace
 
 void add_shape_cases(std::vector<Case> &out) {
@@ -334,6 +352,7 @@ void add_shape_cases(std::vector<Case> &out) {
 	out.push_back({"dupfixed_subdb_churn", dupfixed_subdb_churn});
 	out.push_back({"dupfixed_511_shrink", dupfixed_511_shrink});
 	out.push_back({"dupsort_long_shrink", dupsort_long_shrink});
+	out.push_back({"shapes_writemap", shapes_writemap});
 }
 
 }  // namespace compat::edges

@@ -336,6 +336,7 @@ TEST_CASE("random cursor work on deep DUPSORT sub-dbs: parked cursors stay on th
 	REQUIRE(rc == MDB_NOTFOUND);
 	for (auto it = model.begin(); it != model.end();) it = it->second.empty() ? model.erase(it) : std::next(it);
 	REQUIRE(read == model);
+	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 }
 

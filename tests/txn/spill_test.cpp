@@ -10,6 +10,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -273,6 +274,107 @@ TEST_CASE("a spilled big value that cannot be read back fails the put, not the t
 	MDB_stat st;
 	REQUIRE(mdb_stat(txn, dbi, &st) == 0);
 	CHECK(st.ms_entries == keys.size());
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+}
+
+// Pages under parked cursors are never spilled away from them: four cursors
+// stand on items of deep sub-dbs (duplicates of 400-511 bytes, 7-8 a page)
+// while a budget of 64 dirty pages makes nearly every put spill, in the
+// txn and in child txns.
+TEST_CASE("spilling under cursors parked in deep DUPSORT sub-dbs") {
+	LimitGuard guard(64);
+	const unsigned seed = GENERATE(1u, 2u, 3u);
+	CAPTURE(seed);
+	TempDir d;
+	MDB_env *env = open_env(d, 2);
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, "dups", MDB_CREATE | MDB_DUPSORT, &dbi) == 0);
+	std::mt19937 rng(seed);
+	auto item_of = [](unsigned v) {
+		std::string s(400 + (v * 53) % 112, char('a' + v % 26));
+		for (unsigned p = 4, x = v; p-- > 0; x /= 10) s[p] = char('0' + x % 10);
+		return s;
+	};
+	std::map<std::string, std::set<std::string>> model;
+	struct Parked {
+		std::string key, item;
+		bool on = false;
+	} parked[4];
+	MDB_cursor *cs[4];
+	for (MDB_cursor *&c : cs) REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+	auto check_parked = [&] {
+		for (int i = 0; i < 4; i++) {
+			if (!parked[i].on) continue;
+			MDB_val k, v;
+			REQUIRE(mdb_cursor_get(cs[i], &k, &v, MDB_GET_CURRENT) == 0);
+			REQUIRE(test_support::str(k) == parked[i].key);
+			REQUIRE(test_support::str(v) == parked[i].item);
+			size_t n = 0;
+			REQUIRE(mdb_cursor_count(cs[i], &n) == 0);
+			REQUIRE(n == model[parked[i].key].size());
+		}
+	};
+	for (int step = 0; step < 4000; step++) {
+		CAPTURE(step);
+		const int ci = int(rng() % 4);
+		const std::string k = "key" + std::to_string(rng() % 4);
+		const unsigned what = unsigned(rng() % 100);
+		if (what < 60) {
+			std::string item = item_of(unsigned(rng() % 3000));
+			MDB_val kv = val(k), v = val(item);
+			int rc = mdb_cursor_put(cs[ci], &kv, &v, MDB_NODUPDATA);
+			REQUIRE(rc == (model[k].count(item) ? MDB_KEYEXIST : 0));
+			model[k].insert(item);
+			parked[ci] = {k, item, true};
+		} else if (what < 75 && parked[ci].on) {
+			REQUIRE(mdb_cursor_del(cs[ci], 0) == 0);
+			Parked gone = parked[ci];
+			model[gone.key].erase(gone.item);
+			for (Parked &p : parked)
+				if (p.on && p.key == gone.key && p.item == gone.item) p.on = false;
+		} else if (what < 97 && !model[k].empty()) {
+			auto it = model[k].begin();
+			std::advance(it, long(rng() % model[k].size()));
+			MDB_val kv = val(k), v = val(*it);
+			REQUIRE(mdb_cursor_get(cs[ci], &kv, &v, MDB_GET_BOTH) == 0);
+			parked[ci] = {k, *it, true};
+		} else if (what >= 97) {
+			// A child txn puts enough to spill, then ends.
+			MDB_txn *child;
+			REQUIRE(mdb_txn_begin(env, txn, 0, &child) == 0);
+			auto before = model;
+			for (int j = 0; j < 60; j++) {
+				std::string item = item_of(unsigned(rng() % 3000));
+				MDB_val kv = val(k), v = val(item);
+				REQUIRE(mdb_put(child, dbi, &kv, &v, 0) == 0);
+				model[k].insert(item);
+			}
+			if (rng() % 2) {
+				REQUIRE(mdb_txn_commit(child) == 0);
+			} else {
+				mdb_txn_abort(child);
+				model = before;
+			}
+		}
+		check_parked();
+	}
+	CHECK((txn->flags & lmdb::kTxnSpills) != 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	// The committed items read back exactly.
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+	MDB_cursor *c;
+	REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
+	std::map<std::string, std::set<std::string>> read;
+	MDB_val k, v;
+	int rc;
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) read[test_support::str(k)].insert(test_support::str(v));
+	REQUIRE(rc == MDB_NOTFOUND);
+	for (auto it = model.begin(); it != model.end();) it = it->second.empty() ? model.erase(it) : std::next(it);
+	REQUIRE(read == model);
+	mdb_cursor_close(c);
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }

@@ -299,6 +299,22 @@ void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed, unsigned env_flag
 			r.cget(c, MDB_PREV_DUP);
 		}
 		r.stat(d);
+		if (fixed) {
+			// Page-sized reads of LEAF2 leaves spread under branch pages,
+			// forwards and backwards, mixed with single steps.
+			static const MDB_cursor_op steps[] = {MDB_NEXT_MULTIPLE, MDB_NEXT_MULTIPLE, MDB_NEXT_DUP,
+			                                      MDB_GET_MULTIPLE,  MDB_PREV_MULTIPLE, MDB_PREV_DUP,
+			                                      MDB_PREV_MULTIPLE, MDB_NEXT_MULTIPLE};
+			const std::string k0 = seed == first_seed + 2 ? "even" : "k";
+			r.cget(c, MDB_SET, k0);
+			while (r.cget(c, MDB_NEXT_MULTIPLE) == 0) {
+			}
+			r.cget(c, MDB_LAST_DUP);
+			while (r.cget(c, MDB_PREV_MULTIPLE) == 0) {
+			}
+			r.cget(c, MDB_SET, k0);
+			for (unsigned i = 0; i < 200; i++) r.cget(c, steps[rng.below(sizeof steps / sizeof steps[0])]);
+		}
 		r.commit();
 		r.begin();
 		c = r.cursor(d);

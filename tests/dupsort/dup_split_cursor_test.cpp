@@ -345,8 +345,12 @@ TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages
 	// Keys of 400-511 bytes (7-8 a page: the main tree reaches depth 4),
 	// each with a few short duplicates in a sub-page, which moves with its
 	// node on every split, move and merge of the main tree.
+	// With long duplicates (200-240 bytes) a key's items outgrow the node
+	// after a few: its sub-page becomes a sub-db, whose record then moves
+	// with the node.
+	const unsigned long_dups = GENERATE(0u, 1u);
 	const unsigned seed = GENERATE(range(1u, 9u));
-	CAPTURE(seed);
+	CAPTURE(long_dups, seed);
 	Env e;
 	MDB_txn *txn;
 	MDB_dbi dbi;
@@ -359,11 +363,13 @@ TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages
 	Parked parked[kCursors];
 	for (MDB_cursor *&c : cs) REQUIRE(mdb_cursor_open(txn, dbi, &c) == 0);
 	auto key_of = [](unsigned id) { return long_item(id); };
-	auto dup_of = [](unsigned d) { return std::string(1 + d % 7, char('A' + d % 26)); };
+	auto dup_of = [&](unsigned d) {
+		return std::string(long_dups ? 200 + d * 2 : 1 + d % 7, char('A' + d % 26));
+	};
 	for (int step = 0; step < 5000; step++) {
 		CAPTURE(step);
 		const int ci = int(rng() % kCursors);
-		const std::string k = key_of(unsigned(rng() % 500));
+		const std::string k = key_of(unsigned(rng() % (long_dups ? 60 : 500)));
 		const unsigned what = rng() % 100;
 		if (what < 40) {
 			std::string d = dup_of(unsigned(rng() % 20));
@@ -374,7 +380,7 @@ TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages
 			parked[ci] = {k, d, true};
 		} else if (what < 55 && parked[ci].on) {
 			// Through the cursor: its item, or with NODUPDATA all of its key's.
-			const bool all = rng() % 4 == 0;
+			const bool all = rng() % (long_dups ? 16 : 4) == 0;
 			REQUIRE(mdb_cursor_del(cs[ci], all ? MDB_NODUPDATA : 0) == 0);
 			std::string pk = parked[ci].key, pd = parked[ci].item;
 			for (Parked &p : parked)
@@ -383,7 +389,7 @@ TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages
 				model.erase(pk);
 			else if (model[pk].erase(pd), model[pk].empty())
 				model.erase(pk);
-		} else if (what < 70 && model.count(k)) {
+		} else if (what < 70 && model.count(k) && (!long_dups || rng() % 8 == 0)) {
 			// By key: all of its items.
 			MDB_val kv = val(k);
 			REQUIRE(mdb_del(txn, dbi, &kv, nullptr) == 0);
@@ -433,6 +439,13 @@ TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages
 	MDB_stat st;
 	REQUIRE(mdb_stat(txn, dbi, &st) == 0);
 	CHECK(st.ms_depth >= 3);
+	if (long_dups) {
+		// Some keys hold sub-dbs: 8 items of 200 bytes or more and a key of
+		// 400 do not fit a node (at most 2,040 bytes on 4 KiB pages).
+		size_t big = 0;
+		for (auto &kv : model) big += kv.second.size() >= 8;
+		CHECK(big >= 3);
+	}
 	size_t total = 0;
 	for (auto &kv : model) total += kv.second.size();
 	REQUIRE(st.ms_entries == total);

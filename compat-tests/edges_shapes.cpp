@@ -309,10 +309,22 @@ void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed, unsigned env_flag
 		MDB_dbi d = r.dbi("long", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0));
 		shuffle();
 		MDB_cursor *c = r.cursor(d);
-		for (unsigned id : ids) {
-			// Through a cursor, which must stand on the new item after the
-			// sub-db's pages split under it.
-			r.cput(c, seed == first_seed + 2 ? (id % 2 ? "odd" : "even") : "k", item(id));
+		for (size_t at = 0; at < ids.size(); at++) {
+			const unsigned id = ids[at];
+			const std::string k = seed == first_seed + 2 ? (id % 2 ? "odd" : "even") : "k";
+			if (fixed && seed == first_seed && at + 3 <= ids.size() && at % 4 == 0) {
+				// DUPFIXED: three items (in no order) in one MULTIPLE put.
+				std::string run = item(id) + item(ids[at + 1]) + item(ids[at + 2]);
+				MDB_val kv{k.size(), const_cast<char *>(k.data())};
+				MDB_val dv[2] = {{511, run.data()}, {3, nullptr}};
+				const int rc = r.a.mdb_cursor_put(c, &kv, dv, MDB_MULTIPLE);
+				r.rc("put MULTIPLE 3 stored " + std::to_string(dv[1].mv_size), rc);
+				at += 2;
+			} else {
+				// Through a cursor, which must stand on the new item after
+				// the sub-db's pages split under it.
+				r.cput(c, k, item(id));
+			}
 			r.cget(c, MDB_GET_CURRENT);
 			r.cget(c, MDB_NEXT_DUP);
 			r.cget(c, MDB_PREV_DUP);

@@ -40,7 +40,7 @@ int write_sorted_pages(MDB_env *env, const PageRef *items, size_t n, pgno_t *end
 		next_pg = items[i].pgno + npages;
 	}
 	if (!rc && niov) rc = os::pwritev_full(env->fd.get(), iov, niov, run_off);
-	*end = next_pg;
+	if (end) *end = next_pg;
 	return rc;
 }
 

@@ -26,8 +26,8 @@ template <class Keep> PageRef *collect_dirty_pages(MDB_txn *txn, Keep keep, size
 void take_highest_page_refs(PageRef *items, size_t n, size_t want);
 
 // Write the pages (sorted by number), clearing their P_DIRTY mark: on disk
-// they are ordinary pages.  *end receives the page number after the last
-// page written.  0 or an errno value.
+// they are ordinary pages.  *end (if `end` is not null) receives the page
+// number after the last page written.  0 or an errno value.
 int write_sorted_pages(MDB_env *env, const PageRef *items, size_t n, pgno_t *end);
 
 // ---- implementation of the template -------------------------------------

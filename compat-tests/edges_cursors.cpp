@@ -145,6 +145,59 @@ void own_delete_then(Run &r) {
 	}
 }
 
+// A cursor positioned on the only key deletes it (the tree is empty), puts
+// a key through itself (a new root), another key is put before or after
+// it, and the cursor deletes its key: every move from there.  Since 0.9.27
+// (ITS#9376) upstream marks the cursor that emptied the tree at its end and
+// keeps the mark through the put, so its NEXT after the second delete
+// answers MDB_NOTFOUND although a key follows; 0.9.24 answers that key
+// (unless the cursor came from MDB_LAST, whose own mark every version
+// keeps), and so do we.  Compared with an older oracle; on a newer one our
+// answer to NEXT is asserted.
+void put_into_emptied_tree(Run &r) {
+	static const MDB_cursor_op positions[] = {MDB_PREV, MDB_FIRST, MDB_SET, MDB_LAST};
+	static const MDB_cursor_op after[] = {MDB_NEXT, MDB_PREV, MDB_GET_CURRENT, MDB_NEXT_NODUP,
+	                                      MDB_PREV_NODUP, MDB_FIRST, MDB_LAST};
+	r.open_env();
+	for (unsigned dbflags : {0u, unsigned(MDB_DUPSORT)}) {
+		for (const char *name : {static_cast<const char *>(nullptr), "named"}) {
+			for (MDB_cursor_op pos : positions) {
+				for (const char *other : {"a", "z"}) {
+					for (MDB_cursor_op op : after) {
+						r.begin();
+						MDB_dbi d = r.dbi(name, dbflags | (name ? MDB_CREATE : 0));
+						r.put(d, "m", "1");
+						MDB_cursor *c = r.cursor(d);
+						if (pos == MDB_PREV && dbflags && r.oracle_before(27)) {
+							// (PREV on a fresh DUPSORT cursor: ITS#9376, see own_delete_then.)
+							r.cget(c, MDB_LAST);
+						} else {
+							r.cget(c, pos, pos == MDB_SET ? "m" : "");
+						}
+						r.cdel(c);
+						r.cput(c, "k", "2");
+						r.put(d, other, "3");
+						r.cdel(c);
+						if (r.oracle_before(27)) {
+							r.cget(c, op);
+							r.cget(c, MDB_GET_CURRENT);
+						} else if (op == MDB_NEXT && *other == 'z' && pos != MDB_LAST) {
+							MDB_val k{0, nullptr}, v{0, nullptr};
+							int rc = r.a.mdb_cursor_get(c, &k, &v, MDB_NEXT);
+							r.ours_expect(rc == 0 && k.mv_size == 1 && *static_cast<char *>(k.mv_data) == 'z',
+							              "NEXT after the cursor put into an emptied tree and deleted again: "
+							              "the key that followed, got rc " + code(rc));
+						}
+						r.a.mdb_cursor_close(c);
+						r.dump(d);
+						r.abort();
+					}
+				}
+			}
+		}
+	}
+}
+
 // NEXT_MULTIPLE / PREV_MULTIPLE walking keys with one item, several items
 // and a sub-db, and after deletes.
 void multiple_walks(Run &r) {
@@ -232,6 +285,7 @@ void add_cursor_cases(std::vector<Case> &out) {
 	out.push_back({"own_delete_then", own_delete_then});
 	out.push_back({"multiple_walks", multiple_walks});
 	out.push_back({"nodup_after_delete_put", nodup_after_delete_put});
+	out.push_back({"put_into_emptied_tree", put_into_emptied_tree});
 }
 
 }  // namespace compat::edges

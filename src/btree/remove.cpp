@@ -406,8 +406,10 @@ static int cursor_del0(MDB_cursor *mc) {
 		// The tree is empty.  (The deleting cursor itself is not marked
 		// deleted: a later NEXT/PREV starts over at whatever keys came
 		// back, as upstream does; other cursors on the item are, see
-		// cursor_next.)
-		mc->flags |= kCursorEof;
+		// cursor_next.)  Its flags stay as they were, as in 0.9.24: since
+		// 0.9.27 upstream marks it at the end here, a mark that a later put
+		// through the cursor (a new root) keeps, so that its NEXT after it
+		// deletes that key again misses the key that follows.
 		return rc;
 	}
 

@@ -723,12 +723,18 @@ int cursor_next(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		if ((rc = current_node(mc, &leaf))) return rc;
 		if (leaf->flags & F_DUPDATA) {
 			if (op == MDB_NEXT || op == MDB_NEXT_DUP) {
-				if (!(xcursor_of(mc)->flags & kCursorInitialized)) {
+				// (With kCursorDel, op is MDB_NEXT: NEXT_DUP returned above.)
+				if (!(xcursor_of(mc)->flags & kCursorInitialized) || (mc->flags & kCursorDel)) {
 					// Not among this key's duplicates: either the cursor's
 					// item was deleted and this key is the next one, or a
 					// search failed here (the cursor sits before this key).
 					// Both start at its first duplicate, as upstream does
-					// (NEXT_DUP too after a failed search).
+					// (NEXT_DUP too after a failed search).  A cursor that
+					// rests here after a delete starts there even if its
+					// sub-cursor is set: the key may have had a single item
+					// that another cursor gave duplicates meanwhile, which
+					// set the sub-cursor on one of them (0.9.24 returned the
+					// second then, skipping the first).
 					mc->flags &= ~kCursorDel;
 					return fetch_current(mc, key, data, false);
 				} else {

@@ -66,7 +66,12 @@ OracleCursorState peek_oracle_cursor(MDB_cursor *mc) {
   s.dupsort = c->xcursor != nullptr;
   s.flags = c->flags;
   s.snum = c->snum;
-  if (s.dupsort) s.sub_flags = reinterpret_cast<const UpCursor *>(c->xcursor)->flags;
+  if (s.dupsort) {
+    const auto *sub = reinterpret_cast<const UpCursor *>(c->xcursor);
+    s.sub_flags = sub->flags;
+    for (unsigned i = 0; i < sub->snum && i < kStack; i++)
+      if (sub->ki[i] != 0) s.sub_at_first = false;
+  }
   if (!(c->flags & 0x01) || c->snum == 0 || c->top >= kStack) return s;
   const unsigned char *p = c->pg[c->top];
   if (!p) return s;
@@ -201,6 +206,11 @@ std::string oracle_guard(const Op &op, MDB_cursor *mc) {
       if (past_end) return "ITS#9376: MDB_NEXT* reads the node past the end of the page";
       if (s.del() && s.dupdata() && eff == MDB_NEXT && !(s.sub_flags & 0x08))
         return "ITS#9376: after a delete the sub-cursor is not marked (skips a duplicate)";
+      // A cursor resting on a key after a delete: ours starts at the key's
+      // first duplicate; upstream at its sub-cursor, which a duplicate put
+      // before it since has moved (docs/divergences.md section 2).
+      if (s.del() && s.dupdata() && eff == MDB_NEXT && !s.sub_at_first)
+        return "after a delete the sub-cursor is off the key's first duplicate";
       if (!s.del() && s.dupdata() && (s.sub_flags & 0x08) && eff != MDB_NEXT_NODUP)
         return "sub-cursor keeps its deleted mark after the cursor moved (repeats a duplicate)";
       if (s.dupdata() && eff != MDB_NEXT_NODUP && !s.sub_initialized())

@@ -28,6 +28,7 @@ struct OracleCursorState {
   unsigned nkeys = 0;        // keys on the top page
   unsigned node_flags = 0;   // flags of the node at ki (if ki < nkeys)
   unsigned sub_flags = 0;    // the sub-cursor's flags
+  bool sub_at_first = true;  // the sub-cursor's stack is at index 0 on every level
   // The cursor keeps a copy of the current key's sub-database record
   // (entries, root, depth).  Upstream refreshes the copies of other cursors
   // on the same key after inserting into a sub-page, but not after a delete

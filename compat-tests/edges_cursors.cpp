@@ -198,6 +198,35 @@ void put_into_emptied_tree(Run &r) {
 	}
 }
 
+// A cursor at MDB_LAST (marked at the end), a key put after it by another
+// cursor, then the cursor deletes its key: every version answers its NEXT
+// with MDB_NOTFOUND (the end mark outlives the put; GET_CURRENT shows the
+// later key), and so do we (docs/divergences.md section 5).  Compared, for
+// plain and DUPSORT dbs, with moves other than NEXT as well.
+void last_then_later_put_delete(Run &r) {
+	static const MDB_cursor_op after[] = {MDB_NEXT, MDB_GET_CURRENT, MDB_PREV, MDB_NEXT_NODUP, MDB_LAST};
+	r.open_env();
+	for (unsigned dbflags : {0u, unsigned(MDB_DUPSORT)}) {
+		for (const char *later : {"n", "z"}) {
+			for (MDB_cursor_op op : after) {
+				r.begin();
+				MDB_dbi d = r.dbi("ltd", MDB_CREATE | dbflags);
+				r.put(d, "a", "1");
+				r.put(d, "m", "1");
+				MDB_cursor *c = r.cursor(d);
+				r.cget(c, MDB_LAST);
+				r.put(d, later, "2");
+				r.cdel(c);
+				r.cget(c, op);
+				r.cget(c, MDB_NEXT);
+				r.a.mdb_cursor_close(c);
+				r.dump(d);
+				r.abort();
+			}
+		}
+	}
+}
+
 // NEXT_MULTIPLE / PREV_MULTIPLE walking keys with one item, several items
 // and a sub-db, and after deletes.
 void multiple_walks(Run &r) {
@@ -286,6 +315,7 @@ void add_cursor_cases(std::vector<Case> &out) {
 	out.push_back({"multiple_walks", multiple_walks});
 	out.push_back({"nodup_after_delete_put", nodup_after_delete_put});
 	out.push_back({"put_into_emptied_tree", put_into_emptied_tree});
+	out.push_back({"last_then_later_put_delete", last_then_later_put_delete});
 }
 
 }  // namespace compat::edges

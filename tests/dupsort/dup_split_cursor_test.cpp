@@ -44,6 +44,21 @@ struct Env {
 	~Env() { mdb_env_close(env); }
 };
 
+// A write txn of `e` with the db "d": DUPSORT, and DUPFIXED if `fixed`.
+MDB_txn *begin_dups(Env &e, bool fixed, MDB_dbi *dbi) {
+	MDB_txn *txn;
+	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
+	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0), dbi) == 0);
+	return txn;
+}
+
+// Item `id` of a db: 400-511 bytes, or 511 in a DUPFIXED one.
+std::string dup_item(unsigned id, bool fixed) {
+	std::string s = long_item(id);
+	if (fixed) s.resize(511, '.');
+	return s;
+}
+
 // The cursor's item, and its neighbours among the key's duplicates, are
 // those of the model.
 void check_around(MDB_cursor *c, const std::set<std::string> &model, const std::string &want) {
@@ -80,10 +95,8 @@ TEST_CASE("cursor puts into a DUPSORT sub-db growing to depth 4: the cursor stay
 	const unsigned seed = GENERATE(range(1u, 41u));
 	CAPTURE(fixed, seed);
 	Env e;
-	MDB_txn *txn;
 	MDB_dbi dbi;
-	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
-	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0), &dbi) == 0);
+	MDB_txn *txn = begin_dups(e, fixed, &dbi);
 	// At most 8 items a page at every level of the sub-db: 600 items make at
 	// least 75 leaves, 10 parents, 2 pages above them and a root (depth 4;
 	// the sub-db's depth is not visible through the API).
@@ -97,8 +110,7 @@ TEST_CASE("cursor puts into a DUPSORT sub-db growing to depth 4: the cursor stay
 	std::set<std::string> model;
 	std::string parked_on;
 	for (unsigned id : ids) {
-		std::string item = long_item(id);
-		if (fixed) item.resize(511, '.');
+		std::string item = dup_item(id, fixed);
 		MDB_val k = val("key"), v = val(item);
 		REQUIRE(mdb_cursor_put(c, &k, &v, 0) == 0);
 		model.insert(item);
@@ -133,15 +145,12 @@ TEST_CASE("cursor deletes from a DUPSORT sub-db of depth 4: the cursors stay on 
 	const unsigned seed = GENERATE(range(1u, 21u));
 	CAPTURE(fixed, seed);
 	Env e;
-	MDB_txn *txn;
 	MDB_dbi dbi;
-	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
-	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0), &dbi) == 0);
+	MDB_txn *txn = begin_dups(e, fixed, &dbi);
 	std::vector<std::string> items;
 	std::set<std::string> model;
 	for (unsigned id = 0; id < 600; id++) {
-		std::string item = long_item(id);
-		if (fixed) item.resize(511, '.');
+		std::string item = dup_item(id, fixed);
 		MDB_val k = val("key"), v = val(item);
 		REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
 		items.push_back(item);
@@ -202,19 +211,13 @@ TEST_CASE("random cursor work on deep DUPSORT sub-dbs: parked cursors stay on th
 	const unsigned seed = GENERATE(range(1u, 7u));
 	CAPTURE(fixed, seed);
 	Env e;
-	MDB_txn *txn;
 	MDB_dbi dbi;
-	REQUIRE(mdb_txn_begin(e.env, nullptr, 0, &txn) == 0);
-	REQUIRE(mdb_dbi_open(txn, "d", MDB_CREATE | MDB_DUPSORT | (fixed ? MDB_DUPFIXED : 0), &dbi) == 0);
+	MDB_txn *txn = begin_dups(e, fixed, &dbi);
 	REQUIRE(mdb_txn_commit(txn) == 0);
 	static const char *const keys[] = {"a", "b", "c"};
 	std::map<std::string, std::set<std::string>> model, committed;
 	std::mt19937 rng(seed);
-	auto item_of = [&](unsigned id) {
-		std::string s = long_item(id);
-		if (fixed) s.resize(511, '.');
-		return s;
-	};
+	auto item_of = [&](unsigned id) { return dup_item(id, fixed); };
 	constexpr int kCursors = 4;
 	MDB_cursor *cs[kCursors];
 	Parked parked[kCursors];
@@ -467,11 +470,7 @@ TEST_CASE("appends through a cursor to depth 4 (APPEND of long keys, APPENDDUP a
 	REQUIRE(mdb_cursor_open(txn, dbi, &parked) == 0);
 	std::set<std::string> model;  // keys (mode 0) or the items of "key"
 	std::string parked_on;
-	auto item_of = [&](unsigned id) {
-		std::string s = long_item(id);
-		if (mode >= 2) s.resize(511, '.');
-		return s;
-	};
+	auto item_of = [&](unsigned id) { return dup_item(id, mode >= 2); };
 	auto look = [&](MDB_cursor *cur, const std::string &want) {
 		MDB_val k, v;
 		REQUIRE(mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT) == 0);

@@ -204,6 +204,17 @@ struct Parked {
 	bool on = false;
 };
 
+// A parked cursor reads its key and item, and its key's count of items.
+void check_parked(MDB_cursor *c, const Parked &p, const std::set<std::string> &items) {
+	MDB_val kv, v;
+	REQUIRE(mdb_cursor_get(c, &kv, &v, MDB_GET_CURRENT) == 0);
+	REQUIRE(str(kv) == p.key);
+	REQUIRE(str(v) == p.item);
+	size_t n = 0;
+	REQUIRE(mdb_cursor_count(c, &n) == 0);
+	REQUIRE(n == items.size());
+}
+
 }  // namespace
 
 TEST_CASE("random cursor work on deep DUPSORT sub-dbs: parked cursors stay on their items", "[dupsort][split]") {
@@ -317,13 +328,7 @@ TEST_CASE("random cursor work on deep DUPSORT sub-dbs: parked cursors stay on th
 		}
 		for (int i = 0; i < kCursors; i++) {
 			if (!parked[i].on) continue;
-			MDB_val kv, v;
-			REQUIRE(mdb_cursor_get(cs[i], &kv, &v, MDB_GET_CURRENT) == 0);
-			REQUIRE(str(kv) == parked[i].key);
-			REQUIRE(str(v) == parked[i].item);
-			size_t n = 0;
-			REQUIRE(mdb_cursor_count(cs[i], &n) == 0);
-			REQUIRE(n == model[parked[i].key].size());
+			check_parked(cs[i], parked[i], model[parked[i].key]);
 			if (step % 4 == 0) check_around(cs[i], model[parked[i].key], parked[i].item);
 		}
 	}
@@ -416,16 +421,11 @@ TEST_CASE("random cursor work on a deep main tree of DUPSORT keys with sub-pages
 		}
 		for (int i = 0; i < kCursors; i++) {
 			if (!parked[i].on) continue;
-			MDB_val kv, v;
-			REQUIRE(mdb_cursor_get(cs[i], &kv, &v, MDB_GET_CURRENT) == 0);
-			REQUIRE(str(kv) == parked[i].key);
-			REQUIRE(str(v) == parked[i].item);
-			size_t n = 0;
-			REQUIRE(mdb_cursor_count(cs[i], &n) == 0);
-			REQUIRE(n == model[parked[i].key].size());
+			check_parked(cs[i], parked[i], model[parked[i].key]);
 			if (step % 4 == 0) {
 				// The next key in order, then back.
 				auto next = model.upper_bound(parked[i].key);
+				MDB_val kv, v;
 				int rc = mdb_cursor_get(cs[i], &kv, &v, MDB_NEXT_NODUP);
 				if (next == model.end()) {
 					REQUIRE(rc == MDB_NOTFOUND);

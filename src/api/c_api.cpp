@@ -254,11 +254,7 @@ LMDB_API int mdb_cursor_get(MDB_cursor *cursor, MDB_val *key, MDB_val *data, MDB
 	if ((op == MDB_NEXT || op == MDB_PREV) && !(cursor->txn->flags & kTxnBlocked)) [[likely]] {
 		// Scans: straight to the move, without the general dispatch.
 		int rc = op == MDB_NEXT ? cursor_next(cursor, key, data, op) : cursor_prev(cursor, key, data, op);
-		if (cursor->flags & kCursorDel) [[unlikely]] {
-			// As cursor_get: the deleted state ends, for the duplicates too.
-			cursor->flags ^= kCursorDel;
-			if (cursor->xcursor) xcursor_of(cursor)->flags &= ~kCursorDel;
-		}
+		end_deleted_state(cursor);  // as cursor_get
 		return rc;
 	}
 	return cursor_get(cursor, key, data, op);

@@ -36,6 +36,14 @@ inline MDB_cursor *peer_to_fix(const MDB_cursor *mc, MDB_cursor *m2) {
 	if (!(mc->flags & kCursorSub)) return m2;
 	return m2->xcursor ? xcursor_of(m2) : nullptr;
 }
+// The cursor has been positioned: its "current item was deleted" state is
+// over, for its duplicates as well (mdb_cursor_get, all ops).
+inline void end_deleted_state(MDB_cursor *mc) {
+	if (mc->flags & kCursorDel) [[unlikely]] {
+		mc->flags ^= kCursorDel;
+		if (mc->xcursor) xcursor_of(mc)->flags &= ~kCursorDel;
+	}
+}
 inline bool xcursor_inited(const MDB_cursor *mc) {
 	return mc->xcursor && (mc->xcursor->cursor.flags & kCursorInitialized);
 }

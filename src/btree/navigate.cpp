@@ -1044,12 +1044,7 @@ int cursor_get(MDB_cursor *mc, MDB_val *key, MDB_val *data, MDB_cursor_op op) {
 		rc = EINVAL;
 		break;
 	}
-	if (mc->flags & kCursorDel) {
-		// The cursor has been positioned: the "current item was deleted"
-		// state is over, for its duplicates as well.
-		mc->flags ^= kCursorDel;
-		if (mc->xcursor) xcursor_of(mc)->flags &= ~kCursorDel;
-	}
+	end_deleted_state(mc);
 	return rc;
 }
 

@@ -73,7 +73,7 @@ int page_touch(MDB_cursor *mc) {
 		}
 	}
 	if (!is_dirty(mp)) {
-		if ((rc = txn->free_pgs.reserve_more(1)) || (rc = page_alloc(mc, 1, &np))) {
+		if ((rc = txn->free_pgs.reserve_more(1)) || (rc = page_alloc(mc, 1, &np, BufferFill::kCallerFills))) {
 			txn->flags |= kTxnError;
 			return rc;
 		}
@@ -94,6 +94,8 @@ int page_touch(MDB_cursor *mc) {
 			mc->db->root = pgno;
 		}
 		// Copy the used parts only: header + pointers, and the node area.
+		// The gap between them keeps what the buffer held: zeros, or bytes
+		// of this env's earlier pages (BufferFill::kCallerFills), as upstream.
 		// lower and upper are read once: the map may change under us.
 		unsigned psize = txn->env->psize;
 		if (is_leaf2(mp) || is_overflow(mp)) {
@@ -104,9 +106,9 @@ int page_touch(MDB_cursor *mc) {
 				txn->flags |= kTxnError;
 				return MDB_CORRUPTED;
 			}
-			std::memcpy(np, mp, lower);
-			std::memcpy(reinterpret_cast<char *>(np) + upper, reinterpret_cast<char *>(mp) + upper,
-			            psize - upper);
+			char *dst = reinterpret_cast<char *>(np);
+			std::memcpy(dst, mp, lower);
+			std::memcpy(dst + upper, reinterpret_cast<const char *>(mp) + upper, psize - upper);
 			np->lower = uint16_t(lower);
 			np->upper = uint16_t(upper);
 		}
@@ -131,7 +133,7 @@ int page_touch(MDB_cursor *mc) {
 	} else if (txn->parent && !is_subpage(mp)) {
 		// A child txn must own its own copy of a parent's dirty page.
 		if (txn->dirty.find(mp->pgno)) return MDB_SUCCESS;
-		np = page_buffer_alloc(txn->env, 1);
+		np = page_buffer_alloc(txn->env, 1, BufferFill::kCallerFills);  // copied whole below
 		if (!np) return ENOMEM;
 		if ((rc = txn->dirty.insert(mp->pgno, np))) {
 			page_buffer_release(txn->env, np);
@@ -995,7 +997,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 				// Written by this txn or an ancestor, and large enough:
 				// overwrite in place (a child first takes its own copy).
 				if (mc->txn->parent && !mc->txn->dirty.find(pg)) {
-					Page *np = page_buffer_alloc(env, ovpages);
+					Page *np = page_buffer_alloc(env, ovpages, BufferFill::kCallerFills);  // copied whole
 					if (!np) return ENOMEM;
 					if ((rc2 = mc->txn->dirty.insert(pg, np))) {
 						page_buffer_release(env, np);

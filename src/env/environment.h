@@ -113,9 +113,14 @@ inline format::Meta *pick_meta(const MDB_env *env) {
 	return env->metas[env->metas[0]->txnid < env->metas[1]->txnid ? 1 : 0];
 }
 
+// What a new page buffer holds, unless MDB_NOMEMINIT: zeros (kZero), or, for
+// a caller that writes the parts that matter (a copy of a page: its used
+// parts), zeros or bytes of this env's earlier page buffers, never memory
+// of other code (kCallerFills: upstream keeps the same promise).
+enum class BufferFill : bool { kZero, kCallerFills };
 // Page buffers for dirty pages (size `npages` * psize), from the env's
 // PageBuffers (one page) or the C heap (a run of pages).
-Page *page_buffer_alloc(MDB_env *env, unsigned npages);
+Page *page_buffer_alloc(MDB_env *env, unsigned npages, BufferFill fill = BufferFill::kZero);
 // Gives one back, of either kind (told apart by address, not by its header).
 void page_buffer_release(MDB_env *env, Page *p);
 

@@ -97,7 +97,7 @@ static pgno_t take_reclaimed(MDB_txn *txn, unsigned num) {
 	return pg;
 }
 
-int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
+int page_alloc(MDB_cursor *mc, unsigned num, Page **out, BufferFill fill) {
 	MDB_txn *txn = mc->txn;
 	MDB_env *env = txn->env;
 	int rc;
@@ -146,7 +146,7 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out) {
 	// committed meta page).
 	Page *np = (txn->flags & kTxnWritemap)
 	               ? reinterpret_cast<Page *>(env->map + size_t(env->psize) * pgno)
-	               : page_buffer_alloc(env, num);
+	               : page_buffer_alloc(env, num, fill);
 	if (!np) {
 		txn->flags |= kTxnError;
 		return ENOMEM;
@@ -220,12 +220,16 @@ int free_overflow(MDB_cursor *mc, Page *mp) {
 
 // ---- saving the free lists at commit --------------------------------------
 
-static int put_free_record(MDB_txn *txn, txnid_t id, size_t words, MDB_val *out) {
-	MDB_cursor mc;
-	cursor_init(&mc, txn, kFreeDbi);
+// Through `at` if given (a cursor of the free db), else a cursor of its own.
+static int put_free_record(MDB_txn *txn, txnid_t id, size_t words, MDB_val *out, MDB_cursor *at = nullptr) {
+	MDB_cursor own;
+	if (!at) {
+		cursor_init(&own, txn, kFreeDbi);
+		at = &own;
+	}
 	MDB_val key{sizeof id, &id};
 	MDB_val data{words * sizeof(pgno_t), nullptr};
-	int rc = cursor_put(&mc, &key, &data, MDB_RESERVE);
+	int rc = cursor_put(at, &key, &data, MDB_RESERVE);
 	if (rc == 0) *out = data;
 	return rc;
 }
@@ -319,6 +323,8 @@ int freelist_save(MDB_txn *txn) {
 			std::memcpy(&id, key.mv_data, sizeof id);
 			if (id > txn->last_reclaimed) break;
 			if ((rc = cursor_del(&mc, 0))) goto untrack;
+			// Records are consumed in key order: none is left past this one.
+			if (id == txn->last_reclaimed) break;
 		}
 		rc = MDB_SUCCESS;
 	untrack:
@@ -353,6 +359,40 @@ int freelist_save(MDB_txn *txn) {
 	txn->saving_freelist = true;
 	LeftoverRecords leftovers;
 	if (txn->last_reclaimed != 0) leftovers.plan(txn, txn->reclaimed.size());
+	// The common case first, upstream's way: with the path to the free db's
+	// last leaf (where this txn's record goes: the highest id) writable
+	// already, writing the exact lists once frees nothing and takes no page
+	// (unless a leaf splits).  Kept when neither list changed meanwhile;
+	// otherwise the general scheme below writes every record again.  The
+	// record goes in through a cursor left on the last item, which finds
+	// its place without a search.
+	{
+		MDB_cursor mc;
+		cursor_init(&mc, txn, kFreeDbi);
+		rc = page_search(&mc, nullptr, kSearchLast | kSearchModify);
+		if (rc == MDB_SUCCESS) {
+			const Page *leaf = mc.pg[mc.top];
+			if (!is_leaf(leaf) || is_leaf2(leaf)) {
+				txn->flags |= kTxnError;
+				return MDB_CORRUPTED;
+			}
+			if (unsigned n = numkeys(leaf)) {
+				mc.ki[mc.top] = indx_t(n - 1);
+				mc.flags |= kCursorInitialized;
+			}
+		} else if (rc != MDB_NOTFOUND) {
+			return rc;
+		}
+		txn->free_pgs.sort_descending();
+		size_t nfree = txn->free_pgs.size(), nrecl = txn->reclaimed.size();
+		MDB_val slot;
+		if (nfree) {
+			if ((rc = put_free_record(txn, txn->txnid, nfree + 1, &slot, &mc))) return rc;
+			fill_record(slot, txn->free_pgs.data(), nfree);
+		}
+		if ((rc = leftovers.write(txn, true))) return rc;
+		if (txn->free_pgs.size() == nfree && txn->reclaimed.size() == nrecl) return MDB_SUCCESS;
+	}
 	size_t slack = kFirstSlack;
 	for (;;) {
 		size_t nfree = txn->free_pgs.size();

@@ -124,26 +124,29 @@ bool PageBuffers::room(size_t psize) {
 	return true;
 }
 
-void *PageBuffers::take_heap(size_t psize, bool zero) {
+void *PageBuffers::take_heap(size_t psize, Zero zero) {
 	void *p = heap_free_;
+	bool foreign = false;
 	if (p) {
 		std::memcpy(&heap_free_, p, sizeof heap_free_);
 		heap_kept_--;
 	} else if (!(p = os::sys_malloc(psize))) {
 		return nullptr;
+	} else {
+		foreign = true;
 	}
-	if (zero) std::memset(p, 0, psize);
+	if (zero == Zero::kAll || (zero == Zero::kForeign && foreign)) std::memset(p, 0, psize);
 	heap_live_++;
 	return p;
 }
 
-void *PageBuffers::take(size_t psize, bool zero) {
+void *PageBuffers::take(size_t psize, Zero zero) {
 	psize_ = psize;
 	if (free_) {
 		void *p = free_;
 		LMDB_UNPOISON(p, psize);
 		std::memcpy(&free_, p, sizeof free_);
-		if (zero) std::memset(p, 0, psize);
+		if (zero == Zero::kAll) std::memset(p, 0, psize);
 		live_++;
 		return p;
 	}
@@ -158,7 +161,7 @@ void *PageBuffers::take(size_t psize, bool zero) {
 		used_ += psize + kSkew;
 		if (used_ > touched_) touched_ = used_;
 		LMDB_UNPOISON(p, psize);
-		if (zero && !fresh) std::memset(p, 0, psize);
+		if (zero == Zero::kAll && !fresh) std::memset(p, 0, psize);
 		live_++;
 		return p;
 	}
@@ -204,9 +207,13 @@ void PageBuffers::txn_ended() {
 
 // ---- the environment's page buffers ---------------------------------------
 
-Page *page_buffer_alloc(MDB_env *env, unsigned npages) {
-	const bool zero = !(env->flags & MDB_NOMEMINIT);
-	if (npages == 1) return static_cast<Page *>(env->page_buffers.take(env->psize, zero));
+Page *page_buffer_alloc(MDB_env *env, unsigned npages, BufferFill fill) {
+	const bool zero = fill == BufferFill::kZero && !(env->flags & MDB_NOMEMINIT);
+	if (npages == 1) {
+		using Zero = PageBuffers::Zero;
+		const Zero z = (env->flags & MDB_NOMEMINIT) ? Zero::kNo : zero ? Zero::kAll : Zero::kForeign;
+		return static_cast<Page *>(env->page_buffers.take(env->psize, z));
+	}
 	const size_t psize = env->psize;
 	char *p = static_cast<char *>(lmdb::os::sys_malloc(psize * npages));
 	if (p && zero) {

@@ -32,9 +32,13 @@ public:
 	PageBuffers(const PageBuffers &) = delete;
 	PageBuffers &operator=(const PageBuffers &) = delete;
 
-	// One buffer of `psize` bytes, zero-filled if `zero`; nullptr when
+	// What `take` zeroes: nothing; only memory that may hold bytes other
+	// than earlier buffers' (fresh C heap memory: other code's leftovers,
+	// which must never reach the file); or the whole buffer, always.
+	enum class Zero { kNo, kForeign, kAll };
+	// One buffer of `psize` bytes, zeroed as `zero` says; nullptr when
 	// memory is short.  `psize` must stay the same for the object's life.
-	void *take(size_t psize, bool zero);
+	void *take(size_t psize, Zero zero);
 	// Gives back a buffer `take` returned, or C heap memory of two or more
 	// buffers' size (a run of pages), which is freed.
 	void give(void *p);
@@ -70,7 +74,7 @@ private:
 	bool reserve(size_t psize);
 	bool extend(size_t psize);
 	bool room(size_t psize);  // makes the next buffer writable
-	void *take_heap(size_t psize, bool zero);
+	void *take_heap(size_t psize, Zero zero);
 
 	char *base_ = nullptr;     // the region (2 MiB aligned), or nullptr
 	size_t reserved_ = 0;      // its size

@@ -93,7 +93,7 @@ int unspill(MDB_txn *txn, Page *mp, Page **out) {
 	*out = nullptr;
 	if (!(txn->flags & kTxnSpills) || !txn->spilled.contains(mp->pgno)) return MDB_SUCCESS;
 	unsigned npages = is_overflow(mp) ? mp->overflow_pages : 1;
-	Page *np = page_buffer_alloc(txn->env, npages);
+	Page *np = page_buffer_alloc(txn->env, npages, BufferFill::kCallerFills);  // copied whole
 	if (!np) return ENOMEM;
 	std::memcpy(np, mp, size_t(txn->env->psize) * npages);
 	int rc = txn->dirty.insert(mp->pgno, np);

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <new>
 
 #include "btree/cursor.h"
@@ -480,11 +481,12 @@ static int page_flush(MDB_txn *txn) {
 		return MDB_SUCCESS;
 	}
 	size_t k = 0;
-	PageRef *items = sorted_dirty_pages(txn, [](Page *) { return true; }, &k);
+	PageRef local[64];
+	PageRef *items = sorted_dirty_pages(txn, [](Page *) { return true; }, &k, local, std::size(local));
 	if (!items) return ENOMEM;
 	pgno_t next_pg = 0;
 	int rc = write_sorted_pages(env, items, k, &next_pg);
-	std::free(items);
+	if (items != local) std::free(items);
 	if (rc) return rc;
 	uint64_t cur = env->file_pages.load(std::memory_order_relaxed);
 	while (cur < next_pg && !env->file_pages.compare_exchange_weak(cur, next_pg, std::memory_order_relaxed)) {

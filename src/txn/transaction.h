@@ -121,8 +121,10 @@ inline void page_prefetch(const MDB_env *env, pgno_t pg) {
 	if (pg >= env->file_pages.load(std::memory_order_relaxed)) return;
 	prefetch_lines(env->map + size_t(env->psize) * pg, env->psize);
 }
-// Allocate `num` contiguous pages for writing (dirty, uninitialised).
-int page_alloc(MDB_cursor *mc, unsigned num, Page **out);
+// Allocate `num` contiguous pages for writing (dirty; the buffer as
+// page_buffer_alloc's `fill` says, a page of the map as the map holds it
+// under MDB_WRITEMAP, a loose page as this txn left it).
+int page_alloc(MDB_cursor *mc, unsigned num, Page **out, BufferFill fill = BufferFill::kZero);
 // Put a page that this txn allocated back for reuse within the txn, or
 // onto the txn's free list otherwise.
 int page_loose(MDB_cursor *mc, Page *mp);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <iterator>
 #include <string>
 #include <cstring>
@@ -42,7 +43,7 @@ const HugePages pretend_on(1);
 std::vector<void *> take_heap_part(PageBuffers &pb, size_t psize) {
 	std::vector<void *> out;
 	for (size_t i = 0; i < PageBuffers::kHeapFirst; i++) {
-		void *p = pb.take(psize, true);
+		void *p = pb.take(psize, PageBuffers::Zero::kAll);
 		REQUIRE(p);
 		out.push_back(p);
 	}
@@ -58,7 +59,7 @@ TEST_CASE("PageBuffers: a small txn's buffers come from the C heap and are reuse
 	PageBuffers pb;
 	std::vector<void *> out;
 	for (size_t i = 0; i < PageBuffers::kHeapFirst; i++) {
-		void *p = pb.take(4096, true);
+		void *p = pb.take(4096, PageBuffers::Zero::kAll);
 		REQUIRE(p);
 		CHECK(all_bytes(p, 4096, 0));
 		std::memset(p, 0xC3, 4096);
@@ -71,12 +72,55 @@ TEST_CASE("PageBuffers: a small txn's buffers come from the C heap and are reuse
 	pb.txn_ended();
 	// The next txn gets the same memory back, zeroed again.
 	std::set<void *> before(out.begin(), out.end());
-	void *p = pb.take(4096, true);
+	void *p = pb.take(4096, PageBuffers::Zero::kAll);
 	CHECK(before.count(p) == 1);
 	CHECK(all_bytes(p, 4096, 0));
 	pb.give(p);
 	CHECK(!pb.has_region());
 	CHECK(pb.touched_bytes() == 0);
+}
+
+TEST_CASE("PageBuffers: Zero::kForeign zeroes fresh heap memory only") {
+	// A copy of a page (page_touch, unspill) takes its buffer this way: the
+	// bytes it does not copy may keep an earlier page buffer's contents, as
+	// upstream's, but never what other code left in the C heap.
+	for (int round = 0; round < 4; round++) {
+		PageBuffers fresh;
+		// Other code's leftovers, freed just before: malloc hands this
+		// chunk back first, and it must arrive zeroed.
+		void *junk = std::malloc(4096);
+		REQUIRE(junk);
+		std::memset(junk, 0x5A, 4096);
+		std::free(junk);
+		void *p = fresh.take(4096, PageBuffers::Zero::kForeign);
+		REQUIRE(p);
+		CHECK(all_bytes(p, 4096, 0));
+		std::memset(p, 0xC3, 4096);
+		fresh.give(p);
+		// Taken again: one of ours, its bytes kept past the link word.
+		void *q = fresh.take(4096, PageBuffers::Zero::kForeign);
+		CHECK(q == p);
+		CHECK(all_bytes(static_cast<char *>(q) + 64, 4096 - 64, 0xC3));
+		fresh.give(q);
+	}
+	PageBuffers pb;
+	// The region: a buffer never handed out is zero; a rewound one keeps
+	// the bytes of the buffer it was.
+	std::vector<void *> heap = take_heap_part(pb, 4096);
+	void *r = pb.take(4096, PageBuffers::Zero::kForeign);
+	REQUIRE(pb.owns_for_test(r));
+	CHECK(all_bytes(r, 4096, 0));
+	std::memset(r, 0x77, 4096);
+	pb.give(r);
+	give_all(pb, heap);
+	pb.txn_ended();
+	heap = take_heap_part(pb, 4096);
+	void *again = pb.take(4096, PageBuffers::Zero::kForeign);
+	CHECK(again == r);
+	CHECK(all_bytes(static_cast<char *>(again) + 64, 4096 - 64, 0x77));
+	pb.give(again);
+	give_all(pb, heap);
+	pb.txn_ended();
 }
 
 TEST_CASE("PageBuffers: distinct buffers, reuse, zero-fill") {
@@ -87,7 +131,7 @@ TEST_CASE("PageBuffers: distinct buffers, reuse, zero-fill") {
 		std::set<uintptr_t> seen;
 		for (void *p : out) std::memset(p, 0x3C, psize);
 		for (int i = 0; i < 600; i++) {
-			void *p = pb.take(psize, true);
+			void *p = pb.take(psize, PageBuffers::Zero::kAll);
 			REQUIRE(p);
 			if (i == 0) CHECK(pb.has_region());
 			CHECK(reinterpret_cast<uintptr_t>(p) % 64 == 0);  // cache-line aligned
@@ -114,13 +158,13 @@ TEST_CASE("PageBuffers: distinct buffers, reuse, zero-fill") {
 		// Given back: taken again first (last in, first out), zeroed again.
 		void *r7 = out[PageBuffers::kHeapFirst + 7], *r8 = out[PageBuffers::kHeapFirst + 8];
 		pb.give(r7);
-		void *again = pb.take(psize, true);
+		void *again = pb.take(psize, PageBuffers::Zero::kAll);
 		CHECK(again == r7);
 		CHECK(all_bytes(again, psize, 0));
 		// Without zeroing (MDB_NOMEMINIT), a reused buffer keeps its bytes
 		// past the link word.
 		pb.give(r8);
-		void *raw = pb.take(psize, false);
+		void *raw = pb.take(psize, PageBuffers::Zero::kNo);
 		CHECK(raw == r8);
 		CHECK(all_bytes(static_cast<char *>(raw) + 64, psize - 64, 0xA5));
 		give_all(pb, out);
@@ -133,18 +177,18 @@ TEST_CASE("PageBuffers: a txn's end rewinds only when every buffer is back") {
 	const size_t psize = 4096;
 	PageBuffers pb;
 	std::vector<void *> heap = take_heap_part(pb, psize);
-	void *a = pb.take(psize, true);
-	void *b = pb.take(psize, true);
+	void *a = pb.take(psize, PageBuffers::Zero::kAll);
+	void *b = pb.take(psize, PageBuffers::Zero::kAll);
 	REQUIRE(pb.has_region());
 	std::memset(a, 1, psize);
 	std::memset(b, 2, psize);
 	give_all(pb, heap);
 	pb.give(a);
 	pb.txn_ended();  // b is still out: nothing may be reused under it
-	void *c = pb.take(psize, true);  // the stack of the region is kept
+	void *c = pb.take(psize, PageBuffers::Zero::kAll);  // the stack of the region is kept
 	CHECK(c == a);
 	heap = take_heap_part(pb, psize);  // then the kept heap buffers
-	void *d = pb.take(psize, true);    // then the region's bump pointer
+	void *d = pb.take(psize, PageBuffers::Zero::kAll);    // then the region's bump pointer
 	CHECK(pb.owns_for_test(d));
 	CHECK(d != a);
 	CHECK(d != b);
@@ -157,7 +201,7 @@ TEST_CASE("PageBuffers: a txn's end rewinds only when every buffer is back") {
 	// Rewound: the first buffer of the region again, zeroed though its
 	// memory was used.
 	heap = take_heap_part(pb, psize);
-	void *e = pb.take(psize, true);
+	void *e = pb.take(psize, PageBuffers::Zero::kAll);
 	CHECK(e == a);
 	CHECK(all_bytes(e, psize, 0));
 	give_all(pb, heap);
@@ -171,7 +215,7 @@ TEST_CASE("PageBuffers: past the retained part, a txn's end gives the memory bac
 	const size_t n = PageBuffers::kRetainBytes / psize * 3;  // 48 MiB of buffers
 	std::vector<void *> out;
 	for (size_t i = 0; i < n; i++) {
-		void *p = pb.take(psize, true);
+		void *p = pb.take(psize, PageBuffers::Zero::kAll);
 		REQUIRE(p);
 		std::memset(p, 0x5A, psize);
 		out.push_back(p);
@@ -186,7 +230,7 @@ TEST_CASE("PageBuffers: past the retained part, a txn's end gives the memory bac
 	// take, the dropped part zero because its pages are new.
 	heap = take_heap_part(pb, psize);
 	for (size_t i = 0; i < n; i++) {
-		void *p = pb.take(psize, true);
+		void *p = pb.take(psize, PageBuffers::Zero::kAll);
 		REQUIRE(p == out[i]);
 		if (i % 97 == 0 || i == n - 1) CHECK(all_bytes(p, psize, 0));
 	}
@@ -199,9 +243,9 @@ TEST_CASE("PageBuffers: an allocation fault refuses a buffer, from the heap or t
 	namespace f = lmdb::os::fault;
 	PageBuffers pb;
 	f::arm(lmdb::os::Call::Alloc, 2, ENOMEM, false);
-	void *a = pb.take(4096, true);
-	void *b = pb.take(4096, true);
-	void *c = pb.take(4096, true);
+	void *a = pb.take(4096, PageBuffers::Zero::kAll);
+	void *b = pb.take(4096, PageBuffers::Zero::kAll);
+	void *c = pb.take(4096, PageBuffers::Zero::kAll);
 	f::disarm();
 	CHECK(a);
 	CHECK(!b);
@@ -213,11 +257,11 @@ TEST_CASE("PageBuffers: an allocation fault refuses a buffer, from the heap or t
 	// first and are not allocations: the fault counts from the first new one.
 	std::vector<void *> heap = take_heap_part(pb, 4096);
 	f::arm(lmdb::os::Call::Alloc, 1, ENOMEM, false);
-	void *r = pb.take(4096, true);
+	void *r = pb.take(4096, PageBuffers::Zero::kAll);
 	f::disarm();
 	CHECK(!r);
 	CHECK(pb.live() == PageBuffers::kHeapFirst);
-	r = pb.take(4096, true);
+	r = pb.take(4096, PageBuffers::Zero::kAll);
 	CHECK(r);
 	CHECK(pb.has_region());
 	pb.give(r);
@@ -229,7 +273,7 @@ TEST_CASE("PageBuffers: a region that cannot be mapped leaves every buffer to th
 	PageBuffers pb;
 	std::vector<void *> out = take_heap_part(pb, 4096);
 	f::arm(lmdb::os::Call::Map, 1, ENOMEM, false);
-	void *p = pb.take(4096, true);  // would reserve the region: its mmap fails
+	void *p = pb.take(4096, PageBuffers::Zero::kAll);  // would reserve the region: its mmap fails
 	bool fired = f::fired();
 	f::disarm();
 	CHECK(fired);
@@ -239,7 +283,7 @@ TEST_CASE("PageBuffers: a region that cannot be mapped leaves every buffer to th
 	CHECK(!pb.owns_for_test(p));
 	CHECK(all_bytes(p, 4096, 0));
 	// Not tried again: the heap from now on.
-	for (int i = 0; i < 100; i++) out.push_back(pb.take(4096, true));
+	for (int i = 0; i < 100; i++) out.push_back(pb.take(4096, PageBuffers::Zero::kAll));
 	CHECK(!pb.has_region());
 	CHECK(pb.live() == out.size());
 	give_all(pb, out);
@@ -253,7 +297,7 @@ TEST_CASE("PageBuffers: the region's addresses are usable again once it is gone"
 	{
 		PageBuffers pb;
 		std::vector<void *> heap = take_heap_part(pb, 4096);
-		first = pb.take(4096, true);
+		first = pb.take(4096, PageBuffers::Zero::kAll);
 		REQUIRE(first);
 		REQUIRE(pb.touched_bytes() > 0);  // from the region, its first buffer
 		pb.give(first);
@@ -274,7 +318,7 @@ TEST_CASE("PageBuffers: without transparent huge pages, buffers come from the C 
 	PageBuffers::huge_pages_for_test = 0;
 	PageBuffers pb;
 	std::vector<void *> out;
-	for (size_t i = 0; i < PageBuffers::kHeapFirst + 300; i++) out.push_back(pb.take(4096, true));
+	for (size_t i = 0; i < PageBuffers::kHeapFirst + 300; i++) out.push_back(pb.take(4096, PageBuffers::Zero::kAll));
 	PageBuffers::huge_pages_for_test = 1;
 	CHECK(!pb.has_region());
 	CHECK(pb.live() == out.size());
@@ -294,7 +338,7 @@ TEST_CASE("PageBuffers: under a limit on address space, buffers come from the C 
 	PageBuffers pb;
 	std::vector<void *> out;
 	for (size_t i = 0; i < PageBuffers::kHeapFirst + 300; i++) {
-		void *p = pb.take(4096, true);
+		void *p = pb.take(4096, PageBuffers::Zero::kAll);
 		if (!p) break;
 		out.push_back(p);
 	}
@@ -307,7 +351,7 @@ TEST_CASE("PageBuffers: under a limit on address space, buffers come from the C 
 	CHECK(pb.live() == 0);
 	// Still heap memory after the limit is gone: the choice is made once.
 	out.clear();
-	for (size_t i = 0; i < PageBuffers::kHeapFirst + 10; i++) out.push_back(pb.take(4096, true));
+	for (size_t i = 0; i < PageBuffers::kHeapFirst + 10; i++) out.push_back(pb.take(4096, PageBuffers::Zero::kAll));
 	CHECK(!pb.has_region());
 	give_all(pb, out);
 }
@@ -391,7 +435,7 @@ TEST_CASE("PageBuffers: when the region cannot grow, the C heap serves until it 
 	size_t first_part = 0;
 	for (;;) {
 		f::count_all();
-		void *p = pb.take(4096, true);
+		void *p = pb.take(4096, PageBuffers::Zero::kAll);
 		unsigned maps = f::calls(lmdb::os::Call::Map);
 		f::disarm();
 		REQUIRE(p);
@@ -406,7 +450,7 @@ TEST_CASE("PageBuffers: when the region cannot grow, the C heap serves until it 
 	f::arm(lmdb::os::Call::Map, 1, ENOMEM, false);
 	void *h = nullptr;
 	for (int i = 0; i < 10000 && !f::fired(); i++) {
-		h = pb.take(4096, true);
+		h = pb.take(4096, PageBuffers::Zero::kAll);
 		REQUIRE(h);
 		out.push_back(h);
 		if (!f::fired()) REQUIRE(pb.owns_for_test(h));
@@ -417,7 +461,7 @@ TEST_CASE("PageBuffers: when the region cannot grow, the C heap serves until it 
 	CHECK(!pb.owns_for_test(h));
 	CHECK(all_bytes(h, 4096, 0));
 	// Growing works again: the region serves again.
-	void *r = pb.take(4096, true);
+	void *r = pb.take(4096, PageBuffers::Zero::kAll);
 	REQUIRE(r);
 	CHECK(pb.owns_for_test(r));
 	CHECK(all_bytes(r, 4096, 0));
@@ -434,7 +478,7 @@ TEST_CASE("PageBuffers: a full region leaves the rest of the txn to the C heap")
 	std::vector<void *> out = take_heap_part(pb, 4096);
 	size_t in_region = 0;
 	for (;;) {
-		void *p = pb.take(4096, true);
+		void *p = pb.take(4096, PageBuffers::Zero::kAll);
 		REQUIRE(p);
 		out.push_back(p);
 		if (!pb.owns_for_test(p)) break;
@@ -445,7 +489,7 @@ TEST_CASE("PageBuffers: a full region leaves the rest of the txn to the C heap")
 	CHECK(in_region == ((size_t(4) << 20) - 4096) / (4096 + 64) + 1);
 	CHECK(all_bytes(out.back(), 4096, 0));
 	for (int i = 0; i < 50; i++) {
-		void *p = pb.take(4096, true);
+		void *p = pb.take(4096, PageBuffers::Zero::kAll);
 		REQUIRE(p);
 		CHECK(!pb.owns_for_test(p));
 		out.push_back(p);
@@ -457,7 +501,7 @@ TEST_CASE("PageBuffers: a full region leaves the rest of the txn to the C heap")
 	// The next txn has the whole region again.
 	pb.txn_ended();
 	out = take_heap_part(pb, 4096);
-	void *p = pb.take(4096, false);
+	void *p = pb.take(4096, PageBuffers::Zero::kNo);
 	REQUIRE(p);
 	CHECK(pb.owns_for_test(p));
 	pb.give(p);

@@ -625,7 +625,8 @@ int LockTable::lock_writer(bool try_only, CurrentTxnidFn current_txnid, void *ct
 	if (rc == EBUSY && impl_->file->writer_thread.load(std::memory_order_relaxed) == self)
 		return EDEADLK;
 	if (rc == 0) {
-		impl_->writer_held.store(true);
+		// (Relaxed: only a thread that takes the mutex next reads it.)
+		impl_->writer_held.store(true, std::memory_order_relaxed);
 		impl_->file->writer_thread.store(self, std::memory_order_relaxed);
 	}
 	return rc;
@@ -634,7 +635,7 @@ int LockTable::lock_writer(bool try_only, CurrentTxnidFn current_txnid, void *ct
 void LockTable::unlock_writer() {
 	if (!impl_ || !impl_->file)
 		return;
-	impl_->writer_held.store(false);
+	impl_->writer_held.store(false, std::memory_order_relaxed);
 	impl_->file->writer_thread.store(0, std::memory_order_relaxed);
 	pthread_mutex_unlock(&impl_->lf()->writer.writer_mutex);
 }

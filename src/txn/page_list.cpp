@@ -6,7 +6,20 @@
 
 namespace lmdb {
 
-void PageList::sort_descending() { std::sort(ids_, ids_ + n_, std::greater<pgno_t>()); }
+void PageList::sort_descending() {
+	// A small commit frees a handful of pages: insertion sort in place
+	// (std::sort's own moves them with memmove calls).
+	if (n_ <= 16) {
+		for (size_t i = 1; i < n_; i++) {
+			pgno_t v = ids_[i];
+			size_t j = i;
+			for (; j > 0 && ids_[j - 1] < v; j--) ids_[j] = ids_[j - 1];
+			ids_[j] = v;
+		}
+		return;
+	}
+	std::sort(ids_, ids_ + n_, std::greater<pgno_t>());
+}
 
 int PageList::merge_descending(const void *from, size_t count) {
 	if (int rc = reserve_more(count)) return rc;

@@ -73,6 +73,25 @@ TEST_CASE("PageList merge keeps descending order on random input") {
 	}
 }
 
+TEST_CASE("PageList sorts lists of every small size and around the insertion-sort bound") {
+	std::mt19937_64 rng(11);
+	for (size_t n = 0; n <= 40; n++) {
+		for (int round = 0; round < 20; round++) {
+			PageList l;
+			std::vector<pgno_t> want;
+			for (size_t i = 0; i < n; i++) {
+				pgno_t p = rng() % (round < 10 ? 8 : 1000000);  // with repeats, and without
+				REQUIRE(l.push(p) == 0);
+				want.push_back(p);
+			}
+			l.sort_descending();
+			std::sort(want.begin(), want.end(), std::greater<pgno_t>());
+			std::vector<pgno_t> got(l.data(), l.data() + l.size());
+			CHECK(got == want);
+		}
+	}
+}
+
 TEST_CASE("DirtyPages behaves like a map under random inserts and erases") {
 	std::mt19937_64 rng(7);
 	DirtyPages d;

@@ -15,6 +15,7 @@
 #include "crossfile.h"
 #include "generator.h"
 #include "runner.h"
+#include "matrix.h"
 #include "scenarios.h"
 #include "shrink.h"
 
@@ -29,7 +30,8 @@ const uint64_t kFixedSeeds[] = {0x1ull,          0xC0FFEEull,         0xDEADBEEF
                                 0x0123456789ABCDEFull, 0x2Bull, 0x9E3779B97F4A7C15ull, 0x7777ull};
 
 struct Args {
-  bool ctest = false, scenarios = false, crossfile = false, random = false, shrink_mode = false;
+  bool ctest = false, scenarios = false, crossfile = false, random = false, shrink_mode = false, matrix = false;
+  std::string matrix_filter;  // --matrix NAME: the flavours whose name contains it
   bool verbose = false, keep = false;
   bool have_seed = false;
   uint64_t seed = 0;
@@ -49,6 +51,10 @@ void usage() {
           "  --replay FILE         run an operation list written by --shrink\n"
           "  --scenarios           only the hand-written scenarios\n"
           "  --crossfile           only the file cross-compatibility tests (--seed, --ops)\n"
+          "  --matrix [NAME]       every cursor op from every cursor state, per db flavour\n"
+          "                        (all, or those whose name contains NAME: plain, dupsort,\n"
+          "                        dupfixed, reversedup, integerdup, integerkey_dupsort,\n"
+          "                        reversekey_dupsort)\n"
           "options:\n"
           "  --ops N               ops per seed (--ctest default 40000; single run default 50000)\n"
           "  --dupsort --reversekey --intkey --append   enable generator hooks\n"
@@ -73,6 +79,10 @@ bool parse(int argc, char **argv, Args *a) {
     if (s == "--ctest") a->ctest = true;
     else if (s == "--scenarios") a->scenarios = true;
     else if (s == "--crossfile") a->crossfile = true;
+    else if (s == "--matrix") {
+      a->matrix = true;
+      if (i + 1 < argc && argv[i + 1][0] != '-') a->matrix_filter = argv[++i];
+    }
     else if (s == "--shrink") a->shrink_mode = true;
     else if (s == "--seed") {
       a->seed = strtoull(value("--seed"), nullptr, 0);
@@ -98,7 +108,7 @@ bool parse(int argc, char **argv, Args *a) {
     }
   }
   if (a->crossfile) a->random = false;
-  if (!a->ctest && !a->scenarios && !a->crossfile && !a->random && a->replay.empty()) a->ctest = true;
+  if (!a->ctest && !a->scenarios && !a->crossfile && !a->random && !a->matrix && a->replay.empty()) a->ctest = true;
   return true;
 }
 
@@ -257,6 +267,7 @@ int main(int argc, char **argv) {
   int failures = 0;
   if (a.random) failures += !random_run(a.seed, a.ops ? a.ops : 50000, a, impls);
   if (a.scenarios) failures += run_scenarios(impls, a.verbose);
+  if (a.matrix) failures += run_matrix(impls, a.matrix_filter, a.verbose);
   if (a.crossfile) failures += run_crossfile(a.have_seed ? a.seed : 0x5EEDull, a.ops ? a.ops : 20000, impls, a.verbose, a.gen);
   if (a.ctest) {
     uint64_t per_seed = a.ops ? a.ops : 40000;

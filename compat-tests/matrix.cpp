@@ -1,0 +1,271 @@
+// The cursor-state matrix (see matrix.h).
+#include "matrix.h"
+
+#include <cstdio>
+#include <map>
+
+#include "lmdb.h"
+#include "runner.h"
+
+namespace compat {
+
+namespace {
+
+struct Flavor {
+  const char *name;
+  unsigned db_flags;
+  ValKind order;     // how duplicates are ordered (plain dbs: Random)
+  unsigned val_len;  // item size (plain dbs: see kPlainLen)
+  uint8_t db;        // db number: the model ties fixed item sizes to it (Model::required_item_size)
+};
+
+const Flavor kFlavors[] = {
+    {"plain", 0, ValKind::Random, 0, 1},
+    {"dupsort", MDB_DUPSORT, ValKind::OrderedMem, 40, 1},
+    {"dupfixed", MDB_DUPSORT | MDB_DUPFIXED, ValKind::OrderedMem, 12, 6},
+    {"reversedup", MDB_DUPSORT | MDB_REVERSEDUP, ValKind::OrderedRev, 40, 1},
+    {"integerdup", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, ValKind::OrderedInt, 4, 2},
+    {"integerkey_dupsort", MDB_INTEGERKEY | MDB_DUPSORT, ValKind::OrderedMem, 24, 1},
+    {"reversekey_dupsort", MDB_REVERSEKEY | MDB_DUPSORT, ValKind::OrderedMem, 40, 1},
+};
+const Flavor *g_flavor = &kFlavors[0];  // the one being built
+
+// Keys 0x10 .. 0x50 (4-byte native integers: one varying low byte, so
+// memcmp, reverse and integer order all agree); 0x08, 0x28, 0x60 are
+// missing: before the first, between two, past the last.
+KeyRef key(unsigned id) { return KeyRef{id, 4, KeyKind::Int}; }
+constexpr unsigned kKeys[] = {0x10, 0x20, 0x30, 0x40, 0x50};
+// Items per key in dup dbs: one, two, a sub-page, a sub-db, one.
+constexpr unsigned kItems[] = {1, 2, 20, 300, 1};
+// Value sizes per key in plain dbs: empty, small, medium, overflow, 1 byte.
+constexpr unsigned kPlainLen[] = {0, 10, 100, 3000, 1};
+
+bool is_dup(const Flavor &f) { return f.db_flags & MDB_DUPSORT; }
+
+ValRef item(const Flavor &f, unsigned key_index, unsigned i) {
+  if (!is_dup(f)) return make_val(key_index * 1000 + i, kPlainLen[key_index]);
+  // Item seeds 2, 4, 6, ...: odd seeds are missing items between them.
+  return make_val(2 * (i + 1), f.val_len, f.order);
+}
+
+Op op_of(OpKind k) {
+  Op o;
+  o.kind = k;
+  o.db = g_flavor->db;
+  return o;
+}
+
+Op cget(MDB_cursor_op c, KeyRef k = {}, ValRef v = {}) {
+  Op o = op_of(OpKind::CursorGet);
+  o.arg = c;
+  o.key = k;
+  o.val = v;
+  return o;
+}
+
+const MDB_cursor_op kOps[] = {MDB_FIRST,     MDB_FIRST_DUP,  MDB_GET_BOTH,      MDB_GET_BOTH_RANGE,
+                              MDB_GET_CURRENT, MDB_GET_MULTIPLE, MDB_LAST,        MDB_LAST_DUP,
+                              MDB_NEXT,      MDB_NEXT_DUP,   MDB_NEXT_MULTIPLE, MDB_NEXT_NODUP,
+                              MDB_PREV,      MDB_PREV_DUP,   MDB_PREV_NODUP,    MDB_SET,
+                              MDB_SET_KEY,   MDB_SET_RANGE,  MDB_PREV_MULTIPLE};
+
+enum Mid {
+  kNone,
+  kCursorDel,      // mdb_cursor_del
+  kCursorDelAll,   // mdb_cursor_del(MDB_NODUPDATA) (dup dbs)
+  kCurrentSame,    // mdb_cursor_put(MDB_CURRENT) of the current data
+  kCursorPutItem,  // mdb_cursor_put of a new item / value under the middle key
+  kOtherPut,       // mdb_put of a new key between two
+  kOtherDel,       // mdb_del of the middle key
+  kOtherDelItem,   // mdb_del of one item of the middle key (dup dbs)
+  kPeerDel,        // the bystander cursor deletes where it stands
+  kMidCount
+};
+
+void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
+  switch (m) {
+    case kNone:
+      break;
+    case kCursorDel:
+      ops.push_back(op_of(OpKind::CursorDel));
+      break;
+    case kCursorDelAll: {
+      if (!is_dup(f)) break;
+      Op o = op_of(OpKind::CursorDel);
+      o.flags = MDB_NODUPDATA;
+      ops.push_back(o);
+      break;
+    }
+    case kCurrentSame: {
+      Op o = op_of(OpKind::CursorPut);
+      o.flags = MDB_CURRENT;
+      o.arg = kCurrentSameData;
+      o.val = item(f, 2, 0);
+      ops.push_back(o);
+      break;
+    }
+    case kCursorPutItem: {
+      // A new item (dup dbs) or a new value (plain) under the middle key.
+      Op o = op_of(OpKind::CursorPut);
+      o.key = key(kKeys[2]);
+      o.val = is_dup(f) ? make_val(7, f.val_len, f.order) : make_val(77, 50);
+      ops.push_back(o);
+      break;
+    }
+    case kOtherPut: {
+      // mdb_put of a key between two (not through the cursor).
+      Op o = op_of(OpKind::Put);
+      o.key = key(0x28);
+      o.val = item(f, 1, 0);
+      ops.push_back(o);
+      break;
+    }
+    case kOtherDel: {
+      // mdb_del of the middle key with all its items.
+      Op o = op_of(OpKind::Del);
+      o.key = key(kKeys[2]);
+      ops.push_back(o);
+      break;
+    }
+    case kOtherDelItem: {
+      if (!is_dup(f)) break;
+      Op o = op_of(OpKind::Del);
+      o.key = key(kKeys[2]);
+      o.arg = 1;
+      o.val = item(f, 2, 0);
+      ops.push_back(o);
+      break;
+    }
+    case kPeerDel: {
+      Op o = op_of(OpKind::CursorDel);
+      o.cur = 1;
+      ops.push_back(o);
+      break;
+    }
+    case kMidCount:
+      break;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> matrix_flavors() {
+  std::vector<std::string> out;
+  for (const Flavor &f : kFlavors) out.push_back(f.name);
+  return out;
+}
+
+OpList matrix_list(size_t index) {
+  const Flavor &f = kFlavors[index];
+  g_flavor = &f;
+  OpList l;
+  l.seed = 0x3A7121 + index;
+  l.env.flags = MDB_NOSYNC;
+  std::vector<Op> &ops = l.ops;
+  ops.push_back(op_of(OpKind::EnvReopen));
+  ops.push_back(op_of(OpKind::TxnBegin));
+  Op open = op_of(OpKind::DbiOpen);
+  open.flags = f.db_flags | MDB_CREATE;
+  ops.push_back(open);
+  for (unsigned k = 0; k < 5; k++) {
+    unsigned n = is_dup(f) ? kItems[k] : 1;
+    for (unsigned i = 0; i < n; i++) {
+      Op p = op_of(OpKind::Put);
+      p.key = key(kKeys[k]);
+      p.val = item(f, k, i);
+      ops.push_back(p);
+    }
+  }
+  ops.push_back(op_of(OpKind::TxnCommit));
+  // Arguments of the ops that take a key (and data): the first op of a
+  // sequence finds (an existing key and item), the second misses.
+  const KeyRef hit_key = key(kKeys[2]), miss_key = key(0x28);
+  const ValRef hit_val = item(f, 2, 5), miss_val = is_dup(f) ? make_val(5, f.val_len, f.order) : make_val(5, 9);
+  const unsigned starts[] = {0, 0x08, 0x10, 0x20, 0x28, 0x30, 0x40, 0x50, 0x60};
+  // A bystander cursor (slot 1) rests on the middle key's second item (or
+  // the key after it): it is probed after each sequence, and deletes in
+  // kPeerDel.
+  auto bystander_probe = [&](MDB_cursor_op op) {
+    Op o = cget(op);
+    o.cur = 1;
+    ops.push_back(o);
+  };
+  for (int swap = 0; swap < 2; swap++) {
+    // The first op finds and the second misses, then the other way round.
+    const KeyRef k1 = swap ? miss_key : hit_key, k2 = swap ? hit_key : miss_key;
+    const ValRef v1 = swap ? miss_val : hit_val, v2 = swap ? hit_val : miss_val;
+    for (unsigned start : starts) {
+      for (MDB_cursor_op first : kOps) {
+        for (int m = kNone; m < kMidCount; m++) {
+          if ((m == kCursorDelAll || m == kOtherDelItem) && !is_dup(f)) continue;
+          for (MDB_cursor_op second : kOps) {
+            ops.push_back(op_of(OpKind::TxnBegin));
+            ops.push_back(op_of(OpKind::CursorOpen));
+            Op peer = op_of(OpKind::CursorOpen);
+            peer.cur = 1;
+            ops.push_back(peer);
+            Op park = cget(is_dup(f) ? MDB_GET_BOTH : MDB_SET, hit_key, item(f, 2, 1));
+            park.cur = 1;
+            ops.push_back(park);
+            if (start) ops.push_back(cget(MDB_SET_RANGE, key(start)));
+            ops.push_back(cget(first, k1, v1));
+            add_mid(ops, f, static_cast<Mid>(m));
+            ops.push_back(cget(second, k2, v2));
+            ops.push_back(cget(MDB_GET_CURRENT));
+            ops.push_back(op_of(OpKind::CursorCount));
+            ops.push_back(cget(MDB_NEXT));
+            ops.push_back(cget(MDB_PREV));
+            ops.push_back(cget(MDB_GET_CURRENT));
+            bystander_probe(MDB_GET_CURRENT);
+            bystander_probe(MDB_NEXT);
+            bystander_probe(MDB_PREV);
+            Op pc = op_of(OpKind::CursorClose);
+            pc.cur = 1;
+            ops.push_back(pc);
+            ops.push_back(op_of(OpKind::CursorClose));
+            ops.push_back(op_of(OpKind::TxnAbort));
+          }
+        }
+      }
+    }
+  }
+  return l;
+}
+
+int run_matrix(const std::vector<const LmdbApi *> &impls, const std::string &filter, bool verbose) {
+  int failures = 0;
+  std::vector<std::string> names = matrix_flavors();
+  for (size_t i = 0; i < names.size(); i++) {
+    if (!filter.empty() && names[i].find(filter) == std::string::npos) continue;
+    OpList l = matrix_list(i);
+    std::vector<int64_t> skipped;
+    RunOutcome o = run_oplist(l, impls, &skipped);
+    if (verbose) {
+      // What was not run: illegal in the model, or kept from the oracle's
+      // known defects (oracle_guard.h).
+      std::map<std::string, uint64_t> kinds;
+      for (int64_t s : skipped) {
+        const Op &op = l.ops[static_cast<size_t>(s)];
+        std::string k = kind_name(op.kind);
+        if (op.kind == OpKind::CursorGet) k += std::string(" ") + cursor_op_name(op.arg);
+        if (op.cur) k += " (bystander)";
+        kinds[k]++;
+      }
+      for (const auto &[k, n] : kinds) fprintf(stderr, "  skipped %-40s %llu\n", k.c_str(), static_cast<unsigned long long>(n));
+    }
+    if (o.ok) {
+      fprintf(stderr, "matrix %-20s ok: %zu ops, %llu executed, %llu skipped as illegal\n", names[i].c_str(),
+              l.ops.size(), static_cast<unsigned long long>(o.executed), static_cast<unsigned long long>(o.skipped));
+      if (verbose) fprintf(stderr, "%s", format_histogram(o).c_str());
+      continue;
+    }
+    failures++;
+    std::string out = "lmdb_compat-matrix-" + names[i] + ".ops";
+    write_oplist(out, l, "cursor-state matrix, flavour " + names[i]);
+    fprintf(stderr, "matrix %s: MISMATCH at op %lld\n%sreplay: --replay %s (and --shrink)\n", names[i].c_str(),
+            static_cast<long long>(o.failed_at), o.report.c_str(), out.c_str());
+  }
+  return failures;
+}
+
+}  // namespace compat

@@ -17,6 +17,8 @@ struct Flavor {
   ValKind order;     // how duplicates are ordered (plain dbs: Random)
   unsigned val_len;  // item size (plain dbs: see kPlainLen)
   uint8_t db;        // db number: the model ties fixed item sizes to it (Model::required_item_size)
+  bool pages = false;  // items so big that a leaf holds two or three keys: moves cross pages
+  bool writemap = false;  // the env opened with MDB_WRITEMAP
 };
 
 const Flavor kFlavors[] = {
@@ -27,6 +29,9 @@ const Flavor kFlavors[] = {
     {"integerdup", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, ValKind::OrderedInt, 4, 2},
     {"integerkey_dupsort", MDB_INTEGERKEY | MDB_DUPSORT, ValKind::OrderedMem, 24, 1},
     {"reversekey_dupsort", MDB_REVERSEKEY | MDB_DUPSORT, ValKind::OrderedMem, 40, 1},
+    {"plain_pages", 0, ValKind::Random, 0, 1, true},
+    {"dupsort_pages", MDB_DUPSORT, ValKind::OrderedMem, 180, 1, true},
+    {"writemap_dupsort_pages", MDB_DUPSORT, ValKind::OrderedMem, 180, 1, true, true},
 };
 const Flavor *g_flavor = &kFlavors[0];  // the one being built
 
@@ -35,15 +40,19 @@ const Flavor *g_flavor = &kFlavors[0];  // the one being built
 // missing: before the first, between two, past the last.
 KeyRef key(unsigned id) { return KeyRef{id, 4, KeyKind::Int}; }
 constexpr unsigned kKeys[] = {0x10, 0x20, 0x30, 0x40, 0x50};
-// Items per key in dup dbs: one, two, a sub-page, a sub-db, one.
+// Items per key in dup dbs: one, two, a sub-page, a sub-db, one; with
+// `pages`: two big sub-pages (the leaf splits between them).
 constexpr unsigned kItems[] = {1, 2, 20, 300, 1};
-// Value sizes per key in plain dbs: empty, small, medium, overflow, 1 byte.
+constexpr unsigned kPagesItems[] = {1, 8, 10, 300, 1};
+// Value sizes per key in plain dbs: empty, small, medium, overflow, 1 byte;
+// with `pages`: big values (two to a leaf, one of them on overflow pages).
 constexpr unsigned kPlainLen[] = {0, 10, 100, 3000, 1};
+constexpr unsigned kPlainPagesLen[] = {1200, 1800, 1500, 3000, 1700};
 
 bool is_dup(const Flavor &f) { return f.db_flags & MDB_DUPSORT; }
 
 ValRef item(const Flavor &f, unsigned key_index, unsigned i) {
-  if (!is_dup(f)) return make_val(key_index * 1000 + i, kPlainLen[key_index]);
+  if (!is_dup(f)) return make_val(key_index * 1000 + i, (f.pages ? kPlainPagesLen : kPlainLen)[key_index]);
   // Item seeds 2, 4, 6, ...: odd seeds are missing items between them.
   return make_val(2 * (i + 1), f.val_len, f.order);
 }
@@ -160,7 +169,7 @@ OpList matrix_list(size_t index) {
   g_flavor = &f;
   OpList l;
   l.seed = 0x3A7121 + index;
-  l.env.flags = MDB_NOSYNC;
+  l.env.flags = MDB_NOSYNC | (f.writemap ? MDB_WRITEMAP : 0);
   std::vector<Op> &ops = l.ops;
   ops.push_back(op_of(OpKind::EnvReopen));
   ops.push_back(op_of(OpKind::TxnBegin));
@@ -168,7 +177,7 @@ OpList matrix_list(size_t index) {
   open.flags = f.db_flags | MDB_CREATE;
   ops.push_back(open);
   for (unsigned k = 0; k < 5; k++) {
-    unsigned n = is_dup(f) ? kItems[k] : 1;
+    unsigned n = is_dup(f) ? (f.pages ? kPagesItems : kItems)[k] : 1;
     for (unsigned i = 0; i < n; i++) {
       Op p = op_of(OpKind::Put);
       p.key = key(kKeys[k]);

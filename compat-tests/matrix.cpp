@@ -64,12 +64,19 @@ Op op_of(OpKind k) {
   return o;
 }
 
-Op cget(MDB_cursor_op c, KeyRef k = {}, ValRef v = {}) {
-  Op o = op_of(OpKind::CursorGet);
-  o.arg = c;
-  o.key = k;
+// An op of the flavour's db with its arguments.
+Op op_with(OpKind k, KeyRef kr = {}, ValRef v = {}, unsigned flags = 0, uint32_t arg = 0, uint8_t cur = 0) {
+  Op o = op_of(k);
+  o.key = kr;
   o.val = v;
+  o.flags = flags;
+  o.arg = arg;
+  o.cur = cur;
   return o;
+}
+
+Op cget(MDB_cursor_op c, KeyRef k = {}, ValRef v = {}, uint8_t cur = 0) {
+  return op_with(OpKind::CursorGet, k, v, 0, c, cur);
 }
 
 const MDB_cursor_op kOps[] = {MDB_FIRST,     MDB_FIRST_DUP,  MDB_GET_BOTH,      MDB_GET_BOTH_RANGE,
@@ -92,66 +99,34 @@ enum Mid {
 };
 
 void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
+  const KeyRef middle = key(kKeys[2]);
   switch (m) {
     case kNone:
+    case kMidCount:
       break;
     case kCursorDel:
-      ops.push_back(op_of(OpKind::CursorDel));
+      ops.push_back(op_with(OpKind::CursorDel));
       break;
-    case kCursorDelAll: {
-      if (!is_dup(f)) break;
-      Op o = op_of(OpKind::CursorDel);
-      o.flags = MDB_NODUPDATA;
-      ops.push_back(o);
+    case kCursorDelAll:
+      if (is_dup(f)) ops.push_back(op_with(OpKind::CursorDel, {}, {}, MDB_NODUPDATA));
       break;
-    }
-    case kCurrentSame: {
-      Op o = op_of(OpKind::CursorPut);
-      o.flags = MDB_CURRENT;
-      o.arg = kCurrentSameData;
-      o.val = item(f, 2, 0);
-      ops.push_back(o);
+    case kCurrentSame:
+      ops.push_back(op_with(OpKind::CursorPut, {}, item(f, 2, 0), MDB_CURRENT, kCurrentSameData));
       break;
-    }
-    case kCursorPutItem: {
-      // A new item (dup dbs) or a new value (plain) under the middle key.
-      Op o = op_of(OpKind::CursorPut);
-      o.key = key(kKeys[2]);
-      o.val = is_dup(f) ? make_val(7, f.val_len, f.order) : make_val(77, 50);
-      ops.push_back(o);
+    case kCursorPutItem:  // a new item (dup dbs) or a new value (plain) under the middle key
+      ops.push_back(op_with(OpKind::CursorPut, middle, is_dup(f) ? make_val(7, f.val_len, f.order) : make_val(77, 50)));
       break;
-    }
-    case kOtherPut: {
-      // mdb_put of a key between two (not through the cursor).
-      Op o = op_of(OpKind::Put);
-      o.key = key(0x28);
-      o.val = item(f, 1, 0);
-      ops.push_back(o);
+    case kOtherPut:  // mdb_put of a key between two (not through the cursor)
+      ops.push_back(op_with(OpKind::Put, key(0x28), item(f, 1, 0)));
       break;
-    }
-    case kOtherDel: {
-      // mdb_del of the middle key with all its items.
-      Op o = op_of(OpKind::Del);
-      o.key = key(kKeys[2]);
-      ops.push_back(o);
+    case kOtherDel:  // mdb_del of the middle key with all its items
+      ops.push_back(op_with(OpKind::Del, middle));
       break;
-    }
-    case kOtherDelItem: {
-      if (!is_dup(f)) break;
-      Op o = op_of(OpKind::Del);
-      o.key = key(kKeys[2]);
-      o.arg = 1;
-      o.val = item(f, 2, 0);
-      ops.push_back(o);
+    case kOtherDelItem:  // mdb_del of one item of the middle key
+      if (is_dup(f)) ops.push_back(op_with(OpKind::Del, middle, item(f, 2, 0), 0, 1));
       break;
-    }
-    case kPeerDel: {
-      Op o = op_of(OpKind::CursorDel);
-      o.cur = 1;
-      ops.push_back(o);
-      break;
-    }
-    case kMidCount:
+    case kPeerDel:  // the bystander cursor deletes where it stands
+      ops.push_back(op_with(OpKind::CursorDel, {}, {}, 0, 0, 1));
       break;
   }
 }
@@ -194,11 +169,7 @@ OpList matrix_list(size_t index) {
   // A bystander cursor (slot 1) rests on the middle key's second item (or
   // the key after it): it is probed after each sequence, and deletes in
   // kPeerDel.
-  auto bystander_probe = [&](MDB_cursor_op op) {
-    Op o = cget(op);
-    o.cur = 1;
-    ops.push_back(o);
-  };
+  auto bystander_probe = [&](MDB_cursor_op op) { ops.push_back(cget(op, {}, {}, 1)); };
   for (int swap = 0; swap < 2; swap++) {
     // The first op finds and the second misses, then the other way round.
     const KeyRef k1 = swap ? miss_key : hit_key, k2 = swap ? hit_key : miss_key;
@@ -210,12 +181,8 @@ OpList matrix_list(size_t index) {
           for (MDB_cursor_op second : kOps) {
             ops.push_back(op_of(OpKind::TxnBegin));
             ops.push_back(op_of(OpKind::CursorOpen));
-            Op peer = op_of(OpKind::CursorOpen);
-            peer.cur = 1;
-            ops.push_back(peer);
-            Op park = cget(is_dup(f) ? MDB_GET_BOTH : MDB_SET, hit_key, item(f, 2, 1));
-            park.cur = 1;
-            ops.push_back(park);
+            ops.push_back(op_with(OpKind::CursorOpen, {}, {}, 0, 0, 1));
+            ops.push_back(cget(is_dup(f) ? MDB_GET_BOTH : MDB_SET, hit_key, item(f, 2, 1), 1));
             if (start) ops.push_back(cget(MDB_SET_RANGE, key(start)));
             ops.push_back(cget(first, k1, v1));
             add_mid(ops, f, static_cast<Mid>(m));
@@ -228,9 +195,7 @@ OpList matrix_list(size_t index) {
             bystander_probe(MDB_GET_CURRENT);
             bystander_probe(MDB_NEXT);
             bystander_probe(MDB_PREV);
-            Op pc = op_of(OpKind::CursorClose);
-            pc.cur = 1;
-            ops.push_back(pc);
+            ops.push_back(op_with(OpKind::CursorClose, {}, {}, 0, 0, 1));
             ops.push_back(op_of(OpKind::CursorClose));
             ops.push_back(op_of(OpKind::TxnAbort));
           }

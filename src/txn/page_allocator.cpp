@@ -365,11 +365,12 @@ int freelist_save(MDB_txn *txn) {
 	// (unless a leaf splits).  Kept when neither list changed meanwhile;
 	// otherwise the general scheme below writes every record again.  The
 	// record goes in through a cursor left on the last item, which finds
-	// its place without a search.
+	// its place without a search.  (No record of its own, no touch: as
+	// upstream, a txn that freed nothing leaves the last leaf alone.)
 	{
 		MDB_cursor mc;
 		cursor_init(&mc, txn, kFreeDbi);
-		rc = page_search(&mc, nullptr, kSearchLast | kSearchModify);
+		rc = txn->free_pgs.empty() ? MDB_NOTFOUND : page_search(&mc, nullptr, kSearchLast | kSearchModify);
 		if (rc == MDB_SUCCESS) {
 			const Page *leaf = mc.pg[mc.top];
 			if (!is_leaf(leaf) || is_leaf2(leaf)) {

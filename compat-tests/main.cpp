@@ -55,7 +55,7 @@ void usage() {
           "                        (all, or those whose name contains NAME: plain, dupsort,\n"
           "                        dupfixed, reversedup, integerdup, integerkey_dupsort,\n"
           "                        reversekey_dupsort, plain_pages, dupsort_pages,\n"
-          "                        writemap_dupsort_pages)\n"
+          "                        writemap_dupsort_pages; sizes_plain, sizes_dupsort)\n"
           "options:\n"
           "  --ops N               ops per seed (--ctest default 40000; single run default 50000)\n"
           "  --dupsort --reversekey --intkey --append   enable generator hooks\n"

@@ -98,6 +98,7 @@ enum Mid {
   kOtherDel,       // mdb_del of the middle key
   kOtherDelItem,   // mdb_del of one item of the middle key (dup dbs)
   kPeerDel,        // the bystander cursor deletes where it stands
+  kDropEmpty,      // mdb_drop(del = 0): the db emptied under both cursors
   kMidCount
 };
 
@@ -130,6 +131,9 @@ void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
       break;
     case kPeerDel:  // the bystander cursor deletes where it stands
       ops.push_back(op_with(OpKind::CursorDel, {}, {}, 0, 0, 1));
+      break;
+    case kDropEmpty:
+      ops.push_back(op_with(OpKind::Drop));
       break;
   }
 }

@@ -3,7 +3,7 @@
 // size, reverse or integer order; integer and reverse keys), a cursor is put
 // on each kind of position, moved by one op, changed by one action (a
 // delete, a replacement, a put or delete by someone else), moved by a second
-// op, then probed (GET_CURRENT, NEXT, PREV, count).  Each sequence runs in
+// op, then probed (GET_CURRENT, NEXT, PREV, count; the bystander too).  Each sequence runs in
 // its own write txn, which is aborted.  The lists run through the same
 // runner (and oracle guard) as the random runs; a failing list is written
 // out for --replay and --shrink.

@@ -57,6 +57,12 @@ struct Run {
 	int cget(MDB_cursor *c, MDB_cursor_op op, const std::string &k = "", const std::string &v = "");
 	int cput(MDB_cursor *c, const std::string &k, const std::string &v, unsigned flags = 0);
 	int cdel(MDB_cursor *c, unsigned flags = 0);
+	// mdb_cursor_put(MDB_MULTIPLE | flags) of `items` (items.size() / size
+	// items of `size` bytes each, or `count` of them if given: the buffer
+	// must still hold one, which the library reads even for a count of 0),
+	// logged with the number stored.
+	int cput_multiple(MDB_cursor *c, const std::string &k, const std::string &items, unsigned size,
+	                  unsigned flags = 0, long count = -1);
 	int count(MDB_cursor *c);
 	int stat(MDB_dbi d);
 	// Every pair of the db, in order.

@@ -26,15 +26,6 @@ std::string run_of(unsigned from, unsigned n, unsigned size) {
 	return s;
 }
 
-int put_multiple(Run &r, MDB_cursor *c, const std::string &k, const std::string &items, unsigned size,
-                 unsigned flags = 0) {
-	MDB_val kv{k.size(), const_cast<char *>(k.data())};
-	MDB_val dv[2] = {{size, const_cast<char *>(items.data())}, {items.size() / size, nullptr}};
-	int rc = r.a.mdb_cursor_put(c, &kv, dv, MDB_MULTIPLE | flags);
-	return r.rc("put MULTIPLE " + k + " " + std::to_string(items.size() / size) + " f=" + std::to_string(flags) +
-	                " stored " + std::to_string(dv[1].mv_size),
-	            rc);
-}
 
 // The number of items under `k`, through a fresh cursor.
 size_t true_count(Run &r, MDB_dbi d, const std::string &k) {
@@ -70,10 +61,10 @@ void count_after_peer_changes(Run &r) {
 		for (unsigned start : {1u, 2u, 16u, 569u}) {
 			std::string k = "k" + std::to_string(start);
 			MDB_cursor *c1 = r.cursor(d), *c2 = r.cursor(d);
-			put_multiple(r, c2, k, run_of(0, start, size), size);
+			r.cput_multiple(c2, k, run_of(0, start, size), size);
 			r.cget(c1, MDB_SET, k);
 			r.count(c1);
-			put_multiple(r, c2, k, run_of(start, 16, size), size);
+			r.cput_multiple(c2, k, run_of(start, 16, size), size);
 			peer_count(r, c1, d, k);
 			r.count(c2);
 			r.cget(c1, MDB_GET_CURRENT);

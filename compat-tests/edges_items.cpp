@@ -441,6 +441,52 @@ void unopened_env_calls(Run &r) {
 
 }  // namespace
 
+// MDB_MULTIPLE at the size boundaries: items of 1, 2, 8, 100 and 511 bytes,
+// batches of 0, 1, 2 items, around what a sub-page holds and around what a
+// LEAF2 page of the sub-db holds (4080 / size), and a few pages' worth; then
+// onto the stored items: overlapping with MDB_NODUPDATA, after them and
+// before them with MDB_APPENDDUP, and onto the key with MDB_NOOVERWRITE.
+void multiple_sizes(Run &r) {
+	r.open_env(MDB_NOSYNC, size_t(64) << 20);
+	for (unsigned size : {1u, 2u, 8u, 100u, 511u}) {
+		r.begin();
+		std::string name = "m" + std::to_string(size);
+		MDB_dbi d = r.dbi(name.c_str(), MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+		const unsigned space = item_space(size);
+		const unsigned in_sub = (2038 - 8 - 8 - 16) / size, in_page = (4096 - 16) / size;
+		MDB_cursor *c = r.cursor(d);
+		for (unsigned n : {0u, 1u, 2u, in_sub - 1, in_sub, in_sub + 1, in_page - 1, in_page, in_page + 1,
+		                   2 * in_page + 3}) {
+			if (n > space / 2 || n > 3000) continue;
+			const std::string k = "k" + std::to_string(n);
+			auto run = [&](unsigned from, unsigned count) {
+				std::string s;
+				for (unsigned i = 0; i < count; i++) s += item(2 * (from + i), size);  // even items, ascending
+				return s;
+			};
+			// (A count of 0 still stores the first item, on both sides.)
+			r.cput_multiple(c, k, run(0, n ? n : 1), size, 0, long(n));
+			r.count(c);
+			r.stat(d);
+			r.cput_multiple(c, k, run(n / 2, n ? n : 1), size, MDB_NODUPDATA);
+			r.count(c);
+			r.cput_multiple(c, k, run(n + 1, 3), size, MDB_APPENDDUP);
+			r.cput_multiple(c, k, run(0, 2), size, MDB_APPENDDUP);
+			r.cput_multiple(c, k, run(0, 2), size, MDB_NOOVERWRITE);
+			r.count(c);
+			r.cget(c, MDB_FIRST_DUP);
+			r.cget(c, MDB_GET_MULTIPLE);
+			r.cget(c, MDB_NEXT_MULTIPLE);
+			r.cget(c, MDB_LAST_DUP);
+			r.cget(c, MDB_PREV_MULTIPLE);
+		}
+		r.a.mdb_cursor_close(c);
+		r.dump(d);
+		r.stat(d);
+		r.commit();
+	}
+}
+
 void add_item_cases(std::vector<Case> &out) {
 	out.push_back({"dupfixed_sizes", dupfixed_sizes});
 	out.push_back({"dupsort_empty_items", dupsort_empty_items});
@@ -451,6 +497,7 @@ void add_item_cases(std::vector<Case> &out) {
 	out.push_back({"mapsize_as_given", mapsize_as_given});
 	out.push_back({"error_strings", error_strings});
 	out.push_back({"unopened_env_calls", unopened_env_calls});
+	out.push_back({"multiple_sizes", multiple_sizes});
 }
 
 }  // namespace compat::edges

@@ -140,6 +140,17 @@ int Run::cdel(MDB_cursor *c, unsigned flags) {
 	return rc("cdel f=" + std::to_string(flags), a.mdb_cursor_del(c, flags));
 }
 
+int Run::cput_multiple(MDB_cursor *c, const std::string &k, const std::string &items, unsigned size,
+                       unsigned flags, long count) {
+	MDB_val kv = val_of(k);
+	const size_t n = count >= 0 ? size_t(count) : size ? items.size() / size : 0;
+	MDB_val dv[2] = {{size, const_cast<char *>(items.data())}, {n, nullptr}};
+	int r = a.mdb_cursor_put(c, &kv, dv, MDB_MULTIPLE | flags);
+	return rc("put MULTIPLE " + shown(k) + " " + std::to_string(n) + " of " +
+	              std::to_string(size) + " f=" + std::to_string(flags) + " stored " + std::to_string(dv[1].mv_size),
+	          r);
+}
+
 int Run::count(MDB_cursor *c) {
 	size_t n = 0;
 	int r = a.mdb_cursor_count(c, &n);

@@ -474,11 +474,8 @@ void multiple_sizes(Run &r) {
 			r.cput_multiple(c, k, run(0, 2), size, MDB_APPENDDUP);
 			r.cput_multiple(c, k, run(0, 2), size, MDB_NOOVERWRITE);
 			r.count(c);
-			r.cget(c, MDB_FIRST_DUP);
-			r.cget(c, MDB_GET_MULTIPLE);
-			r.cget(c, MDB_NEXT_MULTIPLE);
-			r.cget(c, MDB_LAST_DUP);
-			r.cget(c, MDB_PREV_MULTIPLE);
+			for (MDB_cursor_op op : {MDB_FIRST_DUP, MDB_GET_MULTIPLE, MDB_NEXT_MULTIPLE, MDB_LAST_DUP, MDB_PREV_MULTIPLE})
+				r.cget(c, op);
 		}
 		r.a.mdb_cursor_close(c);
 		r.dump(d);

@@ -99,6 +99,9 @@ enum Mid {
   kOtherDelItem,   // mdb_del of one item of the middle key (dup dbs)
   kPeerDel,        // the bystander cursor deletes where it stands
   kDropEmpty,      // mdb_drop(del = 0): the db emptied under both cursors
+  kAppendAfter,    // mdb_cursor_put(MDB_APPEND) of a key past the last
+  kAppendBefore,   // the same with a key before the first (refused)
+  kAppendDup,      // mdb_cursor_put(MDB_APPENDDUP) of an item past the middle key's last (dup dbs)
   kMidCount
 };
 
@@ -134,6 +137,15 @@ void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
       break;
     case kDropEmpty:
       ops.push_back(op_with(OpKind::Drop));
+      break;
+    case kAppendAfter:
+      ops.push_back(op_with(OpKind::CursorPut, key(0x60), item(f, 1, 0), MDB_APPEND));
+      break;
+    case kAppendBefore:
+      ops.push_back(op_with(OpKind::CursorPut, key(0x08), item(f, 1, 0), MDB_APPEND));
+      break;
+    case kAppendDup:
+      if (is_dup(f)) ops.push_back(op_with(OpKind::CursorPut, middle, make_val(900, f.val_len, f.order), MDB_APPENDDUP));
       break;
   }
 }
@@ -261,7 +273,7 @@ OpList matrix_list(size_t index) {
     for (unsigned start : starts) {
       for (MDB_cursor_op first : kOps) {
         for (int m = kNone; m < kMidCount; m++) {
-          if ((m == kCursorDelAll || m == kOtherDelItem) && !is_dup(f)) continue;
+          if ((m == kCursorDelAll || m == kOtherDelItem || m == kAppendDup) && !is_dup(f)) continue;
           for (MDB_cursor_op second : kOps) {
             ops.push_back(op_of(OpKind::TxnBegin));
             ops.push_back(op_of(OpKind::CursorOpen));

@@ -81,12 +81,15 @@ static int write_initial_metas(MDB_env *env, const Meta &meta) {
 
 // Map the data file.  addr: the fixed address recorded by MDB_FIXEDMAP, as a
 // hint; EBUSY when the kernel cannot honour it.
-static int env_map(MDB_env *env, void *addr) {
+// `file_size`: the data file's size if the caller has just read it, else
+// -1 (the map then asks the file).
+static int env_map(MDB_env *env, void *addr, int64_t file_size = -1) {
 	int prot = PROT_READ;
 	int mflags = MAP_SHARED;
 	if (env->flags & MDB_WRITEMAP) {
 		prot |= PROT_WRITE;
 		if (os::sys_ftruncate(env->fd.get(), off_t(env->mapsize)) < 0) return errno;
+		file_size = -1;  // changed just now
 	}
 	void *p = os::sys_mmap(addr, env->mapsize, prot, mflags, env->fd.get(), 0);
 	if (p == MAP_FAILED) return errno;
@@ -96,9 +99,13 @@ static int env_map(MDB_env *env, void *addr) {
 	}
 	if (env->flags & MDB_NORDAHEAD) madvise(p, env->mapsize, MADV_RANDOM);
 	env->map = static_cast<char *>(p);
-	struct stat st;
-	if (fstat(env->fd.get(), &st) < 0) return errno;
-	env->file_pages.store(uint64_t(st.st_size) / env->psize, std::memory_order_relaxed);
+	if (file_size < 0) {
+		struct stat st;
+		if (fstat(env->fd.get(), &st) < 0) return errno;
+		file_size = st.st_size;
+	}
+	// (A lower bound: file_holds_slow looks again when a page lies past it.)
+	env->file_pages.store(uint64_t(file_size) / env->psize, std::memory_order_relaxed);
 	env->metas[0] = reinterpret_cast<Meta *>(env->map + kPageHdr);
 	env->metas[1] = reinterpret_cast<Meta *>(env->map + env->psize + kPageHdr);
 	return MDB_SUCCESS;
@@ -139,16 +146,19 @@ static int env_open2(MDB_env *env) {
 	meta.mapsize = env->mapsize;
 
 	bool fixed = env->flags & MDB_FIXEDMAP;
+	int64_t file_size = -1;
 	if (newenv && !fixed) {
 		if ((rc = write_initial_metas(env, meta))) return rc;
 	} else if (!newenv) {
 		// A file shorter than its own meta claims is truncated.
 		struct stat st;
-		if (fstat(env->fd.get(), &st) == 0 &&
-		    uint64_t(st.st_size) < uint64_t(kNumMetas) * env->psize)
-			return MDB_INVALID;
+		if (fstat(env->fd.get(), &st) == 0) {
+			if (uint64_t(st.st_size) < uint64_t(kNumMetas) * env->psize) return MDB_INVALID;
+			file_size = st.st_size;
+		}
 	}
-	if ((rc = env_map(env, fixed && !newenv ? reinterpret_cast<void *>(meta.address) : nullptr))) return rc;
+	if ((rc = env_map(env, fixed && !newenv ? reinterpret_cast<void *>(meta.address) : nullptr, file_size)))
+		return rc;
 	if (newenv && fixed) {
 		// The address is only known now; record it before anything else.
 		meta.address = reinterpret_cast<uint64_t>(env->map);

@@ -80,22 +80,29 @@ struct FileEntry {
 pthread_mutex_t g_registry_mutex = PTHREAD_MUTEX_INITIALIZER;
 FileEntry *g_registry = nullptr;
 
+// The first use in a process registers the fork handler (under a mutex,
+// not pthread_once: its completion is a futex system call in every
+// short-lived process).
+pthread_mutex_t g_init_mutex = PTHREAD_MUTEX_INITIALIZER;
+bool g_atfork_registered = false;
+
 void after_fork_in_child() {
 	g_pid.store(getpid(), std::memory_order_relaxed);
-	// The parent may have held it at fork; the child has a single thread.
+	// The parent may have held them at fork; the child has a single thread.
 	g_registry_mutex = PTHREAD_MUTEX_INITIALIZER;
-}
-
-pthread_once_t g_once = PTHREAD_ONCE_INIT;
-void process_init() {
-	g_pid.store(getpid(), std::memory_order_relaxed);
-	pthread_atfork(nullptr, nullptr, after_fork_in_child);
+	g_init_mutex = PTHREAD_MUTEX_INITIALIZER;
 }
 
 pid_t current_pid() {
 	pid_t p = g_pid.load(std::memory_order_relaxed);
 	if (p == 0) {
-		pthread_once(&g_once, process_init);
+		pthread_mutex_lock(&g_init_mutex);
+		if (!g_atfork_registered) {
+			pthread_atfork(nullptr, nullptr, after_fork_in_child);
+			g_atfork_registered = true;
+		}
+		if (g_pid.load(std::memory_order_relaxed) == 0) g_pid.store(getpid(), std::memory_order_relaxed);
+		pthread_mutex_unlock(&g_init_mutex);
 		p = g_pid.load(std::memory_order_relaxed);
 	}
 	return p;
@@ -464,8 +471,12 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				// Give the table's pages their blocks now: on a full
 				// file system a store into a hole of the mapping is
 				// SIGBUS, where this is ENOSPC.  (The table may have
-				// holes also when another program made it.)
-				if (!rc) {
+				// holes also when another program made it.)  A file
+				// whose blocks already cover the table has none.
+				// (st is from before any ftruncate above: a file that
+				// was grown here never passes.)
+				const bool no_holes = st.st_size >= off_t(rsize) && uint64_t(st.st_blocks) * 512 >= uint64_t(rsize);
+				if (!rc && !no_holes) {
 					int e = os::sys_fallocate(fd.get(), 0, off_t(rsize));
 					if (e && e != EOPNOTSUPP)
 						rc = e;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "lock/lock_table.h"
+#include "util/fault.h"
 #include "lock/lock_test_util.h"
 #include "test_support.h"
 
@@ -146,6 +148,52 @@ TEST_CASE("first opener creates and initialises the lock file", "[lock]") {
 		CHECK(excl);
 		RawMap raw(path);
 		CHECK(raw->header.magic == 0xBEEFC0DE);
+	}
+}
+
+TEST_CASE("an open gives the table's holes their blocks, and leaves a file without holes alone", "[lock]") {
+	namespace fault = lmdb::os::fault;
+	using lmdb::os::Call;
+	TempDir dir;
+	std::string path = dir.file("lock.mdb");
+	bool excl = false;
+	const size_t size = 128 + 64 * 200;  // four pages: a whole one can be punched out
+	auto blocks_bytes = [&] {
+		struct stat st {};
+		REQUIRE(::stat(path.c_str(), &st) == 0);
+		return uint64_t(st.st_blocks) * 512;
+	};
+	{
+		LockTable lt;
+		REQUIRE(lt.open(path.c_str(), 0644, 0, 200, &excl) == 0);
+		CHECK(blocks_bytes() >= size);
+	}
+	// Without holes: no fallocate (a short-lived process's open).
+	{
+		fault::count_all();
+		LockTable lt;
+		REQUIRE(lt.open(path.c_str(), 0644, 0, 200, &excl) == 0);
+		CHECK(fault::calls(Call::Allocate) == 0);
+		fault::disarm();
+	}
+	// A hole punched into the slots (as a sparse copy would have): the
+	// next open fills it, so a store there can never be SIGBUS.
+	{
+		int fd = ::open(path.c_str(), O_RDWR);
+		REQUIRE(fd >= 0);
+		int prc = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 4096, 4096);
+		::close(fd);
+		if (prc != 0) {
+			WARN("the file system cannot punch holes: the refill is not checked here");
+		} else {
+			REQUIRE(blocks_bytes() < size);
+			fault::count_all();
+			LockTable lt;
+			REQUIRE(lt.open(path.c_str(), 0644, 0, 200, &excl) == 0);
+			CHECK(fault::calls(Call::Allocate) == 1);
+			fault::disarm();
+			CHECK(blocks_bytes() >= size);
+		}
 	}
 }
 

@@ -266,6 +266,9 @@ OpList matrix_list(size_t index) {
   // the key after it): it is probed after each sequence, and deletes in
   // kPeerDel.
   auto bystander_probe = [&](MDB_cursor_op op) { ops.push_back(cget(op, {}, {}, 1)); };
+  // Slot 0: a write txn with every change; slot 1: a read-only txn, where
+  // the cursor moves alone and a write answers EACCES.
+  for (uint8_t slot : {uint8_t(0), uint8_t(1)}) {
   for (int swap = 0; swap < 2; swap++) {
     // The first op finds and the second misses, then the other way round.
     const KeyRef k1 = swap ? miss_key : hit_key, k2 = swap ? hit_key : miss_key;
@@ -274,7 +277,9 @@ OpList matrix_list(size_t index) {
       for (MDB_cursor_op first : kOps) {
         for (int m = kNone; m < kMidCount; m++) {
           if ((m == kCursorDelAll || m == kOtherDelItem || m == kAppendDup) && !is_dup(f)) continue;
+          if (slot && m != kNone && m != kCursorDel && m != kOtherPut) continue;
           for (MDB_cursor_op second : kOps) {
+            const size_t from = ops.size();
             ops.push_back(op_of(OpKind::TxnBegin));
             ops.push_back(op_of(OpKind::CursorOpen));
             ops.push_back(op_with(OpKind::CursorOpen, {}, {}, 0, 0, 1));
@@ -294,10 +299,12 @@ OpList matrix_list(size_t index) {
             ops.push_back(op_with(OpKind::CursorClose, {}, {}, 0, 0, 1));
             ops.push_back(op_of(OpKind::CursorClose));
             ops.push_back(op_of(OpKind::TxnAbort));
+            for (size_t i = from; i < ops.size(); i++) ops[i].txn = slot;
           }
         }
       }
     }
+  }
   }
   return l;
 }

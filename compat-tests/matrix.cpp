@@ -33,6 +33,7 @@ const Flavor kFlavors[] = {
     {"plain_pages", 0, ValKind::Random, 0, 1, true},
     {"dupsort_pages", MDB_DUPSORT, ValKind::OrderedMem, 180, 1, true},
     {"writemap_dupsort_pages", MDB_DUPSORT, ValKind::OrderedMem, 180, 1, true, true},
+    {"main_with_named", 0, ValKind::Random, 0, 0},  // the main db, holding a named db's record too
     {"sizes_plain", 0, ValKind::Random, 0, 1, false, false, true},
     {"sizes_dupsort", MDB_DUPSORT, ValKind::OrderedMem, 0, 1, false, false, true},
 };
@@ -102,6 +103,8 @@ enum Mid {
   kAppendAfter,    // mdb_cursor_put(MDB_APPEND) of a key past the last
   kAppendBefore,   // the same with a key before the first (refused)
   kAppendDup,      // mdb_cursor_put(MDB_APPENDDUP) of an item past the middle key's last (dup dbs)
+  kNamedPut,       // mdb_put onto the named db's record in the main db (MDB_INCOMPATIBLE)
+  kNamedDel,       // mdb_del of that record (MDB_INCOMPATIBLE)
   kMidCount
 };
 
@@ -143,6 +146,12 @@ void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
       break;
     case kAppendBefore:
       ops.push_back(op_with(OpKind::CursorPut, key(0x08), item(f, 1, 0), MDB_APPEND));
+      break;
+    case kNamedPut:
+      if (f.db == 0) ops.push_back(op_with(OpKind::Put, KeyRef{1, 3, KeyKind::DbName}, make_val(3, 8)));
+      break;
+    case kNamedDel:
+      if (f.db == 0) ops.push_back(op_with(OpKind::Del, KeyRef{1, 3, KeyKind::DbName}));
       break;
     case kAppendDup:
       if (is_dup(f)) ops.push_back(op_with(OpKind::CursorPut, middle, make_val(900, f.val_len, f.order), MDB_APPENDDUP));
@@ -245,8 +254,16 @@ OpList matrix_list(size_t index) {
   ops.push_back(op_of(OpKind::EnvReopen));
   ops.push_back(op_of(OpKind::TxnBegin));
   Op open = op_of(OpKind::DbiOpen);
-  open.flags = f.db_flags | MDB_CREATE;
+  open.flags = f.db_flags | (f.db ? MDB_CREATE : 0);  // (the main db takes no flags here)
   ops.push_back(open);
+  if (f.db == 0) {
+    // A named db with one item: its record is a key of the main db
+    // ("db1", after every test key), which cursors there meet.
+    ops.push_back(op_with(OpKind::DbiOpen, {}, {}, MDB_CREATE));
+    ops.back().db = 1;
+    ops.push_back(op_with(OpKind::Put, key(0x10), make_val(1, 8)));
+    ops.back().db = 1;
+  }
   for (unsigned k = 0; k < 5; k++) {
     unsigned n = is_dup(f) ? (f.pages ? kPagesItems : kItems)[k] : 1;
     for (unsigned i = 0; i < n; i++) {
@@ -277,6 +294,7 @@ OpList matrix_list(size_t index) {
       for (MDB_cursor_op first : kOps) {
         for (int m = kNone; m < kMidCount; m++) {
           if ((m == kCursorDelAll || m == kOtherDelItem || m == kAppendDup) && !is_dup(f)) continue;
+          if ((m == kNamedPut || m == kNamedDel) && f.db != 0) continue;
           if (slot && m != kNone && m != kCursorDel && m != kOtherPut) continue;
           for (MDB_cursor_op second : kOps) {
             const size_t from = ops.size();

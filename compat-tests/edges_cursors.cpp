@@ -26,7 +26,6 @@ std::string run_of(unsigned from, unsigned n, unsigned size) {
 	return s;
 }
 
-
 // The number of items under `k`, through a fresh cursor.
 size_t true_count(Run &r, MDB_dbi d, const std::string &k) {
 	MDB_cursor *c = nullptr;

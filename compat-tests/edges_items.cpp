@@ -128,8 +128,8 @@ void dupsort_empty_items(Run &r) {
 			// matrix); we replace the empty item as without the flag.
 			MDB_val kv{1, const_cast<char *>("a")}, empty{0, const_cast<char *>("")};
 			int rc = r.a.mdb_put(r.txn, d, &kv, &empty, MDB_RESERVE);
-			std::string item(255, 'q');
-			MDB_val iv{item.size(), item.data()};
+			std::string big(255, 'q');
+			MDB_val iv{big.size(), big.data()};
 			int rc2 = r.a.mdb_cursor_put(c, &kv, &iv, MDB_APPENDDUP);
 			size_t n = 0;
 			MDB_val got{};

@@ -14,8 +14,8 @@
 #include "api_table.h"
 #include "crossfile.h"
 #include "generator.h"
-#include "runner.h"
 #include "matrix.h"
+#include "runner.h"
 #include "scenarios.h"
 #include "shrink.h"
 

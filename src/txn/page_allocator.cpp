@@ -275,6 +275,41 @@ struct LeftoverRecords {
 	}
 };
 
+// Writes this txn's record (through `at` if given) and the leftover records
+// at their exact sizes, filled; *settled: neither list changed meanwhile,
+// so what was written is final.
+static int write_exact_records(MDB_txn *txn, const LeftoverRecords &leftovers, MDB_cursor *at, bool *settled) {
+	txn->free_pgs.sort_descending();
+	const size_t nfree = txn->free_pgs.size(), nrecl = txn->reclaimed.size();
+	MDB_val slot;
+	if (nfree) {
+		if (int rc = put_free_record(txn, txn->txnid, nfree + 1, &slot, at)) return rc;
+		fill_record(slot, txn->free_pgs.data(), nfree);
+	}
+	if (int rc = leftovers.write(txn, true)) return rc;
+	*settled = txn->free_pgs.size() == nfree && txn->reclaimed.size() == nrecl;
+	return MDB_SUCCESS;
+}
+
+// Makes the path to the free db's last leaf writable and leaves `mc` on
+// its last item, where this txn's record (the highest id) goes in without
+// a search.  An empty free db: nothing to do.
+static int touch_last_leaf(MDB_cursor *mc) {
+	int rc = page_search(mc, nullptr, kSearchLast | kSearchModify);
+	if (rc == MDB_NOTFOUND) return MDB_SUCCESS;
+	if (rc) return rc;
+	const Page *leaf = mc->pg[mc->top];
+	if (!is_leaf(leaf) || is_leaf2(leaf)) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	if (unsigned n = numkeys(leaf)) {
+		mc->ki[mc->top] = indx_t(n - 1);
+		mc->flags |= kCursorInitialized;
+	}
+	return MDB_SUCCESS;
+}
+
 // Room reserved beyond this txn's freed pages in the first write of its
 // record (freeing more while the records are written is common: doubled
 // until the list fits).
@@ -370,29 +405,10 @@ int freelist_save(MDB_txn *txn) {
 	{
 		MDB_cursor mc;
 		cursor_init(&mc, txn, kFreeDbi);
-		rc = txn->free_pgs.empty() ? MDB_NOTFOUND : page_search(&mc, nullptr, kSearchLast | kSearchModify);
-		if (rc == MDB_SUCCESS) {
-			const Page *leaf = mc.pg[mc.top];
-			if (!is_leaf(leaf) || is_leaf2(leaf)) {
-				txn->flags |= kTxnError;
-				return MDB_CORRUPTED;
-			}
-			if (unsigned n = numkeys(leaf)) {
-				mc.ki[mc.top] = indx_t(n - 1);
-				mc.flags |= kCursorInitialized;
-			}
-		} else if (rc != MDB_NOTFOUND) {
-			return rc;
-		}
-		txn->free_pgs.sort_descending();
-		size_t nfree = txn->free_pgs.size(), nrecl = txn->reclaimed.size();
-		MDB_val slot;
-		if (nfree) {
-			if ((rc = put_free_record(txn, txn->txnid, nfree + 1, &slot, &mc))) return rc;
-			fill_record(slot, txn->free_pgs.data(), nfree);
-		}
-		if ((rc = leftovers.write(txn, true))) return rc;
-		if (txn->free_pgs.size() == nfree && txn->reclaimed.size() == nrecl) return MDB_SUCCESS;
+		if (!txn->free_pgs.empty() && (rc = touch_last_leaf(&mc))) return rc;
+		bool settled = false;
+		if ((rc = write_exact_records(txn, leftovers, &mc, &settled))) return rc;
+		if (settled) return MDB_SUCCESS;
 	}
 	size_t slack = kFirstSlack;
 	for (;;) {
@@ -409,15 +425,9 @@ int freelist_save(MDB_txn *txn) {
 		slack *= 2;
 	}
 	for (int pass = 0;; pass++) {
-		txn->free_pgs.sort_descending();
-		size_t nfree = txn->free_pgs.size(), nrecl = txn->reclaimed.size();
-		MDB_val slot;
-		if (nfree) {
-			if ((rc = put_free_record(txn, txn->txnid, nfree + 1, &slot))) return rc;
-			fill_record(slot, txn->free_pgs.data(), nfree);
-		}
-		if ((rc = leftovers.write(txn, true))) return rc;
-		if (txn->free_pgs.size() == nfree && txn->reclaimed.size() == nrecl) break;
+		bool settled = false;
+		if ((rc = write_exact_records(txn, leftovers, nullptr, &settled))) return rc;
+		if (settled) break;
 		if (pass > 64) return MDB_CORRUPTED;  // cannot settle: never expected
 	}
 	return MDB_SUCCESS;

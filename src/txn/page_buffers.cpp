@@ -208,10 +208,11 @@ void PageBuffers::txn_ended() {
 // ---- the environment's page buffers ---------------------------------------
 
 Page *page_buffer_alloc(MDB_env *env, unsigned npages, BufferFill fill) {
-	const bool zero = fill == BufferFill::kZero && !(env->flags & MDB_NOMEMINIT);
+	const bool meminit = !(env->flags & MDB_NOMEMINIT);
+	const bool zero = meminit && fill == BufferFill::kZero;
 	if (npages == 1) {
 		using Zero = PageBuffers::Zero;
-		const Zero z = (env->flags & MDB_NOMEMINIT) ? Zero::kNo : zero ? Zero::kAll : Zero::kForeign;
+		const Zero z = zero ? Zero::kAll : meminit ? Zero::kForeign : Zero::kNo;
 		return static_cast<Page *>(env->page_buffers.take(env->psize, z));
 	}
 	const size_t psize = env->psize;

@@ -49,7 +49,7 @@ int spill_if_needed(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
 	MDB_env *env = txn->env;
 	size_t need = mc->db->depth;
 	if (mc->dbi >= kCoreDbs) need += txn->dbs[kMainDbi].depth;
-	const size_t limit = g_dirty_limit.load(std::memory_order_relaxed);
+	const size_t limit = dirty_limit();
 	const size_t bytes = key ? kNodeHdr + key->mv_size + (data ? data->mv_size : 0) + env->psize : 0;
 	// Far below the budget (a small txn's case): pages are at least 512
 	// bytes, so bytes >> 9 bounds the item's pages without a division.

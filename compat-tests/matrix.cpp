@@ -20,7 +20,14 @@ struct Flavor {
   bool pages = false;  // items so big that a leaf holds two or three keys: moves cross pages
   bool writemap = false;  // the env opened with MDB_WRITEMAP
   bool sizes = false;     // not the cursor matrix: the size matrix (size_list)
+  const unsigned *items = nullptr;  // items per key (dup dbs), when not kItems / kPagesItems
 };
+
+// Items per key where the middle key's fixed-size items fill a sub-db of
+// three leaves (16-byte items: 255 a leaf; 8-byte items: 510): MULTIPLE ops
+// and single steps cross the sub-db's page boundaries.
+constexpr unsigned kBigMiddle16[] = {1, 2, 700, 20, 1};
+constexpr unsigned kBigMiddle8[] = {1, 2, 1300, 20, 1};
 
 const Flavor kFlavors[] = {
     {"plain", 0, ValKind::Random, 0, 1},
@@ -33,6 +40,9 @@ const Flavor kFlavors[] = {
     {"plain_pages", 0, ValKind::Random, 0, 1, true},
     {"dupsort_pages", MDB_DUPSORT, ValKind::OrderedMem, 180, 1, true},
     {"writemap_dupsort_pages", MDB_DUPSORT, ValKind::OrderedMem, 180, 1, true, true},
+    {"dupfixed_pages", MDB_DUPSORT | MDB_DUPFIXED, ValKind::OrderedMem, 16, 1, false, false, false, kBigMiddle16},
+    {"integerdup8_pages", MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERDUP, ValKind::OrderedInt, 8, 3, false, false, false,
+     kBigMiddle8},
     {"main_with_named", 0, ValKind::Random, 0, 0},  // the main db, holding a named db's record too
     {"sizes_plain", 0, ValKind::Random, 0, 1, false, false, true},
     {"sizes_dupsort", MDB_DUPSORT, ValKind::OrderedMem, 0, 1, false, false, true},
@@ -265,7 +275,7 @@ OpList matrix_list(size_t index) {
     ops.back().db = 1;
   }
   for (unsigned k = 0; k < 5; k++) {
-    unsigned n = is_dup(f) ? (f.pages ? kPagesItems : kItems)[k] : 1;
+    unsigned n = is_dup(f) ? (f.items ? f.items : f.pages ? kPagesItems : kItems)[k] : 1;
     for (unsigned i = 0; i < n; i++) {
       Op p = op_of(OpKind::Put);
       p.key = key(kKeys[k]);

@@ -115,6 +115,11 @@ enum Mid {
   kAppendDup,      // mdb_cursor_put(MDB_APPENDDUP) of an item past the middle key's last (dup dbs)
   kNamedPut,       // mdb_put onto the named db's record in the main db (MDB_INCOMPATIBLE)
   kNamedDel,       // mdb_del of that record (MDB_INCOMPATIBLE)
+  kPutNoOverwrite,  // mdb_cursor_put(MDB_NOOVERWRITE) of the middle key (MDB_KEYEXIST: the cursor goes there)
+  kPutNoDupData,    // mdb_cursor_put(MDB_NODUPDATA) of an item the middle key has (dup dbs)
+  kPutNewKey,       // mdb_cursor_put(MDB_NOOVERWRITE) of a key between two
+  kPutReserve,      // mdb_cursor_put(MDB_RESERVE) under the middle key; dup dbs: a new key (see below)
+  kPutMultiple,     // mdb_cursor_put(MDB_MULTIPLE) of three items, one already there (DUPFIXED dbs)
   kMidCount
 };
 
@@ -162,6 +167,25 @@ void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
       break;
     case kNamedDel:
       if (f.db == 0) ops.push_back(op_with(OpKind::Del, KeyRef{1, 3, KeyKind::DbName}));
+      break;
+    case kPutNoOverwrite:
+      ops.push_back(op_with(OpKind::CursorPut, middle, item(f, 2, 0), MDB_NOOVERWRITE));
+      break;
+    case kPutNoDupData:
+      if (is_dup(f)) ops.push_back(op_with(OpKind::CursorPut, middle, item(f, 2, 3), MDB_NODUPDATA));
+      break;
+    case kPutNewKey:
+      ops.push_back(op_with(OpKind::CursorPut, key(0x28), item(f, 1, 0), MDB_NOOVERWRITE));
+      break;
+    case kPutReserve:  // (RESERVE onto a dup db's existing key crashes upstream: docs/divergences.md)
+      if (is_dup(f))
+        ops.push_back(op_with(OpKind::CursorPut, key(0x28), make_val(9, f.val_len, f.order), MDB_RESERVE));
+      else
+        ops.push_back(op_with(OpKind::CursorPut, middle, make_val(78, 60), MDB_RESERVE));
+      break;
+    case kPutMultiple:  // item seeds 7, 8, 9: 8 is there
+      if (f.db_flags & MDB_DUPFIXED)
+        ops.push_back(op_with(OpKind::CursorPut, middle, make_val(7, f.val_len, f.order), MDB_MULTIPLE, 3));
       break;
     case kAppendDup:
       if (is_dup(f)) ops.push_back(op_with(OpKind::CursorPut, middle, make_val(900, f.val_len, f.order), MDB_APPENDDUP));
@@ -303,7 +327,8 @@ OpList matrix_list(size_t index) {
     for (unsigned start : starts) {
       for (MDB_cursor_op first : kOps) {
         for (int m = kNone; m < kMidCount; m++) {
-          if ((m == kCursorDelAll || m == kOtherDelItem || m == kAppendDup) && !is_dup(f)) continue;
+          if ((m == kCursorDelAll || m == kOtherDelItem || m == kAppendDup || m == kPutNoDupData) && !is_dup(f)) continue;
+          if (m == kPutMultiple && !(f.db_flags & MDB_DUPFIXED)) continue;
           if ((m == kNamedPut || m == kNamedDel) && f.db != 0) continue;
           if (slot && m != kNone && m != kCursorDel && m != kOtherPut) continue;
           for (MDB_cursor_op second : kOps) {

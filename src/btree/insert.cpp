@@ -170,9 +170,15 @@ int cursor_touch(MDB_cursor *mc) {
 	return rc;
 }
 
+// A new page's unused bytes are not zeroed: like a copy's, they hold zeros
+// or bytes of this env's earlier page buffers (BufferFill::kCallerFills),
+// which is upstream's promise too (mdb_page_malloc zeroes fresh heap memory
+// only).  The header is set here; callers add the nodes.  (A run of
+// overflow pages is always fresh heap memory: kZero clears the parts its
+// value leaves unused.)
 int page_new(MDB_cursor *mc, unsigned flags, unsigned num, Page **out) {
 	Page *np;
-	int rc = page_alloc(mc, num, &np);
+	int rc = page_alloc(mc, num, &np, num == 1 ? BufferFill::kCallerFills : BufferFill::kZero);
 	if (rc) return rc;
 	np->flags = uint16_t(flags | P_DIRTY);
 	np->pad = 0;

@@ -157,6 +157,29 @@ int Run::count(MDB_cursor *c) {
 	return rc("count" + (r ? std::string() : " = " + std::to_string(n)), r);
 }
 
+void Run::expect_true_count(MDB_cursor *c, MDB_dbi d, std::string k) {
+	if (!ours) return;
+	size_t n = 0;
+	if (k.empty()) {
+		MDB_val kv, vv;
+		if (a.mdb_cursor_get(c, &kv, &vv, MDB_GET_CURRENT) != 0) {
+			ours_expect(a.mdb_cursor_count(c, &n) != 0, "count where GET_CURRENT fails: an error");
+			return;
+		}
+		k.assign(static_cast<const char *>(kv.mv_data), kv.mv_size);
+	}
+	int r = a.mdb_cursor_count(c, &n);
+	// The key's items, through a fresh cursor.
+	size_t want = 0;
+	MDB_cursor *fresh = nullptr;
+	a.mdb_cursor_open(txn, d, &fresh);
+	MDB_val kv = val_of(k), vv;
+	if (a.mdb_cursor_get(fresh, &kv, &vv, MDB_SET) == 0) a.mdb_cursor_count(fresh, &want);
+	a.mdb_cursor_close(fresh);
+	ours_expect(r == 0 && n == want, "count of " + k + " after another cursor's change: " + std::to_string(want) +
+	                                     ", got rc " + code(r) + " n " + std::to_string(n));
+}
+
 int Run::stat(MDB_dbi d) {
 	MDB_stat st{};
 	int r = a.mdb_stat(txn, d, &st);

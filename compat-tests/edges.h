@@ -73,6 +73,11 @@ struct Run {
 	int stat(MDB_dbi d);
 	// Every pair of the db, in order.
 	void dump(MDB_dbi d);
+	// The file's pages as the transcript sees them: each page's number,
+	// kind and nodes (flags, key, data or child page), not its unused
+	// bytes (stale bytes of earlier buffers, which differ), one line per
+	// page.  Reads data.mdb of the env, which must be open with no txn.
+	void note_page_layout();
 };
 
 struct Case {

@@ -164,6 +164,11 @@ int main(int argc, char **argv) {
 				else
 					a.mdb_txn_abort(t);
 				d.stack.pop_back();
+				if (d.stack.empty()) {  // the pages a top-level txn left: the same last page
+					MDB_envinfo info{};
+					a.mdb_env_info(d.env, &info);
+					o.b = "last_pgno " + std::to_string(info.me_last_pgno);
+				}
 			} else {
 				what = "stat";
 				MDB_stat st;

@@ -220,13 +220,15 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
       break;
     }
     case OpKind::EnvInfo: {
-      // me_last_pgno and me_numreaders depend on page allocation and reader
-      // slot policy, which may legitimately differ: not compared.
+      // me_last_pgno: pages are reused as upstream reuses them, so the file
+      // ends at the same page (docs/format.md, "Page reuse order").
+      // me_numreaders depends on the reader slot policy: not compared.
       MDB_envinfo info{};
       r.set_rc("rc", api_.mdb_env_info(env_, &info));
       if (r.rc == 0) {
         r.num("me_mapsize", static_cast<int64_t>(info.me_mapsize));
         r.num("me_last_txnid", static_cast<int64_t>(info.me_last_txnid));
+        r.num("me_last_pgno", static_cast<int64_t>(info.me_last_pgno));
         r.num("me_maxreaders", info.me_maxreaders);
         r.num("me_mapaddr_null", info.me_mapaddr == nullptr);
       }

@@ -101,7 +101,7 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out, BufferFill fill) {
 	MDB_txn *txn = mc->txn;
 	MDB_env *env = txn->env;
 	int rc;
-	if (num == 1 && txn->loose && !txn->saving_freelist) {
+	if (num == 1 && txn->loose) {
 		Page *np = txn->loose;
 		std::memcpy(&txn->loose, page_data(np), sizeof(Page *));
 		txn->loose_count--;
@@ -109,20 +109,23 @@ int page_alloc(MDB_cursor *mc, unsigned num, Page **out, BufferFill fill) {
 		*out = np;
 		return MDB_SUCCESS;
 	}
+	// The reclaimed list first (its lowest page, or its lowest run of
+	// `num`), reading further reusable records while it falls short.  A run
+	// is searched for at most 60 times a page wanted, each after one more
+	// record, before the end of the file is taken instead: upstream's
+	// bound, so that both libraries lay out the same pages.
 	pgno_t pgno = 0;
-	if (txn->saving_freelist) {
-		// While the records are written: pages from the reclaimed list only
-		// (the record of leftovers is written with what remains).
-		pgno = take_reclaimed(txn, num);
-	} else {
-		for (;;) {
+	int retry = int(num) * 60;
+	for (;;) {
+		if (txn->reclaimed.size() > num - 1) {
 			if ((pgno = take_reclaimed(txn, num))) break;
-			rc = reclaim_next_record(txn);
-			if (rc == MDB_NOTFOUND) break;
-			if (rc) {
-				txn->flags |= kTxnError;
-				return rc;
-			}
+			if (--retry < 0) break;
+		}
+		rc = reclaim_next_record(txn);
+		if (rc == MDB_NOTFOUND) break;
+		if (rc) {
+			txn->flags |= kTxnError;
+			return rc;
 		}
 	}
 	if (!pgno) {
@@ -195,14 +198,23 @@ int free_overflow(MDB_cursor *mc, Page *mp) {
 	pgno_t pg = mp->pgno;
 	unsigned ovpages = mp->overflow_pages;
 	int rc;
-	// Allocated by this txn: reusable at once, once the txn has taken pages
-	// from the free db (as upstream, which keeps such a run for the commit
-	// while its list of reclaimed pages does not exist yet: both libraries
-	// then lay out the same pages).
-	if (is_dirty(mp) && !txn->parent && !txn->saving_freelist && txn->last_reclaimed != 0 &&
-	    txn->dirty.find(pg) == mp) {
-		txn->dirty.erase(pg);
-		if (!(txn->flags & kTxnWritemap)) page_buffer_release(txn->env, mp);
+	// Taken by this txn (dirty, or written early by a spill) once it has
+	// reclaimed pages from the free db: reusable at once, back onto the
+	// reclaimed list (as upstream does; before any record was read there
+	// is no such list, and the run goes with the pages this txn freed).
+	// Not in child txns: their parents' lists would still hold the pages.
+	bool own = false;
+	if (!txn->parent && txn->last_reclaimed != 0) {
+		if (is_dirty(mp) && txn->dirty.find(pg) == mp) {
+			txn->dirty.erase(pg);
+			if (!(txn->flags & kTxnWritemap)) page_buffer_release(txn->env, mp);
+			own = true;
+		} else if (!is_dirty(mp) && txn->spilled.contains(pg)) {
+			txn->spilled.erase(pg);
+			own = true;
+		}
+	}
+	if (own) {
 		pgno_t run[64];
 		for (unsigned done = 0; done < ovpages;) {
 			unsigned k = ovpages - done < 64 ? ovpages - done : 64;
@@ -220,16 +232,12 @@ int free_overflow(MDB_cursor *mc, Page *mp) {
 
 // ---- saving the free lists at commit --------------------------------------
 
-// Through `at` if given (a cursor of the free db), else a cursor of its own.
-static int put_free_record(MDB_txn *txn, txnid_t id, size_t words, MDB_val *out, MDB_cursor *at = nullptr) {
-	MDB_cursor own;
-	if (!at) {
-		cursor_init(&own, txn, kFreeDbi);
-		at = &own;
-	}
+// A record of `words` page-number slots under `id`, reserved through `mc`
+// (a cursor of the free db); *out: its data.
+static int put_free_record(MDB_cursor *mc, txnid_t id, size_t words, MDB_val *out) {
 	MDB_val key{sizeof id, &id};
 	MDB_val data{words * sizeof(pgno_t), nullptr};
-	int rc = cursor_put(at, &key, &data, MDB_RESERVE);
+	int rc = cursor_put(mc, &key, &data, MDB_RESERVE);
 	if (rc == 0) *out = data;
 	return rc;
 }
@@ -240,195 +248,140 @@ static void fill_record(const MDB_val &slot, const pgno_t *ids, size_t n) {
 	if (n) std::memcpy(static_cast<char *>(slot.mv_data) + sizeof count, ids, n * sizeof(pgno_t));
 }
 
-// The records of the reclaimed pages this txn did not use.  They go back
-// under the ids of the records it consumed (all deleted by then, all older
-// than every reader): last_reclaimed, last_reclaimed - 1, ...  Each holds at
-// most what fits one overflow page, so that writing them never needs a run
-// of consecutive pages; only when ids run out does the last take the rest.
-struct LeftoverRecords {
-	txnid_t top = 0;     // key of the first record
-	size_t count = 0;    // number of records (0: none), fixed once chosen
-	size_t per = 0;      // page numbers per record (all but the last)
-
-	void plan(const MDB_txn *txn, size_t n) {
-		top = txn->last_reclaimed;
-		per = (txn->env->psize - kPageHeaderSize) / sizeof(pgno_t) - 1;
-		count = (n + per - 1) / per;  // none when all were used (the list only shrinks now)
-		if (count > top) count = size_t(top);
-	}
-	// Page numbers record j holds when the list has n of them.
-	size_t share(size_t j, size_t n) const {
-		size_t start = j * per;
-		if (start >= n) return 0;
-		return j + 1 == count ? n - start : std::min(per, n - start);
-	}
-	// Reserve (fill == false) or write the records for the current list.
-	int write(MDB_txn *txn, bool fill) const {
-		const PageList &rl = txn->reclaimed;
-		for (size_t j = 0; j < count; j++) {
-			size_t k = share(j, rl.size());
-			MDB_val slot;
-			if (int rc = put_free_record(txn, top - j, k + 1, &slot)) return rc;
-			if (fill) fill_record(slot, rl.data() + std::min(j * per, rl.size()), k);
-		}
-		return MDB_SUCCESS;
-	}
-};
-
-// Writes this txn's record (through `at` if given) and the leftover records
-// at their exact sizes, filled; *settled: neither list changed meanwhile,
-// so what was written is final.
-static int write_exact_records(MDB_txn *txn, const LeftoverRecords &leftovers, MDB_cursor *at, bool *settled) {
-	txn->free_pgs.sort_descending();
-	const size_t nfree = txn->free_pgs.size(), nrecl = txn->reclaimed.size();
-	MDB_val slot;
-	if (nfree) {
-		if (int rc = put_free_record(txn, txn->txnid, nfree + 1, &slot, at)) return rc;
-		fill_record(slot, txn->free_pgs.data(), nfree);
-	}
-	if (int rc = leftovers.write(txn, true)) return rc;
-	*settled = txn->free_pgs.size() == nfree && txn->reclaimed.size() == nrecl;
-	return MDB_SUCCESS;
-}
-
-// Makes the path to the free db's last leaf writable and leaves `mc` on
-// its last item, where this txn's record (the highest id) goes in without
-// a search.  An empty free db: nothing to do.
-static int touch_last_leaf(MDB_cursor *mc) {
-	int rc = page_search(mc, nullptr, kSearchLast | kSearchModify);
-	if (rc == MDB_NOTFOUND) return MDB_SUCCESS;
-	if (rc) return rc;
-	const Page *leaf = mc->pg[mc->top];
-	if (!is_leaf(leaf) || is_leaf2(leaf)) {
-		mc->txn->flags |= kTxnError;
-		return MDB_CORRUPTED;
-	}
-	if (unsigned n = numkeys(leaf)) {
-		mc->ki[mc->top] = indx_t(n - 1);
-		mc->flags |= kCursorInitialized;
-	}
-	return MDB_SUCCESS;
-}
-
-// Room reserved beyond this txn's freed pages in the first write of its
-// record (freeing more while the records are written is common: doubled
-// until the list fits).
-inline constexpr size_t kFirstSlack = 8;
-
-int freelist_save(MDB_txn *txn) {
-	MDB_env *env = txn->env;
-	int rc;
-
-	// 0. Writing the records (step 3) takes pages only from the reclaimed
-	// list.  This txn's own record may need several consecutive pages (a
-	// record of more than one page is always an overflow value): find such
-	// a run now, reading further reusable records if needed (at most 60 per
-	// page needed, the bound upstream's allocator uses), which step 1 then
-	// deletes with the others.  Without it the record's pages come from the
-	// end of the file, and a file under steady churn keeps growing.
-	if (unsigned need =
-	        unsigned(overflow_pages_for((txn->free_pgs.size() + 1 + kFirstSlack) * sizeof(pgno_t), env->psize));
-	    need > 1) {
-		for (unsigned reads = 0; reads < 60 * need && find_run(txn->reclaimed, need) == kNoRun; reads++) {
-			rc = reclaim_next_record(txn);
-			if (rc == MDB_NOTFOUND) break;
-			if (rc) {
-				txn->flags |= kTxnError;
-				return rc;
-			}
-		}
-	}
-
-	// 1. Delete the records consumed by this txn.
-	if (txn->last_reclaimed) {
-		MDB_cursor mc;
-		cursor_init(&mc, txn, kFreeDbi);
-		mc.next = txn->cursors[kFreeDbi];
-		txn->cursors[kFreeDbi] = &mc;
-		MDB_val key, data;
-		for (;;) {
-			rc = cursor_first(&mc, &key, &data);
-			if (rc == MDB_NOTFOUND) break;
-			if (rc) goto untrack;
-			txnid_t id;
-			if (key.mv_size != sizeof id) {
-				rc = MDB_CORRUPTED;
-				goto untrack;
-			}
-			std::memcpy(&id, key.mv_data, sizeof id);
-			if (id > txn->last_reclaimed) break;
-			if ((rc = cursor_del(&mc, 0))) goto untrack;
-			// Records are consumed in key order: none is left past this one.
-			if (id == txn->last_reclaimed) break;
-		}
-		rc = MDB_SUCCESS;
-	untrack:
-		txn->cursors[kFreeDbi] = mc.next;
-		if (rc) return rc;
-	}
-
-	// 2. Loose pages were never written: reusable at once.
+// Unlinks the txn's loose pages (each a dirty page no longer used) and
+// hands their numbers to `add`; their buffers go back.
+template <class Add>
+static int drop_loose_pages(MDB_txn *txn, Add add) {
 	while (txn->loose) {
 		Page *p = txn->loose;
 		std::memcpy(&txn->loose, page_data(p), sizeof(Page *));
 		pgno_t pg = p->pgno;
 		txn->dirty.erase(pg);
-		if (!(txn->flags & kTxnWritemap)) page_buffer_release(env, p);
-		if ((rc = txn->reclaimed.merge_descending(&pg, 1))) return rc;
+		if (!(txn->flags & kTxnWritemap)) page_buffer_release(txn->env, p);
+		if (int rc = add(pg)) return rc;
 	}
 	txn->loose_count = 0;
-	if (txn->last_reclaimed == 0 && !txn->reclaimed.empty()) {
-		// No consumed record id to store them under: list them as freed
-		// by this txn.
-		if ((rc = txn->free_pgs.append(txn->reclaimed))) return rc;
-		txn->reclaimed.clear();
+	return MDB_SUCCESS;
+}
+
+// Saves the free lists at commit, with upstream's algorithm step for step,
+// so that both libraries reuse the same pages and a file grows alike:
+//  - the records this txn consumed (ids up to last_reclaimed) are deleted,
+//    first to last, each time more were consumed;
+//  - the pages this txn freed go under its own id, at the free db's end,
+//    reserved at their exact number and again whenever writing grew it;
+//  - the reclaimed pages it did not use (and its loose pages) go back
+//    under the consumed ids, counting down from last_reclaimed: records
+//    reserved (one at a time, amortised over the ids left when more than
+//    a page's worth remains) until their room covers the list, then
+//    filled from the lowest id with the lowest pages.
+// Writing a record can take pages (from the loose and reclaimed lists,
+// which shrink, or further records, which are then deleted too) and free
+// pages (copy-on-write of the free db's pages, onto free_pgs): each step
+// starts again until nothing changed.
+int freelist_save(MDB_txn *txn) {
+	MDB_env *env = txn->env;
+	const ptrdiff_t maxfree_1pg = ptrdiff_t(env->maxfree_1pg);
+	int rc;
+	MDB_cursor mc;
+	cursor_init(&mc, txn, kFreeDbi);
+
+	if (txn->last_reclaimed != 0) {
+		// The first leaf, where consumed records are deleted, is made
+		// writable first (its old page goes onto free_pgs now).
+		rc = page_search(&mc, nullptr, kSearchFirst | kSearchModify);
+		if (rc && rc != MDB_NOTFOUND) return rc;
+	} else if (txn->loose) {
+		// No reclaimed list to give them back to: freed by this txn.
+		if ((rc = drop_loose_pages(txn, [txn](pgno_t pg) { return txn->free_pgs.push(pg); }))) return rc;
 	}
 
-	// 3. Write the records.  Writing them allocates pages (taken from the
-	// reclaimed list, so the leftovers shrink) and can free pages
-	// (copy-on-write of the free db, so free_pgs grows).  First pass:
-	// reserve with slack until both lists fit what was reserved; then write
-	// the exact lists, which no longer allocates anything.  The number of
-	// leftover records is chosen once, before the lists change: a record of
-	// the first pass is never left behind stale by a later one.
-	txn->saving_freelist = true;
-	LeftoverRecords leftovers;
-	if (txn->last_reclaimed != 0) leftovers.plan(txn, txn->reclaimed.size());
-	// The common case first, upstream's way: with the path to the free db's
-	// last leaf (where this txn's record goes: the highest id) writable
-	// already, writing the exact lists once frees nothing and takes no page
-	// (unless a leaf splits).  Kept when neither list changed meanwhile;
-	// otherwise the general scheme below writes every record again.  The
-	// record goes in through a cursor left on the last item, which finds
-	// its place without a search.  (No record of its own, no touch: as
-	// upstream, a txn that freed nothing leaves the last leaf alone.)
-	{
-		MDB_cursor mc;
-		cursor_init(&mc, txn, kFreeDbi);
-		if (!txn->free_pgs.empty() && (rc = touch_last_leaf(&mc))) return rc;
-		bool settled = false;
-		if ((rc = write_exact_records(txn, leftovers, &mc, &settled))) return rc;
-		if (settled) return MDB_SUCCESS;
-	}
-	size_t slack = kFirstSlack;
+	txnid_t deleted_to = 0, head_id = 0;
+	size_t saved_free = 0;  // free_pgs entries the own record was reserved for
+	int more = 1;
+	ptrdiff_t head_room = 0, total_room = 0, want = 0;
 	for (;;) {
-		size_t nfree = txn->free_pgs.size();
-		MDB_val slot;
-		if (nfree) {
-			if ((rc = put_free_record(txn, txn->txnid, nfree + 1 + slack, &slot))) return rc;
+		// Consumed records (and leftover records reserved before more
+		// were consumed: they are re-planned below).
+		while (deleted_to < txn->last_reclaimed) {
+			MDB_val key, data;
+			if ((rc = cursor_first(&mc, &key, &data))) return rc;
+			if (key.mv_size != sizeof(txnid_t)) return MDB_CORRUPTED;
+			std::memcpy(&deleted_to, key.mv_data, sizeof deleted_to);
+			if (deleted_to > txn->last_reclaimed) return MDB_CORRUPTED;
+			head_id = deleted_to;
+			total_room = head_room = 0;
+			if ((rc = cursor_del(&mc, 0))) return rc;
 		}
-		size_t nrecl = txn->reclaimed.size();
-		if ((rc = leftovers.write(txn, false))) return rc;
-		if (txn->free_pgs.size() <= nfree + slack && (nfree || txn->free_pgs.empty()) &&
-		    txn->reclaimed.size() <= nrecl)
-			break;
-		slack *= 2;
+		// This txn's own record.
+		if (saved_free < txn->free_pgs.size()) {
+			if (saved_free == 0) {
+				rc = page_search(&mc, nullptr, kSearchLast | kSearchModify);
+				if (rc && rc != MDB_NOTFOUND) return rc;
+			}
+			MDB_val slot;
+			do {
+				saved_free = txn->free_pgs.size();
+				if ((rc = put_free_record(&mc, txn->txnid, saved_free + 1, &slot))) return rc;
+			} while (saved_free < txn->free_pgs.size());
+			txn->free_pgs.sort_descending();
+			fill_record(slot, txn->free_pgs.data(), saved_free);
+			continue;
+		}
+		// Room for the leftovers.
+		want = ptrdiff_t(txn->reclaimed.size() + txn->loose_count);
+		if (total_room >= want) {
+			if (total_room == want || --more < 0) break;
+		} else if (head_room >= maxfree_1pg && head_id > 1) {
+			// Keep that record (an overflow value), start the next id.
+			head_id--;
+			head_room = 0;
+		}
+		total_room -= head_room;
+		head_room = want - total_room;
+		if (head_room > maxfree_1pg && head_id > 1) {
+			// Several records: share out, each a whole number of pages.
+			head_room /= ptrdiff_t(head_id);
+			head_room += maxfree_1pg - head_room % (maxfree_1pg + 1);
+		} else if (head_room < 0) {
+			head_room = 0;  // a record left empty (rare)
+		}
+		MDB_val slot;
+		if ((rc = put_free_record(&mc, head_id, size_t(head_room) + 1, &slot))) return rc;
+		std::memset(slot.mv_data, 0, slot.mv_size);  // empty until filled below
+		total_room += head_room;
 	}
-	for (int pass = 0;; pass++) {
-		bool settled = false;
-		if ((rc = write_exact_records(txn, leftovers, nullptr, &settled))) return rc;
-		if (settled) break;
-		if (pass > 64) return MDB_CORRUPTED;  // cannot settle: never expected
+
+	// Loose pages left over join the reclaimed list (never written).
+	if (txn->loose) {
+		rc = drop_loose_pages(txn, [txn](pgno_t pg) { return txn->reclaimed.merge_descending(&pg, 1); });
+		if (rc) return rc;
+		want = ptrdiff_t(txn->reclaimed.size());
+	}
+
+	// Fill the leftover records from the lowest id, the lowest pages first;
+	// each is cut to what it gets (the last may be left with fewer, or
+	// records none at all).
+	if (want > 0) {
+		const PageList &rl = txn->reclaimed;
+		size_t left = rl.size();
+		MDB_val key, data;
+		for (rc = cursor_first(&mc, &key, &data); rc == MDB_SUCCESS; rc = cursor_next(&mc, &key, &data, MDB_NEXT)) {
+			txnid_t id;
+			if (key.mv_size != sizeof id || data.mv_size < sizeof(pgno_t)) return MDB_CORRUPTED;
+			std::memcpy(&id, key.mv_data, sizeof id);
+			if (id > txn->last_reclaimed) return MDB_CORRUPTED;
+			size_t len = data.mv_size / sizeof(pgno_t) - 1;
+			if (len > left) len = left;
+			left -= len;
+			// The record holds rl[left .. left + len), descending.
+			MDB_val rec{(len + 1) * sizeof(pgno_t), nullptr};
+			MDB_val k{sizeof id, &id};
+			if ((rc = cursor_put(&mc, &k, &rec, MDB_CURRENT | MDB_RESERVE))) return rc;
+			fill_record(rec, rl.data() + left, len);
+			if (left == 0) break;
+		}
+		if (rc) return rc;
 	}
 	return MDB_SUCCESS;
 }

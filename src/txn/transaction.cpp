@@ -352,7 +352,6 @@ static int write_txn_renew(MDB_txn *txn, bool try_write) {
 	txn->free_pgs.clear();
 	txn->reclaimed.clear();
 	txn->last_reclaimed = 0;
-	txn->saving_freelist = false;
 	env->txn = txn;
 	std::memcpy(txn->dbiseqs, env->dbiseqs, env->maxdbs * sizeof(unsigned));
 	load_core_dbs(txn, meta);

@@ -70,7 +70,6 @@ struct MDB_txn {
 	lmdb::txnid_t last_reclaimed = 0;  // highest free-db record consumed
 	lmdb::Page *loose = nullptr;    // dirty pages freed again in this txn
 	unsigned loose_count = 0;
-	bool saving_freelist = false;
 };
 
 namespace lmdb {

@@ -144,7 +144,7 @@ file(REMOVE_RECURSE "${FIXTURES}")
 # The scale workloads are left out of a default run but listed, and
 # '--only scale' runs each of them once, checking what it reads back.
 execute_process(COMMAND ${BENCH} --list RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-set(scale_names dbi_open_many dbi_touch_many dup_fill_1m dup_scan_1m dup_get_1m bigtxn_spill)
+set(scale_names smallcommit dbi_open_many dbi_touch_many dup_fill_1m dup_scan_1m dup_get_1m bigtxn_spill)
 foreach(w ${scale_names})
   if(NOT out MATCHES "(^|\n)${w} +\\[scale\\] ")
     fail("--list does not mark ${w} as a scale workload")
@@ -164,8 +164,8 @@ foreach(w ${scale_names})
 endforeach()
 string(REGEX MATCHALL "\"type\":\"result\"" results "${out}")
 list(LENGTH results nresults)
-if(NOT nresults EQUAL 6)
-  fail("--only scale: expected 6 results, got ${nresults}")
+if(NOT nresults EQUAL 7)
+  fail("--only scale: expected 7 results, got ${nresults}")
 endif()
 
 # An unknown workload is refused with status 2.

@@ -555,6 +555,17 @@ void build_fixture(const Config &cfg, const Paths &p, ValueSource &vs, Fixture f
 
 // ---- the workloads ---------------------------------------------------------------
 
+// The result of a workload timed by `sw` over `n` ops on the env `e` of
+// the work dir, closed first so that the file's final size is read.
+Result private_result(Stopwatch &sw, uint64_t n, Env &e, const Ctx &c) {
+	Result r;
+	r.seconds = sw.stop();
+	r.ops = n;
+	e.close();
+	r.db_bytes = file_size(c.workdir + "/data.mdb");
+	return r;
+}
+
 Result fill_workload(Ctx &c, bool random, uint64_t batch, unsigned put_flags) {
 	uint64_t n = c.cfg.keys;
 	std::vector<uint32_t> order;
@@ -563,12 +574,7 @@ Result fill_workload(Ctx &c, bool random, uint64_t batch, unsigned put_flags) {
 	Env e(c.workdir, c.cfg.mapsize);
 	Stopwatch sw(n);
 	load(e, c.values, n, order, batch, put_flags, &sw);
-	Result r;
-	r.seconds = sw.stop();
-	r.ops = n;
-	e.close();
-	r.db_bytes = file_size(c.workdir + "/data.mdb");
-	return r;
+	return private_result(sw, n, e, c);
 }
 
 Result w_fillseq(Ctx &c) { return fill_workload(c, false, 0, 0); }
@@ -600,12 +606,7 @@ Result w_overwrite(Ctx &c) {
 		}
 	}
 	CK(mdb_txn_commit(txn));
-	Result r;
-	r.seconds = sw.stop();
-	r.ops = n;
-	e.close();
-	r.db_bytes = file_size(c.workdir + "/data.mdb");
-	return r;
+	return private_result(sw, n, e, c);
 }
 
 // Small tools sharing state on tmpfs: one put per durable write txn, to a
@@ -629,12 +630,7 @@ Result w_smallcommit(Ctx &c) {
 		CK(mdb_put(txn, e.dbi, k.present(id), &v, 0));
 		CK(mdb_txn_commit(txn));
 	}
-	Result r;
-	r.seconds = sw.stop();
-	r.ops = n;
-	e.close();
-	r.db_bytes = file_size(c.workdir + "/data.mdb");
-	return r;
+	return private_result(sw, n, e, c);
 }
 
 Result w_deleterandom(Ctx &c) {

@@ -9,13 +9,6 @@
 namespace compat {
 
 namespace {
-bool looks_like_db_name(const std::string &k) {
-  if (k.size() < 3 || k[0] != 'd' || k[1] != 'b') return false;
-  for (size_t i = 2; i < k.size(); i++)
-    if (k[i] < '0' || k[i] > '9') return false;
-  return true;
-}
-
 std::string stat_str(const MDB_stat &s) {
   return "psize=" + std::to_string(s.ms_psize) + " depth=" + std::to_string(s.ms_depth) +
          " branch=" + std::to_string(s.ms_branch_pages) + " leaf=" + std::to_string(s.ms_leaf_pages) +
@@ -29,12 +22,6 @@ bool stat_eq(const MDB_stat &a, const MDB_stat &b) {
 }
 }  // namespace
 
-void mask_main_item(const std::string &key, std::string *data) {
-  // A named-database record is an MDB_db (48 bytes); its last field is the
-  // root page number.
-  if (data->size() == 48 && looks_like_db_name(key)) memset(data->data() + 40, 0, 8);
-}
-
 DbDump dump_db(const LmdbApi &api, MDB_txn *txn, MDB_dbi dbi, int db) {
   DbDump d;
   d.db = db;
@@ -47,7 +34,6 @@ DbDump dump_db(const LmdbApi &api, MDB_txn *txn, MDB_dbi dbi, int db) {
   while (rc == 0) {
     std::string key(static_cast<const char *>(k.mv_data), k.mv_size);
     std::string val(static_cast<const char *>(v.mv_data), v.mv_size);
-    if (db == 0) mask_main_item(key, &val);
     d.items.emplace_back(std::move(key), std::move(val));
     rc = api.mdb_cursor_get(c, &k, &v, MDB_NEXT);
   }

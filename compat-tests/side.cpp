@@ -86,12 +86,10 @@ void Side::forget_txn(int slot, bool write) {
   }
 }
 
-void Side::add_item(Result &r, const char *kname, const MDB_val &k, const char *dname, const MDB_val &d, int db) {
+void Side::add_item(Result &r, const char *kname, const MDB_val &k, const char *dname, const MDB_val &d) {
   if (kname) r.bytes(kname, k.mv_data, k.mv_size);
   if (dname) {
-    std::string v(static_cast<const char *>(d.mv_data), d.mv_size);
-    if (db == 0 && kname) mask_main_item(std::string(static_cast<const char *>(k.mv_data), k.mv_size), &v);
-    r.bytes(dname, v.data(), v.size());
+    r.bytes(dname, d.mv_data, d.mv_size);
   }
 }
 
@@ -246,7 +244,7 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
     case OpKind::Get: {
       MDB_val d{};
       r.set_rc("rc", api_.mdb_get(txn_[s], dbi_[op.db], &key, &d));
-      if (r.rc == 0) add_item(r, "key", key, "data", d, op.db);
+      if (r.rc == 0) add_item(r, "key", key, "data", d);
       break;
     }
     case OpKind::Put: {
@@ -256,7 +254,7 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
         r.num("reserved_size", static_cast<int64_t>(d.mv_size));
         memcpy(d.mv_data, m.val.data(), m.val.size());
       }
-      if (r.rc == MDB_KEYEXIST && (op.flags & MDB_NOOVERWRITE)) add_item(r, "key", key, "existing", d, op.db);
+      if (r.rc == MDB_KEYEXIST && (op.flags & MDB_NOOVERWRITE)) add_item(r, "key", key, "existing", d);
       if (r.rc == 0) after_write(s, op.db, r);
       break;
     }
@@ -293,7 +291,7 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
     case OpKind::CursorGet: {
       MDB_val k = key, d = val;
       r.set_rc("rc", api_.mdb_cursor_get(cur_[op.cur], &k, &d, static_cast<MDB_cursor_op>(op.arg)));
-      if (r.rc == 0) add_item(r, "key", k, "data", d, cur_db_[op.cur]);
+      if (r.rc == 0) add_item(r, "key", k, "data", d);
       break;
     }
     case OpKind::CursorPut: {
@@ -327,7 +325,7 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
         r.num("reserved_size", static_cast<int64_t>(d.mv_size));
         memcpy(d.mv_data, m.val.data(), m.val.size());
       }
-      if (r.rc == MDB_KEYEXIST && (op.flags & MDB_NOOVERWRITE)) add_item(r, "key", k, "existing", d, db);
+      if (r.rc == MDB_KEYEXIST && (op.flags & MDB_NOOVERWRITE)) add_item(r, "key", k, "existing", d);
       if (r.rc == 0) after_write(cur_txn_[op.cur], db, r);
       break;
     }

@@ -44,7 +44,7 @@ class Side {
   int open_env(Result &r);
   void after_write(int slot, int db, Result &r);
   void forget_txn(int slot, bool write);
-  void add_item(Result &r, const char *kname, const MDB_val &k, const char *dname, const MDB_val &d, int db);
+  void add_item(Result &r, const char *kname, const MDB_val &k, const char *dname, const MDB_val &d);
 
   const LmdbApi &api_;
   std::string dir_;

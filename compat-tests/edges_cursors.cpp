@@ -496,7 +496,7 @@ void drop_then_reuse(Run &r) {
 
 void add_issue18_more(std::vector<Case> &out) {
 	out.push_back({"put_before_end_then_delete", put_before_end_then_delete});
-	out.push_back({"drop_then_reuse", drop_then_reuse});
+	out.push_back({"drop_then_reuse", drop_then_reuse, true, false});  // ours alone writes more
 }
 
 }  // namespace compat::edges

@@ -114,6 +114,7 @@ void long_key_walk(Run &r, uint64_t seed, unsigned db_flags, unsigned keys, unsi
 			r.stat(d);
 			if (rng.below(3)) {
 				r.commit();
+				r.note_page_layout();  // the same nodes in every page after each commit
 			} else {
 				r.abort();
 				r.note("abort");
@@ -348,6 +349,7 @@ void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed, unsigned env_flag
 			for (unsigned i = 0; i < 200; i++) r.cget(c, steps[rng.below(sizeof steps / sizeof steps[0])]);
 		}
 		r.commit();
+		r.note_page_layout();
 		r.begin();
 		c = r.cursor(d);
 		shuffle();
@@ -369,6 +371,7 @@ void long_dups_shrink(Run &r, bool fixed, uint64_t first_seed, unsigned env_flag
 			if (i % 10 == 0) r.stat(d);
 			if (i % 97 == 96) {
 				r.commit();
+				r.note_page_layout();
 				r.begin();
 				c = r.cursor(d);
 			}

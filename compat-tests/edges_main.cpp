@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "edges.h"
+#include "page_layout.h"
 
 namespace compat::edges {
 
@@ -206,60 +207,13 @@ void Run::note_page_layout() {
 	if (rc("layout env_info", a.mdb_env_info(env, &info))) return;
 	MDB_stat st{};
 	a.mdb_env_stat(env, &st);
-	const size_t psize = st.ms_psize, pages = info.me_last_pgno + 1;
-	std::string file;
-	{
-		FILE *f = std::fopen((dir + "/data.mdb").c_str(), "rb");
-		if (!f) {
-			note("layout: data.mdb unreadable");
-			return;
-		}
-		file.resize(pages * psize);
-		size_t got = std::fread(file.data(), 1, file.size(), f);
-		std::fclose(f);
-		if (got != file.size()) {
-			note("layout: data.mdb shorter than its last page");
-			return;
-		}
-	}
-	auto u16 = [&](size_t off) {
-		uint16_t v;
-		std::memcpy(&v, file.data() + off, sizeof v);
-		return unsigned(v);
-	};
-	for (size_t pg = 2; pg < pages; pg++) {
-		const size_t base = pg * psize;
-		const unsigned flags = u16(base + 10), lower = u16(base + 12), upper = u16(base + 14);
-		uint64_t h = 0xcbf29ce484222325ull;
-		auto mix = [&h](const char *p, size_t n) {
-			for (size_t i = 0; i < n; i++) h = (h ^ static_cast<unsigned char>(p[i])) * 0x100000001b3ull;
-		};
-		// Header: number, flags, bounds; the pad field only where it is
-		// LEAF2's key size (elsewhere unused: upstream leaves a reused
-		// buffer's stale value there).
-		mix(file.data() + base, 8);
-		mix(file.data() + base + 10, 6);
-		if (flags & 0x20) mix(file.data() + base + 8, 2);
-		if (flags & 0x4000) {         // a loose page left in the map (MDB_WRITEMAP): free,
-		                              // its data a link in memory
-		} else if (flags & 0x04) {           // overflow: header only (the value is compared through the API)
-		} else if (flags & 0x20) {    // LEAF2: the fixed-size keys
-			if (lower >= 16 && lower <= psize) mix(file.data() + base + 16, size_t(lower) - 16);
-		} else if ((flags & 0x03) && lower >= 16 && lower <= upper && upper <= psize) {
-			for (unsigned i = 0; i < (lower - 16) / 2; i++) {
-				const size_t off = u16(base + 16 + 2 * i);
-				if (off + 8 > psize) break;
-				const unsigned lo = u16(base + off), hi = u16(base + off + 2), nf = u16(base + off + 4),
-				               ks = u16(base + off + 6);
-				size_t len = 8 + size_t(ks);
-				if (flags & 0x02) len += (nf & 0x01) ? 8 : (size_t(lo) | size_t(hi) << 16);  // leaf: + data
-				if (off + len > psize) break;
-				mix(file.data() + base + off, len);
-			}
-		}
+	std::string error;
+	std::vector<PageDigest> pages = read_page_layout(dir + "/data.mdb", st.ms_psize, info.me_last_pgno + 1, &error);
+	if (!error.empty()) note("layout: " + error);
+	for (const PageDigest &p : pages) {
 		char line[64];
-		std::snprintf(line, sizeof line, "page %zu flags 0x%x nodes %016llx", pg, flags,
-		              static_cast<unsigned long long>(h));
+		std::snprintf(line, sizeof line, "page %llu flags 0x%x nodes %016llx", static_cast<unsigned long long>(p.pgno),
+		              p.flags, static_cast<unsigned long long>(p.digest));
 		note(line);
 	}
 }

@@ -80,6 +80,25 @@ bool Runner::full_check(const Op &op) {
       return false;
     }
   }
+  // With no write txn open the file holds committed pages only: the same
+  // nodes in the same pages on every side.
+  if (!model_.active(kWriteSlot) && !model_.active(kNestedSlot)) {
+    std::string err0, err;
+    std::vector<PageDigest> pages0 = sides_[0]->page_layout(&err0);
+    for (size_t i = 1; i < sides_.size() && err0.empty(); i++) {
+      std::string diff = compare_page_layouts(pages0, sides_[i]->page_layout(&err));
+      if (!err.empty()) diff = err;
+      if (!diff.empty()) {
+        failure_ = "operation: " + format_op(op) + "\nfile layout check (" + sides_[0]->name() + " vs " +
+                   sides_[i]->name() + "): " + diff + "\n";
+        return false;
+      }
+    }
+    if (!err0.empty()) {
+      failure_ = "operation: " + format_op(op) + "\nfile layout check: " + err0 + "\n";
+      return false;
+    }
+  }
   res_[0].clear();
   res_[0].set_rc("rc", 0);
   for (auto &d : first) {

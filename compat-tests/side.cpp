@@ -346,6 +346,16 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
   }
 }
 
+std::vector<PageDigest> Side::page_layout(std::string *error) const {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (!env_ || api_.mdb_env_info(env_, &info) || api_.mdb_env_stat(env_, &st)) {
+    *error = "no environment";
+    return {};
+  }
+  return read_page_layout(dir_ + "/data.mdb", st.ms_psize, info.me_last_pgno + 1, error);
+}
+
 std::vector<DbDump> Side::dump(int slot, const std::vector<int> &dbs) {
   std::vector<DbDump> out;
   for (int db : dbs) out.push_back(dump_db(api_, txn_[slot], dbi_[db], db));

@@ -9,6 +9,7 @@
 #include "api_table.h"
 #include "dump.h"
 #include "ops.h"
+#include "page_layout.h"
 #include "result.h"
 
 namespace compat {
@@ -29,6 +30,8 @@ class Side {
 
   const LmdbApi &api() const { return api_; }
   const std::string &dir() const { return dir_; }
+  // The data file's pages (page_layout.h), up to the last page in use.
+  std::vector<PageDigest> page_layout(std::string *error) const;
   const char *name() const { return api_.name.c_str(); }
   MDB_env *env() const { return env_; }
   // The library's cursor in a slot (null if none); used by the oracle guard.

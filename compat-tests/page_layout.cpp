@@ -136,11 +136,12 @@ std::vector<PageDigest> read_page_layout(const std::string &path, size_t psize, 
     return {};
   }
   Walker w(file, psize, pages);
-  // The newer meta page: its free db and main db (records at 32 and 80 of
-  // the meta, after the 16-byte page header; txnid at 136).
-  const size_t meta = w.u64(kHeader + 136) >= w.u64(psize + kHeader + 136) ? 0 : psize;
-  w.tree(w.u64(meta + kHeader + 32 + kRootOffset));
-  w.tree(w.u64(meta + kHeader + 80 + kRootOffset));
+  // The newer meta page (after the 16-byte page header: the free db's
+  // record at 24, the main db's at 72, the txnid at 128).
+  constexpr size_t kFreeDb = 24, kMainDb = 72, kTxnid = 128;
+  const size_t meta = w.u64(kHeader + kTxnid) >= w.u64(psize + kHeader + kTxnid) ? 0 : psize;
+  w.tree(w.u64(meta + kHeader + kFreeDb + kRootOffset));
+  w.tree(w.u64(meta + kHeader + kMainDb + kRootOffset));
   return w.result();
 }
 

@@ -47,7 +47,6 @@ const Flavor kFlavors[] = {
     {"sizes_plain", 0, ValKind::Random, 0, 1, false, false, true},
     {"sizes_dupsort", MDB_DUPSORT, ValKind::OrderedMem, 0, 1, false, false, true},
 };
-const Flavor *g_flavor = &kFlavors[0];  // the one being built
 
 // Keys 0x10 .. 0x50 (4-byte native integers: one varying low byte, so
 // memcmp, reverse and integer order all agree); 0x08, 0x28, 0x60 are
@@ -71,27 +70,30 @@ ValRef item(const Flavor &f, unsigned key_index, unsigned i) {
   return make_val(2 * (i + 1), f.val_len, f.order);
 }
 
-Op op_of(OpKind k) {
-  Op o;
-  o.kind = k;
-  o.db = g_flavor->db;
-  return o;
-}
+// Ops of one flavour's db.
+struct OpsOf {
+  uint8_t db;
 
-// An op of the flavour's db with its arguments.
-Op op_with(OpKind k, KeyRef kr = {}, ValRef v = {}, unsigned flags = 0, uint32_t arg = 0, uint8_t cur = 0) {
-  Op o = op_of(k);
-  o.key = kr;
-  o.val = v;
-  o.flags = flags;
-  o.arg = arg;
-  o.cur = cur;
-  return o;
-}
-
-Op cget(MDB_cursor_op c, KeyRef k = {}, ValRef v = {}, uint8_t cur = 0) {
-  return op_with(OpKind::CursorGet, k, v, 0, c, cur);
-}
+  Op of(OpKind k) const {
+    Op o;
+    o.kind = k;
+    o.db = db;
+    return o;
+  }
+  // With its arguments.
+  Op with(OpKind k, KeyRef kr = {}, ValRef v = {}, unsigned flags = 0, uint32_t arg = 0, uint8_t cur = 0) const {
+    Op o = of(k);
+    o.key = kr;
+    o.val = v;
+    o.flags = flags;
+    o.arg = arg;
+    o.cur = cur;
+    return o;
+  }
+  Op cget(MDB_cursor_op c, KeyRef k = {}, ValRef v = {}, uint8_t cur = 0) const {
+    return with(OpKind::CursorGet, k, v, 0, c, cur);
+  }
+};
 
 const MDB_cursor_op kOps[] = {MDB_FIRST,     MDB_FIRST_DUP,  MDB_GET_BOTH,      MDB_GET_BOTH_RANGE,
                               MDB_GET_CURRENT, MDB_GET_MULTIPLE, MDB_LAST,        MDB_LAST_DUP,
@@ -124,71 +126,72 @@ enum Mid {
 };
 
 void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
+  const OpsOf b{f.db};
   const KeyRef middle = key(kKeys[2]);
   switch (m) {
     case kNone:
     case kMidCount:
       break;
     case kCursorDel:
-      ops.push_back(op_with(OpKind::CursorDel));
+      ops.push_back(b.with(OpKind::CursorDel));
       break;
     case kCursorDelAll:
-      if (is_dup(f)) ops.push_back(op_with(OpKind::CursorDel, {}, {}, MDB_NODUPDATA));
+      if (is_dup(f)) ops.push_back(b.with(OpKind::CursorDel, {}, {}, MDB_NODUPDATA));
       break;
     case kCurrentSame:
-      ops.push_back(op_with(OpKind::CursorPut, {}, item(f, 2, 0), MDB_CURRENT, kCurrentSameData));
+      ops.push_back(b.with(OpKind::CursorPut, {}, item(f, 2, 0), MDB_CURRENT, kCurrentSameData));
       break;
     case kCursorPutItem:  // a new item (dup dbs) or a new value (plain) under the middle key
-      ops.push_back(op_with(OpKind::CursorPut, middle, is_dup(f) ? make_val(7, f.val_len, f.order) : make_val(77, 50)));
+      ops.push_back(b.with(OpKind::CursorPut, middle, is_dup(f) ? make_val(7, f.val_len, f.order) : make_val(77, 50)));
       break;
     case kOtherPut:  // mdb_put of a key between two (not through the cursor)
-      ops.push_back(op_with(OpKind::Put, key(0x28), item(f, 1, 0)));
+      ops.push_back(b.with(OpKind::Put, key(0x28), item(f, 1, 0)));
       break;
     case kOtherDel:  // mdb_del of the middle key with all its items
-      ops.push_back(op_with(OpKind::Del, middle));
+      ops.push_back(b.with(OpKind::Del, middle));
       break;
     case kOtherDelItem:  // mdb_del of one item of the middle key
-      if (is_dup(f)) ops.push_back(op_with(OpKind::Del, middle, item(f, 2, 0), 0, 1));
+      if (is_dup(f)) ops.push_back(b.with(OpKind::Del, middle, item(f, 2, 0), 0, 1));
       break;
     case kPeerDel:  // the bystander cursor deletes where it stands
-      ops.push_back(op_with(OpKind::CursorDel, {}, {}, 0, 0, 1));
+      ops.push_back(b.with(OpKind::CursorDel, {}, {}, 0, 0, 1));
       break;
     case kDropEmpty:
-      ops.push_back(op_with(OpKind::Drop));
+      ops.push_back(b.with(OpKind::Drop));
       break;
     case kAppendAfter:
-      ops.push_back(op_with(OpKind::CursorPut, key(0x60), item(f, 1, 0), MDB_APPEND));
+      ops.push_back(b.with(OpKind::CursorPut, key(0x60), item(f, 1, 0), MDB_APPEND));
       break;
     case kAppendBefore:
-      ops.push_back(op_with(OpKind::CursorPut, key(0x08), item(f, 1, 0), MDB_APPEND));
+      ops.push_back(b.with(OpKind::CursorPut, key(0x08), item(f, 1, 0), MDB_APPEND));
       break;
     case kNamedPut:
-      if (f.db == 0) ops.push_back(op_with(OpKind::Put, KeyRef{1, 3, KeyKind::DbName}, make_val(3, 8)));
+      if (f.db == 0) ops.push_back(b.with(OpKind::Put, KeyRef{1, 3, KeyKind::DbName}, make_val(3, 8)));
       break;
     case kNamedDel:
-      if (f.db == 0) ops.push_back(op_with(OpKind::Del, KeyRef{1, 3, KeyKind::DbName}));
+      if (f.db == 0) ops.push_back(b.with(OpKind::Del, KeyRef{1, 3, KeyKind::DbName}));
       break;
     case kPutNoOverwrite:
-      ops.push_back(op_with(OpKind::CursorPut, middle, item(f, 2, 0), MDB_NOOVERWRITE));
+      ops.push_back(b.with(OpKind::CursorPut, middle, item(f, 2, 0), MDB_NOOVERWRITE));
       break;
     case kPutNoDupData:
-      if (is_dup(f)) ops.push_back(op_with(OpKind::CursorPut, middle, item(f, 2, 3), MDB_NODUPDATA));
+      if (is_dup(f)) ops.push_back(b.with(OpKind::CursorPut, middle, item(f, 2, 3), MDB_NODUPDATA));
       break;
     case kPutNewKey:
-      ops.push_back(op_with(OpKind::CursorPut, key(0x28), item(f, 1, 0), MDB_NOOVERWRITE));
+      ops.push_back(b.with(OpKind::CursorPut, key(0x28), item(f, 1, 0), MDB_NOOVERWRITE));
       break;
     case kPutReserve:  // (RESERVE onto a dup db's existing key crashes upstream: docs/divergences.md)
       if (is_dup(f))
-        ops.push_back(op_with(OpKind::CursorPut, key(0x28), make_val(9, f.val_len, f.order), MDB_RESERVE));
+        ops.push_back(b.with(OpKind::CursorPut, key(0x28), make_val(9, f.val_len, f.order), MDB_RESERVE));
       else
-        ops.push_back(op_with(OpKind::CursorPut, middle, make_val(78, 60), MDB_RESERVE));
+        ops.push_back(b.with(OpKind::CursorPut, middle, make_val(78, 60), MDB_RESERVE));
       break;
     case kPutMultiple:  // item seeds 7, 8, 9: 8 is there
       if (f.db_flags & MDB_DUPFIXED)
-        ops.push_back(op_with(OpKind::CursorPut, middle, make_val(7, f.val_len, f.order), MDB_MULTIPLE, 3));
+        ops.push_back(b.with(OpKind::CursorPut, middle, make_val(7, f.val_len, f.order), MDB_MULTIPLE, 3));
       break;
     case kAppendDup:
-      if (is_dup(f)) ops.push_back(op_with(OpKind::CursorPut, middle, make_val(900, f.val_len, f.order), MDB_APPENDDUP));
+      if (is_dup(f)) ops.push_back(b.with(OpKind::CursorPut, middle, make_val(900, f.val_len, f.order), MDB_APPENDDUP));
       break;
   }
 }
@@ -207,14 +210,15 @@ void add_mid(std::vector<Op> &ops, const Flavor &f, Mid m) {
 // freed overflow runs are reused by the next pair (the stat after each
 // write compares the page accounting).
 OpList size_list(const Flavor &f) {
+  const OpsOf b{f.db};
   OpList l;
   l.seed = 0x517E5;
   l.env.flags = MDB_NOSYNC;
   std::vector<Op> &ops = l.ops;
-  ops.push_back(op_of(OpKind::EnvReopen));
-  ops.push_back(op_of(OpKind::TxnBegin));
-  ops.push_back(op_with(OpKind::DbiOpen, {}, {}, f.db_flags | MDB_CREATE));
-  ops.push_back(op_of(OpKind::TxnCommit));
+  ops.push_back(b.of(OpKind::EnvReopen));
+  ops.push_back(b.of(OpKind::TxnBegin));
+  ops.push_back(b.with(OpKind::DbiOpen, {}, {}, f.db_flags | MDB_CREATE));
+  ops.push_back(b.of(OpKind::TxnCommit));
   const unsigned key_sizes[] = {0, 1, 2, 100, 510, 511, 512};
   uint32_t id = 1;
   for (unsigned ks : key_sizes) {
@@ -236,36 +240,36 @@ OpList size_list(const Flavor &f) {
       auto v = [&](uint32_t seed, unsigned len) {
         return is_dup(f) ? make_val(seed, len, ValKind::OrderedMem) : make_val(seed, len);
       };
-      ops.push_back(op_of(OpKind::TxnBegin));
+      ops.push_back(b.of(OpKind::TxnBegin));
       const unsigned items = is_dup(f) ? 6 : 1;
-      for (unsigned i = 0; i < items; i++) ops.push_back(op_with(OpKind::Put, k, v(10 + i, ds)));
-      ops.push_back(op_with(OpKind::Get, k));
-      ops.push_back(op_with(OpKind::Put, k, v(40, ds), is_dup(f) ? MDB_NODUPDATA : MDB_NOOVERWRITE));
-      ops.push_back(op_with(OpKind::Put, k, v(41, other)));  // replaces (plain) or adds (dup)
-      ops.push_back(op_with(OpKind::CursorOpen));
-      ops.push_back(cget(MDB_SET, k));
-      ops.push_back(cget(MDB_GET_CURRENT));
-      ops.push_back(op_with(OpKind::CursorPut, {}, v(42, ds), MDB_CURRENT));
-      ops.push_back(cget(MDB_GET_CURRENT));
-      ops.push_back(op_of(OpKind::CursorCount));
-      for (unsigned i = 0; i < items + 1; i++) ops.push_back(cget(MDB_NEXT_DUP));
-      ops.push_back(cget(MDB_GET_BOTH, k, v(11, ds)));
-      ops.push_back(cget(MDB_GET_BOTH_RANGE, k, v(11, ds + 1)));
-      ops.push_back(op_with(OpKind::Put, k2, v(43, ds), MDB_RESERVE));
-      ops.push_back(op_with(OpKind::Get, k2));
-      ops.push_back(op_with(OpKind::CursorPut, k2, v(44, other), is_dup(f) ? MDB_APPENDDUP : MDB_APPEND));
-      ops.push_back(cget(MDB_SET, k));
-      ops.push_back(op_with(OpKind::CursorDel));
-      ops.push_back(cget(MDB_GET_CURRENT));
-      ops.push_back(op_with(OpKind::Del, k2));
-      ops.push_back(op_with(OpKind::Get, k));
-      ops.push_back(op_of(OpKind::CursorClose));
-      ops.push_back(op_of(OpKind::TxnCommit));
+      for (unsigned i = 0; i < items; i++) ops.push_back(b.with(OpKind::Put, k, v(10 + i, ds)));
+      ops.push_back(b.with(OpKind::Get, k));
+      ops.push_back(b.with(OpKind::Put, k, v(40, ds), is_dup(f) ? MDB_NODUPDATA : MDB_NOOVERWRITE));
+      ops.push_back(b.with(OpKind::Put, k, v(41, other)));  // replaces (plain) or adds (dup)
+      ops.push_back(b.with(OpKind::CursorOpen));
+      ops.push_back(b.cget(MDB_SET, k));
+      ops.push_back(b.cget(MDB_GET_CURRENT));
+      ops.push_back(b.with(OpKind::CursorPut, {}, v(42, ds), MDB_CURRENT));
+      ops.push_back(b.cget(MDB_GET_CURRENT));
+      ops.push_back(b.of(OpKind::CursorCount));
+      for (unsigned i = 0; i < items + 1; i++) ops.push_back(b.cget(MDB_NEXT_DUP));
+      ops.push_back(b.cget(MDB_GET_BOTH, k, v(11, ds)));
+      ops.push_back(b.cget(MDB_GET_BOTH_RANGE, k, v(11, ds + 1)));
+      ops.push_back(b.with(OpKind::Put, k2, v(43, ds), MDB_RESERVE));
+      ops.push_back(b.with(OpKind::Get, k2));
+      ops.push_back(b.with(OpKind::CursorPut, k2, v(44, other), is_dup(f) ? MDB_APPENDDUP : MDB_APPEND));
+      ops.push_back(b.cget(MDB_SET, k));
+      ops.push_back(b.with(OpKind::CursorDel));
+      ops.push_back(b.cget(MDB_GET_CURRENT));
+      ops.push_back(b.with(OpKind::Del, k2));
+      ops.push_back(b.with(OpKind::Get, k));
+      ops.push_back(b.of(OpKind::CursorClose));
+      ops.push_back(b.of(OpKind::TxnCommit));
       // The next txn reads what is left, then empties the db.
-      ops.push_back(op_of(OpKind::TxnBegin));
-      ops.push_back(op_with(OpKind::Get, k));
-      ops.push_back(op_with(OpKind::Del, k));
-      ops.push_back(op_of(OpKind::TxnCommit));
+      ops.push_back(b.of(OpKind::TxnBegin));
+      ops.push_back(b.with(OpKind::Get, k));
+      ops.push_back(b.with(OpKind::Del, k));
+      ops.push_back(b.of(OpKind::TxnCommit));
     }
   }
   return l;
@@ -279,35 +283,35 @@ std::vector<std::string> matrix_flavors() {
 
 OpList matrix_list(size_t index) {
   const Flavor &f = kFlavors[index];
-  g_flavor = &f;
+  const OpsOf b{f.db};
   if (f.sizes) return size_list(f);
   OpList l;
   l.seed = 0x3A7121 + index;
   l.env.flags = MDB_NOSYNC | (f.writemap ? MDB_WRITEMAP : 0);
   std::vector<Op> &ops = l.ops;
-  ops.push_back(op_of(OpKind::EnvReopen));
-  ops.push_back(op_of(OpKind::TxnBegin));
-  Op open = op_of(OpKind::DbiOpen);
+  ops.push_back(b.of(OpKind::EnvReopen));
+  ops.push_back(b.of(OpKind::TxnBegin));
+  Op open = b.of(OpKind::DbiOpen);
   open.flags = f.db_flags | (f.db ? MDB_CREATE : 0);  // (the main db takes no flags here)
   ops.push_back(open);
   if (f.db == 0) {
     // A named db with one item: its record is a key of the main db
     // ("db1", after every test key), which cursors there meet.
-    ops.push_back(op_with(OpKind::DbiOpen, {}, {}, MDB_CREATE));
+    ops.push_back(b.with(OpKind::DbiOpen, {}, {}, MDB_CREATE));
     ops.back().db = 1;
-    ops.push_back(op_with(OpKind::Put, key(0x10), make_val(1, 8)));
+    ops.push_back(b.with(OpKind::Put, key(0x10), make_val(1, 8)));
     ops.back().db = 1;
   }
   for (unsigned k = 0; k < 5; k++) {
     unsigned n = is_dup(f) ? (f.items ? f.items : f.pages ? kPagesItems : kItems)[k] : 1;
     for (unsigned i = 0; i < n; i++) {
-      Op p = op_of(OpKind::Put);
+      Op p = b.of(OpKind::Put);
       p.key = key(kKeys[k]);
       p.val = item(f, k, i);
       ops.push_back(p);
     }
   }
-  ops.push_back(op_of(OpKind::TxnCommit));
+  ops.push_back(b.of(OpKind::TxnCommit));
   // Arguments of the ops that take a key (and data): the first op of a
   // sequence finds (an existing key and item), the second misses.
   const KeyRef hit_key = key(kKeys[2]), miss_key = key(0x28);
@@ -316,7 +320,7 @@ OpList matrix_list(size_t index) {
   // A bystander cursor (slot 1) rests on the middle key's second item (or
   // the key after it): it is probed after each sequence, and deletes in
   // kPeerDel.
-  auto bystander_probe = [&](MDB_cursor_op op) { ops.push_back(cget(op, {}, {}, 1)); };
+  auto bystander_probe = [&](MDB_cursor_op op) { ops.push_back(b.cget(op, {}, {}, 1)); };
   // Slot 0: a write txn with every change; slot 1: a read-only txn, where
   // the cursor moves alone and a write answers EACCES.
   for (uint8_t slot : {uint8_t(0), uint8_t(1)}) {
@@ -333,25 +337,25 @@ OpList matrix_list(size_t index) {
           if (slot && m != kNone && m != kCursorDel && m != kOtherPut) continue;
           for (MDB_cursor_op second : kOps) {
             const size_t from = ops.size();
-            ops.push_back(op_of(OpKind::TxnBegin));
-            ops.push_back(op_of(OpKind::CursorOpen));
-            ops.push_back(op_with(OpKind::CursorOpen, {}, {}, 0, 0, 1));
-            ops.push_back(cget(is_dup(f) ? MDB_GET_BOTH : MDB_SET, hit_key, item(f, 2, 1), 1));
-            if (start) ops.push_back(cget(MDB_SET_RANGE, key(start)));
-            ops.push_back(cget(first, k1, v1));
+            ops.push_back(b.of(OpKind::TxnBegin));
+            ops.push_back(b.of(OpKind::CursorOpen));
+            ops.push_back(b.with(OpKind::CursorOpen, {}, {}, 0, 0, 1));
+            ops.push_back(b.cget(is_dup(f) ? MDB_GET_BOTH : MDB_SET, hit_key, item(f, 2, 1), 1));
+            if (start) ops.push_back(b.cget(MDB_SET_RANGE, key(start)));
+            ops.push_back(b.cget(first, k1, v1));
             add_mid(ops, f, static_cast<Mid>(m));
-            ops.push_back(cget(second, k2, v2));
-            ops.push_back(cget(MDB_GET_CURRENT));
-            ops.push_back(op_of(OpKind::CursorCount));
-            ops.push_back(cget(MDB_NEXT));
-            ops.push_back(cget(MDB_PREV));
-            ops.push_back(cget(MDB_GET_CURRENT));
+            ops.push_back(b.cget(second, k2, v2));
+            ops.push_back(b.cget(MDB_GET_CURRENT));
+            ops.push_back(b.of(OpKind::CursorCount));
+            ops.push_back(b.cget(MDB_NEXT));
+            ops.push_back(b.cget(MDB_PREV));
+            ops.push_back(b.cget(MDB_GET_CURRENT));
             bystander_probe(MDB_GET_CURRENT);
             bystander_probe(MDB_NEXT);
             bystander_probe(MDB_PREV);
-            ops.push_back(op_with(OpKind::CursorClose, {}, {}, 0, 0, 1));
-            ops.push_back(op_of(OpKind::CursorClose));
-            ops.push_back(op_of(OpKind::TxnAbort));
+            ops.push_back(b.with(OpKind::CursorClose, {}, {}, 0, 0, 1));
+            ops.push_back(b.of(OpKind::CursorClose));
+            ops.push_back(b.of(OpKind::TxnAbort));
             for (size_t i = from; i < ops.size(); i++) ops[i].txn = slot;
           }
         }

@@ -1,7 +1,8 @@
 // Differential test of nested write transactions: a seeded random stream of
 // puts, deletes, gets, cursor moves, child begin/commit/abort (to depth 4)
 // and top-level commit/abort, run in lock-step on our library and upstream's;
-// every return code and every returned byte must agree.
+// every return code and every returned byte must agree, and after each
+// top-level commit the data files' pages in use (page_layout.h).
 //   lmdb_compat_nested [--seed S] [--ops N]
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "api_table.h"
+#include "page_layout.h"
 
 using compat::LmdbApi;
 
@@ -164,10 +166,17 @@ int main(int argc, char **argv) {
 				else
 					a.mdb_txn_abort(t);
 				d.stack.pop_back();
-				if (d.stack.empty()) {  // the pages a top-level txn left: the same last page
+				if (d.stack.empty()) {  // the pages a top-level txn left: the same pages in use
 					MDB_envinfo info{};
+					MDB_stat st{};
 					a.mdb_env_info(d.env, &info);
-					o.b = "last_pgno " + std::to_string(info.me_last_pgno);
+					a.mdb_env_stat(d.env, &st);
+					std::string err;
+					std::vector<compat::PageDigest> pages =
+					    compat::read_page_layout(d.dir + "/data.mdb", st.ms_psize, info.me_last_pgno + 1, &err);
+					o.b = "last_pgno " + std::to_string(info.me_last_pgno) + err;
+					for (const compat::PageDigest &p : pages)
+						o.b += " " + std::to_string(p.pgno) + ":" + std::to_string(p.digest);
 				}
 			} else {
 				what = "stat";

@@ -378,3 +378,103 @@ TEST_CASE("spilling under cursors parked in deep DUPSORT sub-dbs") {
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 }
+
+// A big value this txn wrote, then spilled, then freed again: its pages go
+// back onto the txn's reclaimed list (once it has read a free record), as
+// upstream gives them back to its list of reusable pages, not among the
+// pages this txn freed from earlier snapshots; so both libraries lay out
+// the same pages (docs/format.md, "Page reuse order").
+TEST_CASE("a spilled big value freed in its own txn goes back to the reclaimed pages") {
+	TempDir d;
+	MDB_env *env = open_env(d);
+	MDB_dbi dbi;
+	std::string small(200, 's');
+	auto key = [](unsigned i) {
+		char b[16];
+		std::snprintf(b, sizeof b, "k%08u", i);
+		return std::string(b);
+	};
+	// Pages on the free list, none of them in a long run: 600 values of two
+	// overflow pages each, every other one deleted.
+	MDB_txn *txn = begin_write_main(env, &dbi);
+	const std::string two_pages(5000, 't');
+	for (unsigned i = 0; i < 600; i++) {
+		const std::string ks = key(i);
+		MDB_val k = val(ks), v = val(two_pages);
+		REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	}
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	txn = begin_write_main(env, &dbi);
+	for (unsigned i = 0; i < 600; i += 2) {
+		const std::string ks = key(i);
+		MDB_val k = val(ks);
+		REQUIRE(mdb_del(txn, dbi, &k, nullptr) == 0);
+	}
+	REQUIRE(mdb_txn_commit(txn) == 0);
+	// (A record becomes reusable once a newer snapshot exists.)
+	txn = begin_write_main(env, &dbi);
+	MDB_val zk = val("z"), zv = val("z");
+	REQUIRE(mdb_put(txn, dbi, &zk, &zv, 0) == 0);
+	REQUIRE(mdb_txn_commit(txn) == 0);
+
+	LimitGuard guard(512);
+	txn = begin_write_main(env, &dbi);
+	const lmdb::txnid_t own_id = txn->txnid;
+	// The big value: a run of 101 pages from the end of the file (the
+	// reclaimed pages hold no run that long), after the txn read the free
+	// records.
+	std::string big(100 * 4096, 'B');
+	MDB_val bk = val("big"), bv = val(big);
+	REQUIRE(mdb_put(txn, dbi, &bk, &bv, 0) == 0);
+	REQUIRE(txn->last_reclaimed != 0);
+	MDB_val got;
+	REQUIRE(mdb_get(txn, dbi, &bk, &got) == 0);
+	const lmdb::pgno_t run =
+	    reinterpret_cast<const lmdb::format::PageHeader *>(static_cast<const char *>(got.mv_data) -
+	                                                       lmdb::format::kPageHeaderSize)
+	        ->pgno;
+	// Small puts (their pages come from the reclaimed ones, below the run)
+	// until a spill writes the run out: the highest pages go first.
+	for (unsigned i = 0; i < 20000 && !txn->spilled.contains(run); i++) {
+		const std::string ks = key(100000 + i);
+		MDB_val k = val(ks), v = val(small);
+		REQUIRE(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	}
+	REQUIRE(txn->spilled.contains(run));
+	REQUIRE(mdb_del(txn, dbi, &bk, nullptr) == 0);
+	CHECK_FALSE(txn->spilled.contains(run));
+	const lmdb::pgno_t run_end = run + 101;  // 100 pages of value and its header
+	for (lmdb::pgno_t pg = run; pg < run_end; pg++) {
+		CHECK(txn->reclaimed.find_descending(pg) < txn->reclaimed.size());
+		CHECK(std::find(txn->free_pgs.data(), txn->free_pgs.data() + txn->free_pgs.size(), pg) ==
+		      txn->free_pgs.data() + txn->free_pgs.size());
+	}
+	REQUIRE(mdb_txn_commit(txn) == 0);
+
+	// In the file: not under this txn's id (the pages it freed from older
+	// snapshots), but among the reusable pages written back under older ids.
+	MDB_txn *rd;
+	REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &rd) == 0);
+	MDB_cursor *c;
+	REQUIRE(mdb_cursor_open(rd, 0, &c) == 0);
+	MDB_val k, v;
+	std::set<lmdb::pgno_t> own, older;
+	for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		lmdb::txnid_t id;
+		std::memcpy(&id, k.mv_data, sizeof id);
+		size_t n;
+		std::memcpy(&n, v.mv_data, sizeof n);
+		for (size_t j = 1; j <= n; j++) {
+			lmdb::pgno_t pg;
+			std::memcpy(&pg, static_cast<const char *>(v.mv_data) + j * sizeof pg, sizeof pg);
+			(id == own_id ? own : older).insert(pg);
+		}
+	}
+	for (lmdb::pgno_t pg = run; pg < run_end; pg++) {
+		CHECK(older.count(pg) == 1);
+		CHECK(own.count(pg) == 0);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(rd);
+	mdb_env_close(env);
+}

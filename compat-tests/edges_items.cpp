@@ -655,11 +655,52 @@ void freelist_churn_layout(Run &r) {
 	r.note_page_layout();  // every page holds the same nodes
 }
 
+// Many more reclaimed pages than a txn uses: a tree emptied in one txn (a
+// free record of far more than a page of page numbers), then one-put txns
+// that each consume it and write the rest back under the older ids, shared
+// out over several records (upstream's amortised sizes) -- also when the
+// ids run short (a record of the second txn after the env's creation).
+void freelist_big_leftovers(Run &r) {
+	for (bool early : {true, false}) {
+		r.open_env(MDB_NOSYNC, size_t(256) << 20);
+		MDB_dbi d = 0;
+		const unsigned rounds = early ? 1 : 4;
+		for (unsigned t = 0; t < rounds; t++) {
+			r.begin();
+			d = r.dbi(nullptr, 0);
+			for (unsigned i = t; i < 24000; i += rounds) {
+				char k[16];
+				std::snprintf(k, sizeof k, "%08x", i * 2654435761u);
+				MDB_val kv{8, k}, vv{100, const_cast<char *>("0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789")};
+				r.a.mdb_put(r.txn, d, &kv, &vv, 0);
+			}
+			r.commit();
+		}
+		r.begin();
+		r.rc("drop", r.a.mdb_drop(r.txn, d, 0));  // every page freed at once
+		r.commit();
+		for (unsigned c = 0; c < 12; c++) {
+			r.begin();
+			r.put(d, "key" + std::to_string(c), std::string(50 + 300 * c, 'x'));
+			r.commit();
+			MDB_envinfo info{};
+			r.a.mdb_env_info(r.env, &info);
+			r.note("commit " + std::to_string(c) + ": last_pgno " + std::to_string(info.me_last_pgno));
+			if (c % 4 == 0) note_free_pages(r, "after " + std::to_string(c));
+		}
+		r.note_page_layout();
+		r.close_env();
+		std::string cmd = "rm -f '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+		if (std::system(cmd.c_str()) != 0) r.note("could not remove the files");
+	}
+}
+
 }  // namespace
 
 void add_layout_cases(std::vector<Case> &out) {
 	out.push_back({"overflow_reuse_layout", overflow_reuse_layout});
 	out.push_back({"freelist_churn_layout", freelist_churn_layout});
+	out.push_back({"freelist_big_leftovers", freelist_big_leftovers});
 }
 
 }  // namespace compat::edges

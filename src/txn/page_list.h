@@ -26,7 +26,6 @@ public:
 	PageList &operator=(const PageList &) = delete;
 
 	size_t size() const { return n_; }
-	bool empty() const { return n_ == 0; }
 	pgno_t operator[](size_t i) const { return ids_[i]; }
 	pgno_t &operator[](size_t i) { return ids_[i]; }
 	pgno_t *data() { return ids_; }

@@ -203,12 +203,8 @@ void Run::dump(MDB_dbi d) {
 }
 
 void Run::note_page_layout() {
-	MDB_envinfo info{};
-	if (rc("layout env_info", a.mdb_env_info(env, &info))) return;
-	MDB_stat st{};
-	a.mdb_env_stat(env, &st);
 	std::string error;
-	std::vector<PageDigest> pages = read_page_layout(dir + "/data.mdb", st.ms_psize, info.me_last_pgno + 1, &error);
+	std::vector<PageDigest> pages = read_env_page_layout(a, env, dir, &error);
 	if (!error.empty()) note("layout: " + error);
 	for (const PageDigest &p : pages) {
 		char line[64];

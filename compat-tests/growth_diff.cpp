@@ -87,23 +87,17 @@ bool run_phase(Side (&sides)[2], const char *phase, long txns, long per_txn, lon
 				            good ? "" : "  <-- not upstream's");
 			// At each phase's end, the same nodes in every page in use too
 			// (page_layout.h).
-			if (t + 1 < txns) {
-				if (!good) *ok = false;
-				continue;
-			}
-			std::string err[2];
-			std::vector<compat::PageDigest> layout[2];
-			for (int k = 0; k < 2; k++) {
-				MDB_stat st{};
-				sides[k].api->mdb_env_stat(sides[k].env, &st);
-				layout[k] = compat::read_page_layout(sides[k].dir + "/data.mdb", st.ms_psize,
-				                                     info[k].me_last_pgno + 1, &err[k]);
-			}
-			std::string diff = err[0] + err[1];
-			if (diff.empty()) diff = compat::compare_page_layouts(layout[0], layout[1]);
-			if (!diff.empty()) {
-				std::printf("%s after %ld txns: file layout: %s\n", phase, t + 1, diff.c_str());
-				good = false;
+			if (t + 1 == txns) {
+				std::string err[2];
+				std::vector<compat::PageDigest> layout[2];
+				for (int k = 0; k < 2; k++)
+					layout[k] = compat::read_env_page_layout(*sides[k].api, sides[k].env, sides[k].dir, &err[k]);
+				std::string diff = err[0] + err[1];
+				if (diff.empty()) diff = compat::compare_page_layouts(layout[0], layout[1]);
+				if (!diff.empty()) {
+					std::printf("%s after %ld txns: file layout: %s\n", phase, t + 1, diff.c_str());
+					good = false;
+				}
 			}
 			if (!good) *ok = false;
 		}

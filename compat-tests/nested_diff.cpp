@@ -168,12 +168,9 @@ int main(int argc, char **argv) {
 				d.stack.pop_back();
 				if (d.stack.empty()) {  // the pages a top-level txn left: the same pages in use
 					MDB_envinfo info{};
-					MDB_stat st{};
 					a.mdb_env_info(d.env, &info);
-					a.mdb_env_stat(d.env, &st);
 					std::string err;
-					std::vector<compat::PageDigest> pages =
-					    compat::read_page_layout(d.dir + "/data.mdb", st.ms_psize, info.me_last_pgno + 1, &err);
+					std::vector<compat::PageDigest> pages = compat::read_env_page_layout(a, d.env, d.dir, &err);
 					o.b = "last_pgno " + std::to_string(info.me_last_pgno) + err;
 					for (const compat::PageDigest &p : pages)
 						o.b += " " + std::to_string(p.pgno) + ":" + std::to_string(p.digest);

@@ -145,6 +145,17 @@ std::vector<PageDigest> read_page_layout(const std::string &path, size_t psize, 
   return w.result();
 }
 
+std::vector<PageDigest> read_env_page_layout(const LmdbApi &api, MDB_env *env, const std::string &dir,
+                                             std::string *error) {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  if (!env || api.mdb_env_info(env, &info) || api.mdb_env_stat(env, &st)) {
+    *error = "no environment";
+    return {};
+  }
+  return read_page_layout(dir + "/data.mdb", st.ms_psize, info.me_last_pgno + 1, error);
+}
+
 std::string compare_page_layouts(const std::vector<PageDigest> &a, const std::vector<PageDigest> &b) {
   for (size_t i = 0; i < a.size() && i < b.size(); i++) {
     if (a[i].pgno != b[i].pgno || a[i].flags != b[i].flags || a[i].digest != b[i].digest) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "api_table.h"
+
 namespace compat {
 
 struct PageDigest {
@@ -26,6 +28,11 @@ struct PageDigest {
 // The pages in use of `path` (page size `psize`, `pages` pages); *error
 // set (and an empty list returned) when it is unreadable or has no meta pages.
 std::vector<PageDigest> read_page_layout(const std::string &path, size_t psize, size_t pages, std::string *error);
+
+// The same for the open environment `env` of `api` in directory `dir`
+// (its page size and last page asked of it).
+std::vector<PageDigest> read_env_page_layout(const LmdbApi &api, MDB_env *env, const std::string &dir,
+                                             std::string *error);
 
 // Empty if equal, else the first difference.
 std::string compare_page_layouts(const std::vector<PageDigest> &a, const std::vector<PageDigest> &b);

@@ -347,13 +347,7 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
 }
 
 std::vector<PageDigest> Side::page_layout(std::string *error) const {
-  MDB_envinfo info{};
-  MDB_stat st{};
-  if (!env_ || api_.mdb_env_info(env_, &info) || api_.mdb_env_stat(env_, &st)) {
-    *error = "no environment";
-    return {};
-  }
-  return read_page_layout(dir_ + "/data.mdb", st.ms_psize, info.me_last_pgno + 1, error);
+  return read_env_page_layout(api_, env_, dir_, error);
 }
 
 std::vector<DbDump> Side::dump(int slot, const std::vector<int> &dbs) {

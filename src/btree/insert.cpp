@@ -437,7 +437,8 @@ int page_split(MDB_cursor *mc, const MDB_val *newkey, MDB_val *newdata, pgno_t n
 			int nsize = int(is_leaf(mp) ? leaf_size(env, newkey, newdata) : branch_size(env, newkey));
 			nsize = int(even(unsigned(nsize)));
 
-			copy = page_buffer_alloc(env, 1);
+			// Only its pointers and node area reach mp (below): not zeroed.
+			copy = page_buffer_alloc(env, 1, BufferFill::kCallerFills);
 			if (!copy) {
 				rc = ENOMEM;
 				goto done;

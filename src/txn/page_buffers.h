@@ -39,13 +39,17 @@ public:
 	// One buffer of `psize` bytes, zeroed as `zero` says; nullptr when
 	// memory is short.  `psize` must stay the same for the object's life.
 	void *take(size_t psize, Zero zero);
-	// Gives back a buffer `take` returned, or C heap memory of two or more
-	// buffers' size (a run of pages), which is freed.
+	// C heap memory for a run of `npages` buffers (an overflow value), not
+	// zeroed; nullptr when memory is short.  Given back through `give`.
+	void *take_run(size_t psize, unsigned npages);
+	// Gives back a buffer `take` or `take_run` returned (a run is freed).
 	void give(void *p);
 	// The top-level write txn has ended: if no buffer is out, rewind.
 	void txn_ended();
 	// Buffers handed out and not given back, of both kinds (for tests).
 	size_t live() const { return live_ + heap_live_; }
+	// Runs handed out and not given back (for tests).
+	size_t runs_live() const { return runs_live_; }
 	// Whether `p` is a buffer of the region (for tests).
 	bool owns_for_test(const void *p) const { return owns(p); }
 	// Whether the region is reserved (for tests).
@@ -89,6 +93,8 @@ private:
 	void *heap_free_ = nullptr;  // heap buffers kept for reuse (link in the buffer)
 	size_t heap_kept_ = 0;
 	size_t heap_live_ = 0;     // heap buffers handed out
+	size_t runs_live_ = 0;     // runs handed out: while none is, `give` need
+	                           // not ask the C heap what it was given
 	bool failed_ = false;      // reserving failed once: C heap only
 };
 

@@ -374,11 +374,14 @@ TEST_CASE("page buffers of an env: released by address, rewound after each write
 	lmdb::Page *run = lmdb::page_buffer_alloc(env, 3);
 	REQUIRE((one && run));
 	CHECK(pb.live() == before + 1);
+	CHECK(pb.runs_live() == 1);
 	one->flags = lmdb::format::P_OVERFLOW;
 	one->overflow_pages = 9;
 	lmdb::page_buffer_release(env, one);
+	CHECK(pb.runs_live() == 1);  // the one-page buffer was not taken for it
 	lmdb::page_buffer_release(env, run);
 	CHECK(pb.live() == before);
+	CHECK(pb.runs_live() == 0);
 	mdb_txn_abort(txn);
 	CHECK(pb.live() == 0);
 

@@ -9,6 +9,16 @@ namespace lmdb {
 using namespace format;
 
 void sort_page_refs(PageRef *items, size_t n) {
+	// A small commit writes a handful of pages: insertion sort in place.
+	if (n <= 16) {
+		for (size_t i = 1; i < n; i++) {
+			PageRef v = items[i];
+			size_t j = i;
+			for (; j > 0 && items[j - 1].pgno > v.pgno; j--) items[j] = items[j - 1];
+			items[j] = v;
+		}
+		return;
+	}
 	std::sort(items, items + n, [](const PageRef &a, const PageRef &b) { return a.pgno < b.pgno; });
 }
 

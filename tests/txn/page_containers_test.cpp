@@ -235,6 +235,30 @@ TEST_CASE("take_highest_page_refs puts the highest page numbers first, sorted") 
 	}
 }
 
+TEST_CASE("sort_page_refs sorts by page number at every size around the small-list cut, pages kept with their numbers") {
+	std::mt19937 rng(17);
+	for (size_t n = 0; n <= 40; n++) {
+		for (int round = 0; round < 20; round++) {
+			std::vector<lmdb::PageRef> items(n);
+			std::vector<char> tags(n);
+			for (size_t i = 0; i < n; i++) {
+				// Few distinct values at small n: ties too.
+				items[i] = lmdb::PageRef{lmdb::pgno_t(rng() % (round % 2 ? 4 : 1000)),
+				                         reinterpret_cast<lmdb::format::PageHeader *>(&tags[i])};
+			}
+			std::vector<std::pair<lmdb::pgno_t, void *>> expect;
+			for (auto &r : items) expect.emplace_back(r.pgno, r.page);
+			std::sort(expect.begin(), expect.end());
+			lmdb::sort_page_refs(items.data(), n);
+			for (size_t i = 1; i < n; i++) CHECK(items[i - 1].pgno <= items[i].pgno);
+			std::vector<std::pair<lmdb::pgno_t, void *>> got;
+			for (auto &r : items) got.emplace_back(r.pgno, r.page);
+			std::sort(got.begin(), got.end());
+			CHECK(got == expect);  // every page still under its own number
+		}
+	}
+}
+
 TEST_CASE("PageSet agrees with std::set, at chunk edges and far apart") {
 	lmdb::PageSet s;
 	std::set<pgno_t> model;

@@ -53,6 +53,9 @@ int cmp_long(const MDB_val *a, const MDB_val *b) {
 
 // Integers of either native size: compared as 16-bit digits from the most
 // significant end (little-endian), over the size of the first operand.
+// Other sizes are misuse, compared the same way; an odd size ends on a
+// digit whose high byte is the first byte (upstream takes the byte before
+// the value as its low byte, which we cannot read: it counts as equal).
 int cmp_cint(const MDB_val *a, const MDB_val *b) {
 	if (a->mv_size == sizeof(size_t) && b->mv_size == sizeof(size_t)) return cmp_long(a, b);
 	if (a->mv_size == sizeof(unsigned) && b->mv_size == sizeof(unsigned)) return cmp_int(a, b);
@@ -65,6 +68,10 @@ int cmp_cint(const MDB_val *a, const MDB_val *b) {
 		pb -= 2;
 		unsigned x = unsigned(pa[0]) | unsigned(pa[1]) << 8;
 		unsigned y = unsigned(pb[0]) | unsigned(pb[1]) << 8;
+		if (x != y) return x < y ? -1 : 1;
+	}
+	if (a->mv_size & 1) {
+		unsigned x = *--pa, y = *--pb;
 		if (x != y) return x < y ? -1 : 1;
 	}
 	return 0;

@@ -585,9 +585,57 @@ void integer_odd_sizes(Run &r) {
 	r.commit();
 }
 
+// The values mdb_cmp and mdb_dcmp return, not only their signs: bytewise
+// orders answer memcmp's value or the difference of the sizes; the integer
+// order of MDB_INTEGERKEY keys (and of MDB_INTEGERDUP items without
+// DUPFIXED) answers the difference of the first 16-bit digits that differ,
+// counted from the most significant end (an odd size's first byte is the
+// high byte of its digit); INTEGERDUP|DUPFIXED items answer -1, 0 or 1.
+void cmp_values(Run &r) {
+	static const unsigned flavours[] = {0,
+	                                    MDB_REVERSEKEY,
+	                                    MDB_INTEGERKEY,
+	                                    MDB_DUPSORT,
+	                                    MDB_DUPSORT | MDB_REVERSEDUP,
+	                                    MDB_DUPSORT | MDB_INTEGERDUP,
+	                                    MDB_DUPSORT | MDB_INTEGERDUP | MDB_DUPFIXED};
+	static const std::string values[] = {std::string("a"),
+	                                     std::string("b"),
+	                                     std::string("abc"),
+	                                     std::string("abd"),
+	                                     std::string("bbc"),
+	                                     std::string("zzzzz"),
+	                                     std::string("\x01\x02\x03\x04", 4),
+	                                     std::string("\x01\x02\x03\x05", 4),
+	                                     std::string("\x05\x02\x03\x04", 4),
+	                                     std::string("\x01\x02\x09\x04", 4),
+	                                     std::string("\x01\x00\x00\x00\x00\x00\x00\x09", 8),
+	                                     std::string("\x02\x00\x00\x00\x00\x00\x00\x01", 8),
+	                                     std::string("\x02\x00\x00\x00\x00\x00\x07\x01", 8),
+	                                     std::string("\xff\xff", 2),
+	                                     std::string("\x00\xff", 2)};
+	r.open_env();
+	r.begin();
+	for (unsigned f : flavours) {
+		MDB_dbi d = r.dbi(("f" + std::to_string(f)).c_str(), MDB_CREATE | f);
+		const bool integer = f & (MDB_INTEGERKEY | MDB_INTEGERDUP);
+		std::string line = "flags " + std::to_string(f) + ":";
+		for (const std::string &x : values)
+			for (const std::string &y : values) {
+				if (integer && x.size() != y.size()) continue;  // lmdb.h: one size per db
+				MDB_val a{x.size(), const_cast<char *>(x.data())}, b{y.size(), const_cast<char *>(y.data())};
+				line += " " + std::to_string(r.a.mdb_cmp(r.txn, d, &a, &b));
+				if (f & MDB_DUPSORT) line += "/" + std::to_string(r.a.mdb_dcmp(r.txn, d, &a, &b));
+			}
+		r.note(line);
+	}
+	r.abort();
+}
+
 }  // namespace
 
 void add_flag_cases(std::vector<Case> &out) {
+	out.push_back({"cmp_values", cmp_values});
 	out.push_back({"dup_flags_without_dupsort", dup_flags_without_dupsort, true, false});  // ours refuses what upstream creates
 	out.push_back({"integer_odd_sizes", integer_odd_sizes});
 }

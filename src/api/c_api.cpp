@@ -277,12 +277,15 @@ LMDB_API int mdb_cursor_count(MDB_cursor *cursor, size_t *countp) {
 }
 
 LMDB_API int mdb_cmp(MDB_txn *txn, MDB_dbi dbi, const MDB_val *a, const MDB_val *b) {
-	return txn->dbxs[dbi].cmp(a, b);
+	MDB_cmp_func *cmp = txn->dbxs[dbi].cmp;
+	if (cmp == cmp_cint) return cmp_cint_value(a, b);
+	return cmp(a, b);
 }
 
 LMDB_API int mdb_dcmp(MDB_txn *txn, MDB_dbi dbi, const MDB_val *a, const MDB_val *b) {
 	MDB_cmp_func *dcmp = txn->dbxs[dbi].dcmp;
 	if (dcmp == cmp_int && a->mv_size == sizeof(size_t)) dcmp = cmp_long;
+	if (dcmp == cmp_cint) return cmp_cint_value(a, b);
 	return dcmp(a, b);
 }
 

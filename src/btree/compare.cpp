@@ -77,6 +77,24 @@ int cmp_cint(const MDB_val *a, const MDB_val *b) {
 	return 0;
 }
 
+// cmp_cint's order with upstream's value, for mdb_cmp and mdb_dcmp: the
+// difference of the first digits that differ (an odd size's first byte
+// alone is the high byte of its digit).
+int cmp_cint_value(const MDB_val *a, const MDB_val *b) {
+	if (b->mv_size < a->mv_size) return cmp_cint(a, b);
+	const unsigned char *pa = static_cast<const unsigned char *>(a->mv_data) + a->mv_size;
+	const unsigned char *pb = static_cast<const unsigned char *>(b->mv_data) + a->mv_size;
+	for (size_t words = a->mv_size / 2; words--;) {
+		pa -= 2;
+		pb -= 2;
+		int x = int(pa[0]) | int(pa[1]) << 8;
+		int y = int(pb[0]) | int(pb[1]) << 8;
+		if (x != y) return x - y;
+	}
+	if (a->mv_size & 1) return (int(pa[-1]) - int(pb[-1])) * 256;
+	return 0;
+}
+
 void set_default_cmp(MDB_txn *txn, MDB_dbi dbi) { default_cmp_for(txn->dbs[dbi].flags, txn->dbxs[dbi]); }
 
 void default_cmp_for(uint16_t f, DbAux &x) {

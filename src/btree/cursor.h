@@ -145,6 +145,7 @@ int cmp_memn(const MDB_val *a, const MDB_val *b);
 int cmp_memnr(const MDB_val *a, const MDB_val *b);
 int cmp_int(const MDB_val *a, const MDB_val *b);    // unsigned int
 int cmp_cint(const MDB_val *a, const MDB_val *b);   // unsigned int or size_t by size
+int cmp_cint_value(const MDB_val *a, const MDB_val *b);  // its order, upstream's value (mdb_cmp)
 int cmp_long(const MDB_val *a, const MDB_val *b);   // size_t
 void set_default_cmp(MDB_txn *txn, MDB_dbi dbi);
 // The orders implied by a database's flags.

@@ -251,6 +251,13 @@ group_stat() {
 	same "mdb_stat -s 'back\\slash'" yes mdb_stat -s 'back\slash' envs/named
 
 	# errors: same status and stdout as LMDB, clearer messages
+	# write errors: status 0 as in 0.9, a message from us
+	ours mdb_stat -a envs/named >/dev/full 2>full.err
+	echo $? >full.rc
+	deb mdb_stat -a envs/named >/dev/full 2>/dev/null
+	[ "$(cat full.rc)" = "$?" ] && [ "$(cat full.rc)" = 0 ] && grep -q 'write error: No space left on device' full.err && ok ||
+		fail "mdb_stat to a full disk: status $(cat full.rc), message '$(cat full.err)'"
+
 	same "mdb_stat on a missing environment" no mdb_stat envs/missing
 	expect_fail "mdb_stat on a missing environment" '^mdb_stat: envs/missing: cannot open environment: No such file or directory$' \
 		short mdb_stat envs/missing
@@ -321,6 +328,38 @@ group_dump() {
 	[ "$(cat keep.dump)" = precious ] && ok || fail "mdb_dump -s nosuch -f truncated its output file"
 	expect_fail "mdb_dump -f into a missing directory" 'nodir/x.dump: cannot open for writing: No such file or directory' \
 		ours mdb_dump -f nodir/x.dump envs/plain
+	# -V after -f writes the version into the file, as 0.9 does (it opens
+	# the file when it sees -f); before -f, on stdout
+	local t
+	for t in ours deb; do
+		rm -f "v.$t"
+		$t mdb_dump -f "v.$t" -V >"v.$t.out" 2>&1
+		echo "status $?" >>"v.$t.out"
+	done
+	[ "$(cat v.ours)" = "$(version_string)" ] && [ "$(cat v.ours.out)" = "status 0" ] && ok ||
+		fail "mdb_dump -f FILE -V: '$(cat v.ours 2>&1)', stdout '$(cat v.ours.out)'"
+	cmp -s v.deb.out v.ours.out && [ -s v.deb ] && ok || fail "mdb_dump -f FILE -V: status differs from Debian's"
+	rm -f v.ours
+	run v ours mdb_dump -V -f v.ours
+	[ "$(cat v.out)" = "$(version_string)" ] && [ ! -e v.ours ] && [ "$(cat v.rc)" = 0 ] && ok ||
+		fail "mdb_dump -V -f FILE: the version belongs on stdout"
+	expect_fail "mdb_dump -f into a missing directory -V" 'nodir/x.dump: cannot open for writing: No such file or directory' \
+		ours mdb_dump -f nodir/x.dump -V
+
+	# Write errors (a full disk) end the dump with status 0 as in 0.9, which
+	# does not look at them; we say so on stderr.
+	for t in ours deb; do
+		$t mdb_dump -a envs/named >/dev/full 2>"full.$t.err"
+		echo $? >"full.$t.rc"
+		$t mdb_dump -f /dev/full envs/plain 2>"fullf.$t.err"
+		echo $? >"fullf.$t.rc"
+	done
+	[ "$(cat full.ours.rc) $(cat fullf.ours.rc)" = "$(cat full.deb.rc) $(cat fullf.deb.rc)" ] && ok ||
+		fail "mdb_dump to a full disk: status $(cat full.ours.rc) $(cat fullf.ours.rc), Debian's $(cat full.deb.rc) $(cat fullf.deb.rc)"
+	[ "$(cat full.ours.rc)" = 0 ] && grep -q 'write error: No space left on device' full.ours.err && ok ||
+		fail "mdb_dump to a full disk: status $(cat full.ours.rc), message '$(cat full.ours.err)'"
+	grep -q '/dev/full: write error: No space left on device' fullf.ours.err && ok ||
+		fail "mdb_dump -f /dev/full: message '$(cat fullf.ours.err)'"
 
 	# errors
 	same "mdb_dump -a without named databases" yes mdb_dump -a envs/plain

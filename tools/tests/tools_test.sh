@@ -15,6 +15,7 @@
 #
 # Environment (set by CTest, see CMakeLists.txt):
 #   TOOLS_BIN   directory of our tools      GEN       the gen_env program
+#   HELPER      chk_helper (patches data files; optional, for mdb_drop)
 #   ORACLE_BIN  directory of Debian's tools  WORK     scratch directory
 #   LMDB_HEADER our include/lmdb.h (for the version string)
 #   UPSTREAM_LIBDIR  where upstream's liblmdb.so.0 lives
@@ -953,7 +954,7 @@ group_copy() {
 }
 
 group_drop() {
-	local before
+	local before t
 	make_envs
 	cp -r envs/named n1
 	deb mdb_dump -s beta n1 >beta.before
@@ -997,6 +998,32 @@ group_drop() {
 	expect_ok "mdb_drop -n -s sub" ours mdb_drop -n -s sub ns.mdb
 	deb mdb_stat -n -s sub ns.mdb | grep -qx '  Entries: 0' && ok || fail "mdb_drop -n -s sub"
 	deb mdb_stat -n ns.mdb | grep -qx '  Entries: 31' && ok || fail "mdb_drop -n -s sub changed the main database"
+	# A damaged named database (its root page past the end of the file):
+	# LMDB's mdb_drop (in 1.0; 0.9 has none) empties the main database all
+	# the same, status 0, losing the pages of every named database.  We
+	# delete the healthy ones properly and leave only the damaged one's.
+	if [ -n "${HELPER:-}" ]; then
+		local pg idx
+		for t in dm dn; do
+			cp -r envs/named "$t"
+			read -r _ _ pg idx < <("$HELPER" list "$t/data.mdb" | awk '$1 == "record" && $2 == "alpha"')
+			"$HELPER" rec "$t/data.mdb" "$pg" "$idx" root 999999 || fail "chk_helper rec"
+		done
+		run dm ours mdb_drop dm
+		if [ "$(cat dm.rc)" = 0 ] && grep -q 'cannot delete database "alpha": MDB_PAGE_NOTFOUND' dm.err; then ok; else
+			fail "mdb_drop with a damaged named database: status $(cat dm.rc), message '$(cat dm.err)'"; fi
+		deb mdb_stat dm | grep -qx '  Entries: 0' && ok || fail "mdb_drop with a damaged named database: main not emptied"
+		[ -z "$(deb mdb_dump -l dm 2>/dev/null)" ] && ok || fail "mdb_drop with a damaged named database: databases left"
+		"$GEN" naive-drop dn || fail "gen_env naive-drop"
+		free_pages() { deb mdb_stat -ef "$1" | awk '/Free pages:/ { print $NF }'; }
+		[ "$(free_pages dm)" -gt "$(free_pages dn)" ] && ok ||
+			fail "mdb_drop with a damaged named database: free pages $(free_pages dm), a bare mdb_drop() $(free_pages dn)"
+		cp -r envs/named ds
+		read -r _ _ pg idx < <("$HELPER" list ds/data.mdb | awk '$1 == "record" && $2 == "alpha"')
+		"$HELPER" rec ds/data.mdb "$pg" "$idx" root 999999
+		expect_fail "mdb_drop -s of a damaged database" 'ds: cannot empty database "alpha": MDB_PAGE_NOTFOUND' ours mdb_drop -s alpha ds
+	fi
+
 	cp -r envs/dupsort d1
 	expect_ok "mdb_drop -d -s dupfixed" ours mdb_drop -d -s dupfixed d1
 	[ "$(deb mdb_dump -l d1 | tr '\n' ' ')" = 'dupfixed1 dupfixed2 dups intdup revdup ' ] && ok || fail "mdb_drop -d -s dupfixed"

@@ -805,6 +805,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt(argc, argv, "af:nPs:NTV")) != -1) {
 		switch (c) {
 		case 'V':
+			/* 0.9 has opened -f's file by now, or failed to */
+			if (o->infile) {
+				FILE *fp = fopen(o->infile, "r");
+				if (!fp) {
+					tool_error("%s: cannot open for reading: %s", o->infile,
+					           strerror(errno));
+					exit(EXIT_FAILURE);
+				}
+				fclose(fp);
+			}
 			tool_version();
 		case 'a':
 			o->append = 1;

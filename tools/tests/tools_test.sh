@@ -217,6 +217,10 @@ group_cli() {
 	done
 	same "mdb_dump -l -s" yes mdb_dump -l -s alpha envs/named
 	same "mdb_load without arguments" no mdb_load
+	# 0.9 opens -f's file when it sees -f: before -V
+	same "mdb_load -f missing -V" no mdb_load -f nothere.dump -V
+	expect_fail "mdb_load -f missing -V" 'nothere.dump: cannot open for reading: No such file or directory' \
+		ours mdb_load -f nothere.dump -V
 	same "mdb_load with a bad option" no mdb_load -x envs/plain
 	same "mdb_copy without arguments" yes mdb_copy
 	same "mdb_copy with grouped options" yes mdb_copy -cn envs/plain x

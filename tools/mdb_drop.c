@@ -41,9 +41,37 @@ static int collect_name(MDB_txn *txn, const char *name, MDB_dbi dbi, void *ctx)
 	return 0;
 }
 
+/* Delete one named database in a nested transaction, so that a failure
+ * (a damaged database) leaves the main transaction usable.  Returns 0, or
+ * the error after reporting it. */
+static int delete_one(MDB_txn *txn, const char *envpath, const char *name)
+{
+	MDB_txn *child;
+	MDB_dbi dbi;
+	int rc = mdb_txn_begin(mdb_txn_env(txn), txn, 0, &child);
+	if (rc) {
+		tool_error("%s: cannot begin a nested transaction: %s", envpath, tool_strerror(rc));
+		return rc;
+	}
+	rc = mdb_dbi_open(child, name, 0, &dbi);
+	if (!rc)
+		rc = mdb_drop(child, dbi, 1); /* also closes the handle */
+	if (!rc)
+		rc = mdb_txn_commit(child);
+	else
+		mdb_txn_abort(child);
+	if (rc)
+		tool_error("%s: cannot delete database \"%s\": %s; emptying the main database"
+		           " all the same, its pages stay lost (as with LMDB's mdb_drop)",
+		           envpath, name, tool_strerror(rc));
+	return rc;
+}
+
 /* Emptying the main database removes the records of the named databases
  * too.  Delete those databases properly first, so that their pages return
- * to the freelist instead of being lost to the environment. */
+ * to the freelist instead of being lost to the environment.  A database
+ * that cannot be deleted (damaged) is left to go with the main database,
+ * as LMDB's mdb_drop does with all of them: a warning, no failure. */
 static int drop_named_databases(MDB_txn *txn, MDB_dbi main_dbi, const char *envpath)
 {
 	struct names ns = { NULL, 0, 0 };
@@ -51,16 +79,9 @@ static int drop_named_databases(MDB_txn *txn, MDB_dbi main_dbi, const char *envp
 	if (rc)
 		tool_error("%s: cannot list the named databases: %s", envpath,
 		           tool_strerror(rc));
-	for (size_t i = 0; i < ns.n && !rc; i++) {
-		MDB_dbi dbi;
-		rc = tool_db_open(txn, envpath, ns.v[i], 0, &dbi);
-		if (!rc) {
-			rc = mdb_drop(txn, dbi, 1); /* also closes the handle */
-			if (rc)
-				tool_error("%s: cannot delete database \"%s\": %s", envpath, ns.v[i],
-				           tool_strerror(rc));
-		}
-	}
+	for (size_t i = 0; i < ns.n && !rc; i++)
+		if (delete_one(txn, envpath, ns.v[i]) == ENOMEM)
+			rc = ENOMEM;
 	for (size_t i = 0; i < ns.n; i++)
 		free(ns.v[i]);
 	free(ns.v);

@@ -34,6 +34,12 @@ static const char hexdigits[] = "0123456789abcdef";
 static struct tool_progress progress;
 static uint64_t records_done;
 
+/* A write error other than a closed pipe (a full disk, say): LMDB 0.9 does
+ * not look at those and ends with status 0.  We stop there, and main() says
+ * what went wrong, with the same status.  A closed pipe (SIGPIPE, caught)
+ * ends the dump with status 1, as in 0.9. */
+#define WRITE_FAILED (-1)
+
 /* Worst case: every byte becomes three characters, plus space and newline. */
 static int write_value(struct tool_buf *b, const MDB_val *v, int printable)
 {
@@ -57,7 +63,11 @@ static int write_value(struct tool_buf *b, const MDB_val *v, int printable)
 	}
 	b->p[n++] = '\n';
 	errno = 0;
-	return fwrite(b->p, 1, n, stdout) == n ? 0 : (errno ? errno : EIO);
+	if (fwrite(b->p, 1, n, stdout) == n)
+		return 0;
+	if (errno == EPIPE || tool_interrupted())
+		return EPIPE;
+	return WRITE_FAILED;
 }
 
 static int print_header(MDB_txn *txn, MDB_dbi dbi, const char *name, int printable)
@@ -154,6 +164,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt(argc, argv, "af:lnPps:V")) != -1) {
 		switch (c) {
 		case 'V':
+			/* 0.9 has opened -f's file by now: the version goes there */
+			if (o->outfile && !freopen(o->outfile, "w", stdout)) {
+				tool_error("%s: cannot open for writing: %s", o->outfile, strerror(errno));
+				exit(EXIT_FAILURE);
+			}
 			tool_version();
 		case 'l': /* listing walks all databases like -a */
 		case 'a':
@@ -242,6 +257,8 @@ static int run(const struct options *o)
 	} else {
 		rc = dump_db(txn, dbi, o->subdb, o->printable);
 	}
+	if (rc == WRITE_FAILED)
+		rc = 0; /* reported by main() */
 	if (rc == 0)
 		tool_progress_finish(&progress);
 	if (rc)
@@ -266,7 +283,7 @@ int main(int argc, char **argv)
 	rc = run(&o);
 	if (rc)
 		fflush(stdout); /* the failure has been reported already */
-	else if (tool_flush_stdout(o.outfile ? o.outfile : "standard output") != 0)
-		rc = EXIT_FAILURE;
+	else
+		(void)tool_flush_stdout(o.outfile ? o.outfile : "standard output"); /* status 0 */
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }

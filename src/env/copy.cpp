@@ -6,7 +6,9 @@
 // Compacting copy: the trees are written depth-first, children before their
 // parent and overflow pages where they are met, renumbered from page 2; the
 // free-page database is left out.  This is the page order upstream's
-// mdb_copy -c produces, so copies of the same snapshot are identical.
+// mdb_copy -c produces, and its output buffer is laid out as upstream's
+// (HalfBuffers), so copies of the same snapshot are the same bytes
+// (docs/format.md, "Compacting copies").
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -28,58 +30,70 @@ using namespace format;
 
 namespace {
 
-// Sequential buffered writer over a descriptor.
-class SeqWriter {
+// All of [p, p+n) to fd (short writes continued, EINTR retried).
+int write_all(int fd, const void *p, size_t n) {
+	const char *c = static_cast<const char *>(p);
+	while (n) {
+		ssize_t w = os::sys_write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR) continue;
+			return errno;
+		}
+		if (w == 0) return EIO;
+		c += w;
+		n -= size_t(w);
+	}
+	return 0;
+}
+
+// The compacting copy's output buffer, laid out as upstream's: two halves of
+// 1 MiB filled in turn, each written whole when the next page does not fit
+// (or after the first page of a multi-page overflow item, whose other pages
+// are written straight from the map).  A page goes into the next page slot
+// of the current half over what the slot held, and only its used parts are
+// copied: its free space keeps the bytes of the page that used the slot
+// before (zeros at first), exactly as in upstream's copies, so both make the
+// same file from the same snapshot.
+class HalfBuffers {
 public:
-	explicit SeqWriter(int fd) : fd_(fd) {}
-	~SeqWriter() { std::free(buf_); }
+	HalfBuffers(int fd, unsigned psize) : fd_(fd), psize_(psize) {}
+	~HalfBuffers() { std::free(buf_); }
+	HalfBuffers(const HalfBuffers &) = delete;
+	HalfBuffers &operator=(const HalfBuffers &) = delete;
 	int init() {
-		buf_ = static_cast<char *>(lmdb::os::sys_calloc(1, kCap));
+		buf_ = static_cast<char *>(lmdb::os::sys_calloc(2, kHalf));
 		return buf_ ? 0 : ENOMEM;
 	}
-	// Reserve n zeroed bytes in the buffer (n <= kCap).
-	int reserve(size_t n, char **out) {
-		if (len_ + n > kCap) {
-			if (int rc = flush()) return rc;
+	// The slot of the next page: psize bytes holding what they held.
+	int next_slot(char **out) {
+		if (len_ >= kHalf) {
+			if (int rc = hand_off(nullptr, 0)) return rc;
 		}
-		*out = buf_ + len_;
-		std::memset(*out, 0, n);
-		len_ += n;
+		*out = buf_ + half_ * kHalf + len_;
+		len_ += psize_;
 		return 0;
 	}
-	int write_direct(const void *p, size_t n) {
-		if (int rc = flush()) return rc;
-		return write_all(p, n);
-	}
-	int flush() {
-		int rc = write_all(buf_, len_);
+	// Write the current half, then `tail`; go on in the other half.
+	int hand_off(const void *tail, size_t tail_len) {
+		int rc = write_all(fd_, buf_ + half_ * kHalf, len_);
+		if (!rc && tail_len) rc = write_all(fd_, tail, tail_len);
+		half_ ^= 1;
 		len_ = 0;
 		return rc;
 	}
 
 private:
-	int write_all(const void *p, size_t n) {
-		const char *c = static_cast<const char *>(p);
-		while (n) {
-			ssize_t w = os::sys_write(fd_, c, n);
-			if (w < 0) {
-				if (errno == EINTR) continue;
-				return errno;
-			}
-			if (w == 0) return EIO;
-			c += w;
-			n -= size_t(w);
-		}
-		return 0;
-	}
-	static constexpr size_t kCap = 1 << 20;
+	static constexpr size_t kHalf = size_t(1) << 20;  // a multiple of every page size
 	int fd_;
+	unsigned psize_;
 	char *buf_ = nullptr;
+	unsigned half_ = 0;
 	size_t len_ = 0;
 };
 
-// Copy a page's used parts (header and pointers, then the node area) into
-// a zeroed destination, the way upstream lays out copied pages.
+// Copy a page's used parts (header and pointers, then the node area, each
+// widened to whole words) into dst, leaving the rest of dst as it was, the
+// way upstream copies pages.
 void copy_page_used(char *dst, const Page *src, unsigned psize) {
 	constexpr unsigned kAlign = sizeof(pgno_t);
 	unsigned upper = src->upper, lower = src->lower, unused = (upper - lower) & ~(kAlign - 1);
@@ -96,7 +110,7 @@ void copy_page_used(char *dst, const Page *src, unsigned psize) {
 
 struct Compactor {
 	MDB_txn *txn;
-	SeqWriter *out;
+	HalfBuffers *out;
 	unsigned psize;
 	pgno_t next_pgno = kNumMetas;
 
@@ -154,13 +168,13 @@ struct Compactor {
 						goto out;
 					}
 					char *mo;
-					if ((rc = out->reserve(psize, &mo))) goto out;
+					if ((rc = out->next_slot(&mo))) goto out;
 					std::memcpy(mo, omp, psize);
 					reinterpret_cast<Page *>(mo)->pgno = next_pgno;
 					next_pgno += omp->overflow_pages;
 					if (omp->overflow_pages > 1) {
-						rc = out->write_direct(reinterpret_cast<char *>(omp) + psize,
-						                       size_t(psize) * (omp->overflow_pages - 1));
+						rc = out->hand_off(reinterpret_cast<char *>(omp) + psize,
+						                   size_t(psize) * (omp->overflow_pages - 1));
 						if (rc) goto out;
 					}
 				} else if (ni->flags & F_SUBDATA) {
@@ -177,7 +191,7 @@ struct Compactor {
 		}
 		{
 			char *mo;
-			if ((rc = out->reserve(psize, &mo))) goto out;
+			if ((rc = out->next_slot(&mo))) goto out;
 			copy_page_used(mo, wp, psize);
 			reinterpret_cast<Page *>(mo)->pgno = next_pgno;
 			*newpg = next_pgno++;
@@ -193,13 +207,15 @@ int copy_compact(MDB_env *env, int fd) {
 	int rc = txn_begin(env, nullptr, MDB_RDONLY, &txn);
 	if (rc) return rc;
 	unsigned psize = env->psize;
-	SeqWriter out(fd);
+	HalfBuffers out(fd, psize);
 	if ((rc = out.init())) {
 		txn_abort(txn);
 		return rc;
 	}
-	char *metas = nullptr;  // (reserve cannot fail on an empty buffer)
-	out.reserve(size_t(psize) * kNumMetas, &metas);
+	// The meta pages: the first slots of the first half (no write yet,
+	// nothing to fail).
+	char *metas[kNumMetas];
+	for (char *&m : metas) out.next_slot(&m);
 	Meta mm;
 	std::memset(&mm, 0, sizeof mm);
 	mm.magic = kMagic;
@@ -245,7 +261,7 @@ int copy_compact(MDB_env *env, int fd) {
 	}
 	if (root != kInvalidPgno || m1.dbs[kMainDbi].flags) m1.txnid = 1;
 	for (unsigned i = 0; i < kNumMetas; i++) {
-		Page *p = reinterpret_cast<Page *>(metas + size_t(i) * psize);
+		Page *p = reinterpret_cast<Page *>(metas[i]);
 		p->pgno = i;
 		p->flags = P_META;
 		std::memcpy(page_data(p), i ? &m1 : &mm, sizeof(Meta));
@@ -253,7 +269,7 @@ int copy_compact(MDB_env *env, int fd) {
 	Compactor c{txn, &out, psize};
 	rc = c.walk(&root, false, 0);
 	if (rc == 0 && root != new_root) rc = MDB_INCOMPATIBLE;  // leaked pages or corruption
-	if (rc == 0) rc = out.flush();
+	if (rc == 0) rc = out.hand_off(nullptr, 0);
 	txn_abort(txn);
 	return rc;
 }
@@ -288,15 +304,14 @@ int copy_plain(MDB_env *env, int fd) {
 			return rc;
 		}
 	}
-	SeqWriter out(fd);
 	size_t metasz = size_t(env->psize) * kNumMetas;
-	rc = out.write_direct(env->map, metasz);
+	rc = write_all(fd, env->map, metasz);
 	if (locked) env->locks.unlock_writer();
 	if (!rc) {
 		size_t end = size_t(txn->next_pgno) * env->psize;
 		struct stat st;
 		if (fstat(env->fd.get(), &st) == 0 && size_t(st.st_size) < end) end = size_t(st.st_size);
-		if (end > metasz) rc = out.write_direct(env->map + metasz, end - metasz);
+		if (end > metasz) rc = write_all(fd, env->map + metasz, end - metasz);
 	}
 	txn_abort(txn);
 	return rc;

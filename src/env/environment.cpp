@@ -269,6 +269,9 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
 		if (rc) goto leave;
 	}
+	// An existing lock file's table keeps its size, whatever was asked:
+	// the env reports the readers it really has (upstream does the same).
+	if (env->locks.is_open()) env->maxreaders = env->locks.max_readers();
 	if ((rc = env_open2(env))) goto leave;
 	{
 		// Callers may use dbi 1 without mdb_dbi_open (upstream would crash).

@@ -117,7 +117,11 @@ static int env_open2(MDB_env *env) {
 	bool newenv = false;
 	int rc = read_header(env, &meta);
 	if (rc) {
-		if (rc != ENOENT || (env->flags & MDB_RDONLY)) return rc == ENOENT ? MDB_INVALID : rc;
+		// An empty file opened read-only: upstream goes on to write the
+		// new meta pages through its read-only descriptor, which fails
+		// with EBADF; that is its answer.
+		if (rc == ENOENT && (env->flags & MDB_RDONLY)) return EBADF;
+		if (rc != ENOENT) return rc;
 		newenv = true;
 		env->psize = env->os_psize;
 		if (env->psize > kMaxPageSize) env->psize = kMaxPageSize;
@@ -216,7 +220,7 @@ static void env_close0(MDB_env *env) {
 }
 
 int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
-	if (env->fd.valid() || (env->flags & kEnvActive) || (flags & ~kEnvOpenFlags)) return EINVAL;
+	if (env->fd.valid() || env->open_spent || (env->flags & kEnvActive) || (flags & ~kEnvOpenFlags)) return EINVAL;
 	flags |= env->flags;
 	if (flags & MDB_RDONLY) flags &= ~MDB_WRITEMAP;
 	env->flags = flags | kEnvActive;
@@ -293,7 +297,15 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 leave:
 	std::free(dpath);
 	std::free(lpath);
-	if (rc) env_close0(env);
+	if (rc) {
+		// Upstream keeps the (closed) data file's descriptor number after a
+		// failed open and so refuses another mdb_env_open of this handle
+		// once the data file had been opened; lmdb.h asks for
+		// mdb_env_close after a failure anyway.  (Ours keeps no stale
+		// descriptor: mdb_env_get_fd answers -1.)
+		if (env->fd.valid()) env->open_spent = true;
+		env_close0(env);
+	}
 	return rc;
 }
 

@@ -61,6 +61,9 @@ struct MDB_env {
 	unsigned nodemax = 0;     // largest node stored inline in a leaf
 	unsigned maxfree_1pg = 0; // page numbers fitting in one page of a free record
 
+	// A failed mdb_env_open got as far as opening the data file: the
+	// handle cannot be opened again (EINVAL, as upstream).
+	bool open_spent = false;
 	char *path = nullptr;     // as given to mdb_env_open
 	lmdb::os::FileHandle fd;  // data file
 	// The data file again, write-only with O_DSYNC: synced commits write the

@@ -98,7 +98,12 @@ LMDB_API int mdb_env_set_assert(MDB_env *env, MDB_assert_func *func) {
 }
 
 LMDB_API int mdb_env_sync(MDB_env *env, int force) {
-	if (!env || env_in_fork_child(env)) return EINVAL;
+	if (!env) return EINVAL;
+	// The fork check is for an open env.  One that is not open syncs the
+	// descriptor it does not have, as upstream does: EBADF, unless
+	// MDB_NOSYNC spares a non-forced sync (EACCES with MDB_RDONLY left
+	// by a failed read-only open).
+	if (env->map && env_in_fork_child(env)) return EINVAL;
 	return env_sync(env, force != 0);
 }
 
@@ -130,7 +135,11 @@ LMDB_API int mdb_env_info(MDB_env *env, MDB_envinfo *info) {
 
 LMDB_API int mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags, MDB_txn **txn) {
 	if (!env || !txn) return EINVAL;
-	if (!env->map) return EINVAL;
+	if (!env->map) {
+		// Not open (upstream crashes, except for a write txn after a
+		// failed read-only open: EACCES, its first check).
+		return (env->flags & MDB_RDONLY & ~flags) ? EACCES : EINVAL;
+	}
 	return txn_begin(env, parent, flags, txn);
 }
 

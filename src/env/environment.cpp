@@ -337,10 +337,18 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 		if (size < minsize) size = minsize;
 		munmap(env->map, env->mapsize);
 		void *old = (env->flags & MDB_FIXEDMAP) ? env->map : nullptr;
+		const size_t old_size = env->mapsize;
 		env->map = nullptr;
 		env->mapsize = size;
 		int rc = env_map(env, old);
-		if (rc) return rc;
+		if (rc) {
+			// Upstream returns the error with no map left, and its next
+			// call reads the unmapped meta pages (a crash); the old map
+			// goes back instead, so the env stays usable at its old size.
+			env->mapsize = old_size;
+			if (env_map(env, old)) env->map = nullptr;
+			return rc;
+		}
 	}
 	env->mapsize = size;
 	if (env->psize) env->maxpg = env->mapsize / env->psize;

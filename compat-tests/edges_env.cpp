@@ -452,6 +452,38 @@ void env_open_permissions(Run &r) {
 		d = r.dir + "/u_empty555";
 		mkdir(d.c_str(), 0555);
 		open_one("empty dir 0555", d, 0);
+		// New files made with a mode that does not let their owner write:
+		// the data file is opened a second time for the meta writes
+		// (not with MDB_WRITEMAP), which fails.
+		for (unsigned wm : {0u, unsigned(MDB_WRITEMAP)})
+			for (unsigned mode : {0u, 0444u, 0200u, 0600u}) {
+				std::string what = "new env of mode " + std::to_string(mode) + (wm ? " writemap" : "");
+				d = r.dir + "/u_mode" + std::to_string(mode) + "_" + std::to_string(wm);
+				mkdir(d.c_str(), 0755);
+				MDB_env *env = nullptr;
+				r.a.mdb_env_create(&env);
+				int rc = r.a.mdb_env_open(env, d.c_str(), wm, mode);
+				std::string s = what + " -> " + std::to_string(rc);
+				if (rc == 0) {
+					MDB_txn *t = nullptr;
+					MDB_dbi dbi;
+					int wrc = r.a.mdb_txn_begin(env, nullptr, 0, &t);
+					if (wrc == 0) {
+						r.a.mdb_dbi_open(t, nullptr, 0, &dbi);
+						MDB_val k{1, const_cast<char *>("k")};
+						r.a.mdb_put(t, dbi, &k, &k, 0);
+						wrc = r.a.mdb_txn_commit(t);
+					}
+					s += ", commit " + std::to_string(wrc);
+				}
+				r.a.mdb_env_close(env);
+				struct stat st;
+				for (const char *f : {"/data.mdb", "/lock.mdb"})
+					if (::stat((d + f).c_str(), &st) == 0)
+						s += std::string(" ") + (f + 1) + " " + std::to_string(st.st_mode & 07777) + " " +
+						     std::to_string((long long)st.st_size);
+				note(s);
+			}
 		if (::write(out[1], log.data(), log.size()) < 0) _exit(4);
 		_exit(0);
 	}

@@ -257,10 +257,6 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 			goto leave;
 		}
 		env->fd.reset(fd);
-		if (!(flags & MDB_RDONLY)) {
-			int mfd = ::open(dpath, O_WRONLY | O_DSYNC | O_CLOEXEC);
-			if (mfd >= 0) env->meta_fd.reset(mfd);
-		}
 	}
 	if ((flags & (MDB_RDONLY | MDB_NOLOCK)) == MDB_RDONLY) {
 		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
@@ -277,6 +273,21 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 	// the env reports the readers it really has (upstream does the same).
 	if (env->locks.is_open()) env->maxreaders = env->locks.max_readers();
 	if ((rc = env_open2(env))) goto leave;
+	if (!(flags & MDB_RDONLY)) {
+		// The data file again, for synced meta writes.  Upstream opens it
+		// here, after the meta pages of a new file are written, and the
+		// open fails when it cannot (a new file made with a mode that
+		// does not let a non-root owner write it: EACCES); with
+		// MDB_WRITEMAP it has none, so there a failure only means the
+		// meta pages are written through `fd`.
+		int mfd = ::open(dpath, O_WRONLY | O_DSYNC | O_CLOEXEC);
+		if (mfd >= 0) {
+			env->meta_fd.reset(mfd);
+		} else if (!(flags & MDB_WRITEMAP)) {
+			rc = errno;
+			goto leave;
+		}
+	}
 	{
 		// Callers may use dbi 1 without mdb_dbi_open (upstream would crash).
 		default_cmp_for(pick_meta(env)->dbs[kMainDbi].flags, env->dbxs[kMainDbi]);

@@ -68,8 +68,9 @@ struct MDB_env {
 	lmdb::os::FileHandle fd;  // data file
 	// The data file again, write-only with O_DSYNC: synced commits write the
 	// meta page through it (one system call; upstream does the same).  Not
-	// open for read-only envs, or if it could not be opened (then the meta
-	// page is written through `fd` and synced with fdatasync).
+	// open for read-only envs, nor with MDB_WRITEMAP if it could not be
+	// opened (then the meta page is written through `fd` and synced with
+	// fdatasync); without MDB_WRITEMAP that fails the open, as upstream.
 	lmdb::os::FileHandle meta_fd;
 	char *map = nullptr;      // mapping of the data file
 	lmdb::format::Meta *metas[2] = {nullptr, nullptr};

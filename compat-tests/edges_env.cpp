@@ -374,6 +374,31 @@ void env_open_files(Run &r) {
 		open_case(r, "held lock file with a bad magic", d, 0, subdir(r, "retry9"));
 		open_case(r, "held lock file with a bad magic, rdonly", d, MDB_RDONLY, subdir(r, "retry10"));
 	}
+	// A lock file emptied, or cut below one slot, while another process
+	// holds it.  Empty: upstream maps 0 bytes, EINVAL.  Cut short:
+	// upstream opens with a table of a nonsense size (4294967295 readers
+	// for 100 bytes; 0.9.24 then crashes): ours MDB_INVALID.
+	d = subdir(r, "held_cut");
+	populate(r, d);
+	{
+		Holder h(r, d, 126);
+		r.note(std::string("holder opened: ") + h.opened);
+		if (truncate((d + "/lock.mdb").c_str(), 0)) r.note("truncate failed");
+		MDB_env *env = nullptr;
+		r.a.mdb_env_create(&env);
+		r.rc("open, held lock file emptied", r.a.mdb_env_open(env, d.c_str(), 0, 0644));
+		r.a.mdb_env_close(env);
+		if (r.ours) {
+			for (off_t size : {off_t(8), off_t(100), off_t(191)}) {
+				if (truncate((d + "/lock.mdb").c_str(), size)) r.note("truncate failed");
+				r.a.mdb_env_create(&env);
+				int rc = r.a.mdb_env_open(env, d.c_str(), 0, 0644);
+				r.ours_expect(rc == MDB_INVALID, "a held lock file of " + std::to_string(size) +
+				                                     " bytes: MDB_INVALID, got " + code(rc));
+				r.a.mdb_env_close(env);
+			}
+		}
+	}
 	// Permissions, for the user running the test (root opens anything).
 	d = subdir(r, "mode0");
 	populate(r, d);

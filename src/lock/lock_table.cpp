@@ -505,7 +505,11 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 						if (os::sys_ftruncate(fd.get(), off_t(rsize)) != 0)
 							rc = errno;
 					} else if (size_t(size) < lock_file_size(1)) {
-						rc = MDB_INVALID;
+						// Emptied or cut short while another process
+						// holds it.  Upstream maps the empty file
+						// (EINVAL) and runs on a shorter one with a
+						// table of a nonsense size (0.9.24 crashes).
+						rc = size == 0 ? EINVAL : MDB_INVALID;
 					} else {
 						// The file decides the table size.
 						rsize = size_t(size);

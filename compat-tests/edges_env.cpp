@@ -818,6 +818,60 @@ void env_mapsize_changes(Run &r) {
 	}
 }
 
+// 7. mdb_env_set_maxdbs: compared up to a million handles (and after the
+// open: EINVAL).  UINT_MAX - 1 and UINT_MAX wrap upstream's count of
+// handles (dbs + 2) to 0 and 1, below its two core dbs: the open works and
+// the first write overruns its arrays (a crash).  Ours refuses them: EINVAL.
+void env_maxdbs_limits(Run &r) {
+	for (unsigned dbs : {0u, 1u, 2u, 32767u, 65535u, 65536u, 1000000u}) {
+		std::string d = subdir(r, "dbs" + std::to_string(dbs));
+		MDB_env *env = nullptr;
+		r.a.mdb_env_create(&env);
+		r.rc("set_maxdbs " + std::to_string(dbs), r.a.mdb_env_set_maxdbs(env, dbs));
+		if (r.rc("open", r.a.mdb_env_open(env, d.c_str(), MDB_NOSYNC, 0644)) == 0) {
+			MDB_txn *t = nullptr;
+			MDB_dbi dbi = 0;
+			r.rc("write txn", r.a.mdb_txn_begin(env, nullptr, 0, &t));
+			r.rc("dbi_open main", r.a.mdb_dbi_open(t, nullptr, 0, &dbi));
+			for (const char *name : {"a", "b", "c"}) {
+				int rc = r.a.mdb_dbi_open(t, name, MDB_CREATE, &dbi);
+				r.rc(std::string("dbi_open ") + name + (rc ? "" : " = " + std::to_string(dbi)), rc);
+				if (rc == 0) {
+					MDB_val k{1, const_cast<char *>(name)};
+					r.rc("put", r.a.mdb_put(t, dbi, &k, &k, 0));
+				}
+			}
+			r.rc("commit", r.a.mdb_txn_commit(t));
+			r.rc("set_maxdbs after open", r.a.mdb_env_set_maxdbs(env, 5));
+		}
+		r.a.mdb_env_close(env);
+	}
+	if (r.ours) {
+		for (unsigned dbs : {UINT_MAX - 1, UINT_MAX}) {
+			MDB_env *env = nullptr;
+			r.a.mdb_env_create(&env);
+			int rc = r.a.mdb_env_set_maxdbs(env, dbs);
+			r.ours_expect(rc == EINVAL, "set_maxdbs " + std::to_string(dbs) + ": EINVAL, got " + code(rc));
+			// The env keeps its former setting and works.
+			std::string d = subdir(r, "wrap" + std::to_string(dbs));
+			rc = r.a.mdb_env_open(env, d.c_str(), MDB_NOSYNC, 0644);
+			MDB_txn *t = nullptr;
+			MDB_dbi dbi = 0;
+			if (rc == 0) rc = r.a.mdb_txn_begin(env, nullptr, 0, &t);
+			if (rc == 0) rc = r.a.mdb_dbi_open(t, nullptr, 0, &dbi);
+			MDB_val k{1, const_cast<char *>("k")};
+			if (rc == 0) rc = r.a.mdb_put(t, dbi, &k, &k, 0);
+			if (rc == 0) {
+				rc = r.a.mdb_txn_commit(t);
+				t = nullptr;
+			}
+			if (t) r.a.mdb_txn_abort(t);
+			r.ours_expect(rc == 0, "after a refused set_maxdbs the env works, got " + code(rc));
+			r.a.mdb_env_close(env);
+		}
+	}
+}
+
 }  // namespace
 
 void add_env_cases(std::vector<Case> &out) {
@@ -828,6 +882,7 @@ void add_env_cases(std::vector<Case> &out) {
 	out.push_back({"env_unopened_more", env_unopened_more});
 	out.push_back({"env_open_flags", env_open_flags});
 	out.push_back({"env_mapsize_changes", env_mapsize_changes});
+	out.push_back({"env_maxdbs_limits", env_maxdbs_limits});
 }
 
 }  // namespace compat::edges

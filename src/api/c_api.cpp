@@ -2,6 +2,7 @@
 // call into the engine.  Nothing here throws (the library is built without
 // exceptions); allocation failures surface as ENOMEM from the engine.
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "btree/cursor.h"
@@ -49,7 +50,9 @@ LMDB_API int mdb_env_get_maxreaders(MDB_env *env, unsigned int *readers) {
 }
 
 LMDB_API int mdb_env_set_maxdbs(MDB_env *env, MDB_dbi dbs) {
-	if (!env || env->map) return EINVAL;
+	// With the two core dbs the count must not wrap (upstream's wraps to
+	// 0 or 1 and overruns its arrays on the first write).
+	if (!env || env->map || dbs > UINT_MAX - kCoreDbs) return EINVAL;
 	env->maxdbs = dbs + kCoreDbs;
 	return MDB_SUCCESS;
 }

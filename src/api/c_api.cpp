@@ -2,6 +2,7 @@
 // call into the engine.  Nothing here throws (the library is built without
 // exceptions); allocation failures surface as ENOMEM from the engine.
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "btree/cursor.h"
@@ -49,7 +50,9 @@ LMDB_API int mdb_env_get_maxreaders(MDB_env *env, unsigned int *readers) {
 }
 
 LMDB_API int mdb_env_set_maxdbs(MDB_env *env, MDB_dbi dbs) {
-	if (!env || env->map) return EINVAL;
+	// With the two core dbs the count must not wrap (upstream's wraps to
+	// 0 or 1 and overruns its arrays on the first write).
+	if (!env || env->map || dbs > UINT_MAX - kCoreDbs) return EINVAL;
 	env->maxdbs = dbs + kCoreDbs;
 	return MDB_SUCCESS;
 }
@@ -98,7 +101,12 @@ LMDB_API int mdb_env_set_assert(MDB_env *env, MDB_assert_func *func) {
 }
 
 LMDB_API int mdb_env_sync(MDB_env *env, int force) {
-	if (!env || env_in_fork_child(env)) return EINVAL;
+	if (!env) return EINVAL;
+	// The fork check is for an open env.  One that is not open syncs the
+	// descriptor it does not have, as upstream does: EBADF, unless
+	// MDB_NOSYNC spares a non-forced sync (EACCES with MDB_RDONLY left
+	// by a failed read-only open).
+	if (env->map && env_in_fork_child(env)) return EINVAL;
 	return env_sync(env, force != 0);
 }
 
@@ -130,7 +138,11 @@ LMDB_API int mdb_env_info(MDB_env *env, MDB_envinfo *info) {
 
 LMDB_API int mdb_txn_begin(MDB_env *env, MDB_txn *parent, unsigned int flags, MDB_txn **txn) {
 	if (!env || !txn) return EINVAL;
-	if (!env->map) return EINVAL;
+	if (!env->map) {
+		// Not open (upstream crashes, except for a write txn after a
+		// failed read-only open: EACCES, its first check).
+		return (env->flags & MDB_RDONLY & ~flags) ? EACCES : EINVAL;
+	}
 	return txn_begin(env, parent, flags, txn);
 }
 

@@ -117,7 +117,11 @@ static int env_open2(MDB_env *env) {
 	bool newenv = false;
 	int rc = read_header(env, &meta);
 	if (rc) {
-		if (rc != ENOENT || (env->flags & MDB_RDONLY)) return rc == ENOENT ? MDB_INVALID : rc;
+		// An empty file opened read-only: upstream goes on to write the
+		// new meta pages through its read-only descriptor, which fails
+		// with EBADF; that is its answer.
+		if (rc == ENOENT && (env->flags & MDB_RDONLY)) return EBADF;
+		if (rc != ENOENT) return rc;
 		newenv = true;
 		env->psize = env->os_psize;
 		if (env->psize > kMaxPageSize) env->psize = kMaxPageSize;
@@ -216,7 +220,7 @@ static void env_close0(MDB_env *env) {
 }
 
 int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
-	if (env->fd.valid() || (env->flags & kEnvActive) || (flags & ~kEnvOpenFlags)) return EINVAL;
+	if (env->fd.valid() || env->open_spent || (env->flags & kEnvActive) || (flags & ~kEnvOpenFlags)) return EINVAL;
 	flags |= env->flags;
 	if (flags & MDB_RDONLY) flags &= ~MDB_WRITEMAP;
 	env->flags = flags | kEnvActive;
@@ -253,10 +257,6 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 			goto leave;
 		}
 		env->fd.reset(fd);
-		if (!(flags & MDB_RDONLY)) {
-			int mfd = ::open(dpath, O_WRONLY | O_DSYNC | O_CLOEXEC);
-			if (mfd >= 0) env->meta_fd.reset(mfd);
-		}
 	}
 	if ((flags & (MDB_RDONLY | MDB_NOLOCK)) == MDB_RDONLY) {
 		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
@@ -269,7 +269,25 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 		rc = env->locks.open(lpath, mode, flags, env->maxreaders, &excl);
 		if (rc) goto leave;
 	}
+	// An existing lock file's table keeps its size, whatever was asked:
+	// the env reports the readers it really has (upstream does the same).
+	if (env->locks.is_open()) env->maxreaders = env->locks.max_readers();
 	if ((rc = env_open2(env))) goto leave;
+	if (!(flags & MDB_RDONLY)) {
+		// The data file again, for synced meta writes.  Upstream opens it
+		// here, after the meta pages of a new file are written, and the
+		// open fails when it cannot (a new file made with a mode that
+		// does not let a non-root owner write it: EACCES); with
+		// MDB_WRITEMAP it has none, so there a failure only means the
+		// meta pages are written through `fd`.
+		int mfd = ::open(dpath, O_WRONLY | O_DSYNC | O_CLOEXEC);
+		if (mfd >= 0) {
+			env->meta_fd.reset(mfd);
+		} else if (!(flags & MDB_WRITEMAP)) {
+			rc = errno;
+			goto leave;
+		}
+	}
 	{
 		// Callers may use dbi 1 without mdb_dbi_open (upstream would crash).
 		default_cmp_for(pick_meta(env)->dbs[kMainDbi].flags, env->dbxs[kMainDbi]);
@@ -290,7 +308,15 @@ int env_open(MDB_env *env, const char *path, unsigned flags, mdb_mode_t mode) {
 leave:
 	std::free(dpath);
 	std::free(lpath);
-	if (rc) env_close0(env);
+	if (rc) {
+		// Upstream keeps the (closed) data file's descriptor number after a
+		// failed open and so refuses another mdb_env_open of this handle
+		// once the data file had been opened; lmdb.h asks for
+		// mdb_env_close after a failure anyway.  (Ours keeps no stale
+		// descriptor: mdb_env_get_fd answers -1.)
+		if (env->fd.valid()) env->open_spent = true;
+		env_close0(env);
+	}
 	return rc;
 }
 
@@ -322,10 +348,18 @@ int env_set_mapsize(MDB_env *env, size_t size) {
 		if (size < minsize) size = minsize;
 		munmap(env->map, env->mapsize);
 		void *old = (env->flags & MDB_FIXEDMAP) ? env->map : nullptr;
+		const size_t old_size = env->mapsize;
 		env->map = nullptr;
 		env->mapsize = size;
 		int rc = env_map(env, old);
-		if (rc) return rc;
+		if (rc) {
+			// Upstream returns the error with no map left, and its next
+			// call reads the unmapped meta pages (a crash); the old map
+			// goes back instead, so the env stays usable at its old size.
+			env->mapsize = old_size;
+			if (env_map(env, old)) env->map = nullptr;
+			return rc;
+		}
 	}
 	env->mapsize = size;
 	if (env->psize) env->maxpg = env->mapsize / env->psize;

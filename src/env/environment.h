@@ -61,12 +61,16 @@ struct MDB_env {
 	unsigned nodemax = 0;     // largest node stored inline in a leaf
 	unsigned maxfree_1pg = 0; // page numbers fitting in one page of a free record
 
+	// A failed mdb_env_open got as far as opening the data file: the
+	// handle cannot be opened again (EINVAL, as upstream).
+	bool open_spent = false;
 	char *path = nullptr;     // as given to mdb_env_open
 	lmdb::os::FileHandle fd;  // data file
 	// The data file again, write-only with O_DSYNC: synced commits write the
 	// meta page through it (one system call; upstream does the same).  Not
-	// open for read-only envs, or if it could not be opened (then the meta
-	// page is written through `fd` and synced with fdatasync).
+	// open for read-only envs, nor with MDB_WRITEMAP if it could not be
+	// opened (then the meta page is written through `fd` and synced with
+	// fdatasync); without MDB_WRITEMAP that fails the open, as upstream.
 	lmdb::os::FileHandle meta_fd;
 	char *map = nullptr;      // mapping of the data file
 	lmdb::format::Meta *metas[2] = {nullptr, nullptr};

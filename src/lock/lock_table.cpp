@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -66,6 +67,10 @@ struct FileEntry {
 	LockFile *map = nullptr;
 	size_t map_size = 0;
 	unsigned maxreaders = 0;
+	// Bytes [0, reserved) of the file have their blocks (fallocate); slots
+	// past it get them when a reader of this process first takes one
+	// there.  Guarded by `local`.
+	uint64_t reserved = 0;
 	// Guards live_reader and owner[]; held while a slot is claimed.
 	pthread_mutex_t local = PTHREAD_MUTEX_INITIALIZER;
 	bool live_reader = false; // the byte lock at offset pid is held
@@ -74,7 +79,9 @@ struct FileEntry {
 	std::atomic<unsigned long> writer_thread{0};
 	// For each slot: the LockTable::Impl that claimed it in this process
 	// (a process-local note; the slot's pid says whether it is still held).
+	// Grown as slots are claimed: [owner_cap], guarded by `local`.
 	const void **owner = nullptr;
+	unsigned owner_cap = 0;
 };
 
 pthread_mutex_t g_registry_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -250,6 +257,43 @@ void release_slot_at_thread_exit(void *p) {
 	ReaderSlot *r = static_cast<ReaderSlot *>(p);
 	if (load(r->pid) == current_pid())
 		store(r->pid, 0);
+}
+
+// A table's first bytes get their blocks when the file is opened; the rest
+// (a table of more than ~16,000 readers) as readers reach it, so that a
+// huge table (mdb_env_set_maxreaders(UINT_MAX): a 256 GiB file, sparse as
+// upstream makes it) costs neither the disk nor the time up front.
+constexpr uint64_t kReserveStep = uint64_t(1) << 20;
+
+// Give the file's bytes up to `end` (and on to the next step) their blocks.
+// Called with e->local held.  0 or an errno value (ENOSPC).
+int reserve_slots(FileEntry *e, uint64_t end) {
+	if (end <= e->reserved)
+		return 0;
+	uint64_t to = (end + kReserveStep - 1) / kReserveStep * kReserveStep;
+	if (to > e->map_size)
+		to = e->map_size;
+	int rc = os::sys_fallocate(e->fd, off_t(e->reserved), off_t(to - e->reserved));
+	if (rc && rc != EOPNOTSUPP)
+		return rc;
+	e->reserved = to;
+	return 0;
+}
+
+// Make room in e->owner for slot `i`.  Called with e->local held.
+int grow_owner(FileEntry *e, unsigned i) {
+	if (i < e->owner_cap)
+		return 0;
+	uint64_t cap = std::max<uint64_t>({uint64_t(i) + 1, uint64_t(e->owner_cap) * 2, 64});
+	if (cap > e->maxreaders)
+		cap = e->maxreaders;
+	void *p = lmdb::os::sys_realloc(e->owner, size_t(cap) * sizeof(const void *));
+	if (!p)
+		return ENOMEM;
+	e->owner = static_cast<const void **>(p);
+	std::memset(e->owner + e->owner_cap, 0, size_t(cap - e->owner_cap) * sizeof(const void *));
+	e->owner_cap = unsigned(cap);
+	return 0;
 }
 
 }  // namespace
@@ -461,7 +505,11 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 						if (os::sys_ftruncate(fd.get(), off_t(rsize)) != 0)
 							rc = errno;
 					} else if (size_t(size) < lock_file_size(1)) {
-						rc = MDB_INVALID;
+						// Emptied or cut short while another process
+						// holds it.  Upstream maps the empty file
+						// (EINVAL) and runs on a shorter one with a
+						// table of a nonsense size (0.9.24 crashes).
+						rc = size == 0 ? EINVAL : MDB_INVALID;
 					} else {
 						// The file decides the table size.
 						rsize = size_t(size);
@@ -474,10 +522,12 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 				// holes also when another program made it.)  A file
 				// whose blocks already cover the table has none.
 				// (st is from before any ftruncate above: a file that
-				// was grown here never passes.)
+				// was grown here never passes.)  Beyond kReserveStep,
+				// slots get theirs when taken (reserve_slots).
 				const bool no_holes = st.st_size >= off_t(rsize) && uint64_t(st.st_blocks) * 512 >= uint64_t(rsize);
+				const uint64_t reserved = no_holes ? uint64_t(rsize) : std::min<uint64_t>(rsize, kReserveStep);
 				if (!rc && !no_holes) {
-					int e = os::sys_fallocate(fd.get(), 0, off_t(rsize));
+					int e = os::sys_fallocate(fd.get(), 0, off_t(reserved));
 					if (e && e != EOPNOTSUPP)
 						rc = e;
 				}
@@ -507,20 +557,12 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 					else if (t->header.format != kLockFormat)
 						rc = MDB_VERSION_MISMATCH;
 				}
-				const void **owner = nullptr;
-				if (!rc) {
-					owner = static_cast<const void **>(
-					    lmdb::os::sys_calloc(nslots, sizeof(const void *)));
-					if (!owner)
-						rc = ENOMEM;
-				}
 				if (!rc) {
 					entry = heap_new<FileEntry>();
 					if (!entry)
 						rc = ENOMEM;
 				}
 				if (rc) {
-					std::free(owner);
 					entry = nullptr;
 				} else {
 					entry->dev = st.st_dev;
@@ -530,7 +572,7 @@ int LockTable::open(const char *path, mdb_mode_t mode, unsigned env_flags, unsig
 					entry->map = static_cast<LockFile *>(map.release());
 					entry->map_size = rsize;
 					entry->maxreaders = nslots;
-					entry->owner = owner;
+					entry->reserved = reserved;
 					entry->next = g_registry;
 					g_registry = entry;
 				}
@@ -599,7 +641,7 @@ void LockTable::close() {
 		{
 			LocalGuard lg(&e->local);
 			ReaderSlot *slots = e->map->slots();
-			for (unsigned i = 0; i < e->maxreaders; i++) {
+			for (unsigned i = 0; i < e->owner_cap; i++) {
 				if (e->owner[i] != im)
 					continue;
 				if (load(slots[i].pid) == self)
@@ -700,6 +742,13 @@ int LockTable::acquire_reader_slow(ReaderSlot **slot) {
 		if (i == e->maxreaders) {
 			pthread_mutex_unlock(rm);
 			return MDB_READERS_FULL;
+		}
+		rc = grow_owner(e, i);
+		if (!rc)
+			rc = reserve_slots(e, lock_file_size(i) + sizeof(ReaderSlot));
+		if (rc) {
+			pthread_mutex_unlock(rm);
+			return rc;
 		}
 		r = &slots[i];
 		// Readers scan the table without the mutex: make the slot

@@ -115,7 +115,9 @@ void txn_free(MDB_txn *txn) {
 static inline MDB_txn **own_dead_ro(MDB_env *env) {
 	if (!env->dead_ro) return nullptr;
 	lock::ReaderSlot *r = env->locks.kept_reader();
-	return r ? &env->dead_ro[env->locks.slot_index(r)] : nullptr;
+	if (!r) return nullptr;
+	unsigned i = env->locks.slot_index(r);
+	return i < env->dead_ro_slots ? &env->dead_ro[i] : nullptr;
 }
 
 // A retired read txn block for the calling thread, or nullptr.
@@ -169,9 +171,13 @@ void txn_retire(MDB_txn *txn) {
 	pthread_mutex_unlock(&env->dead_lock);
 }
 
+static constexpr unsigned kDeadRoSlotsMax = 4096;
+
 int dead_txns_init(MDB_env *env) {
 	if (!env->locks.kept_reader_possible()) return MDB_SUCCESS;
-	unsigned n = env->locks.max_readers();
+	// One list per slot for the first slots; the threads of slots past
+	// them (tables of many thousand readers) share dead_ro_shared.
+	unsigned n = std::min(env->locks.max_readers(), kDeadRoSlotsMax);
 	env->dead_ro = static_cast<MDB_txn **>(lmdb::os::sys_calloc(n, sizeof(MDB_txn *)));
 	if (!env->dead_ro) return ENOMEM;
 	env->dead_ro_slots = n;

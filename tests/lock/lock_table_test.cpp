@@ -197,6 +197,49 @@ TEST_CASE("an open gives the table's holes their blocks, and leaves a file witho
 	}
 }
 
+TEST_CASE("a table past 1 MiB gets its blocks as readers reach them; ENOSPC there leaves the slot free", "[lock]") {
+	namespace fault = lmdb::os::fault;
+	using lmdb::os::Call;
+	TempDir dir;
+	std::string path = dir.file("lock.mdb");
+	const unsigned n = 40000;  // 2.5 MiB
+	auto blocks_bytes = [&] {
+		struct stat st {};
+		REQUIRE(::stat(path.c_str(), &st) == 0);
+		return uint64_t(st.st_blocks) * 512;
+	};
+	LockTable lt;
+	bool excl = false;
+	REQUIRE(lt.open(path.c_str(), 0644, MDB_NOTLS, n, &excl) == 0);
+	CHECK(lt.max_readers() == n);
+	CHECK(blocks_bytes() >= (uint64_t(1) << 20));
+	CHECK(blocks_bytes() < lock_file_size(n));
+	// The slots in the first MiB: no more blocks asked for.
+	const unsigned first = unsigned(((uint64_t(1) << 20) - kLockHeaderBytes) / sizeof(ReaderSlot));
+	std::vector<ReaderSlot *> slots;
+	fault::count_all();
+	for (unsigned i = 0; i < first; i++) {
+		ReaderSlot *s = nullptr;
+		REQUIRE(lt.acquire_reader(&s) == 0);
+		slots.push_back(s);
+	}
+	CHECK(fault::calls(Call::Allocate) == 0);
+	// The next one needs the next MiB: the file system is full.
+	fault::arm(Call::Allocate, 1, ENOSPC, false);
+	ReaderSlot *s = nullptr;
+	CHECK(lt.acquire_reader(&s) == ENOSPC);
+	CHECK(s == nullptr);
+	CHECK(lt.num_readers() == first);
+	fault::disarm();
+	REQUIRE(lt.acquire_reader(&s) == 0);
+	CHECK(lt.slot_index(s) == first);
+	slots.push_back(s);
+	CHECK(lt.num_readers() == first + 1);
+	CHECK(blocks_bytes() >= (uint64_t(2) << 20));
+	for (ReaderSlot *r : slots)
+		lt.release_reader(r);
+}
+
 TEST_CASE("open errors", "[lock]") {
 	TempDir dir;
 	LockTable lt;

@@ -1,0 +1,147 @@
+// Boundary cases found by differential fuzzing of the data API (cursor
+// states x put flags x sizes): MDB_CURRENT on a cursor that is on no item,
+// MDB_CURRENT combined with other put flags on sorted duplicates.
+#include <cstdio>
+#include <cstring>
+
+#include "edges.h"
+
+namespace compat::edges {
+
+namespace {
+
+
+// MDB_CURRENT through a cursor that stands on no item: after it deleted the
+// last key, after a failed search past the last key (fresh or positioned
+// cursor), after it deleted the last duplicate of the last key.  Upstream
+// reads the page's slot past the last node (a stale offset) and overwrites
+// whatever node is there now (another key's value: data corrupted), or
+// asserts in mdb_node_del when the size differs; mdb_cursor_count reads the
+// same slot.  Ours: MDB_NOTFOUND, nothing changed.  GET_CURRENT, which
+// upstream answers MDB_NOTFOUND there, is compared.
+void current_not_on_item(Run &r) {
+	r.open_env();
+	for (unsigned dbflags : {0u, unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED)}) {
+		const bool dup = dbflags & MDB_DUPSORT;
+		r.begin();
+		MDB_dbi d = r.dbi(dbflags == 0 ? "plain" : (dbflags & MDB_DUPFIXED) ? "fixed" : "dups", MDB_CREATE | dbflags);
+		// The last key first, so that its node has the highest offset and
+		// the other nodes move into its place when it goes.
+		r.put(d, "c", "vvvv");
+		r.put(d, "a", "wwww");
+		r.put(d, "b", "xxxx");
+		if (dup) r.put(d, "b", "yyyy");
+		for (int way = 0; way < 4; way++) {
+			MDB_cursor *c = r.cursor(d);
+			std::string gone;
+			if (way == 0) {  // the cursor deletes the last key
+				r.cget(c, MDB_LAST);
+				gone = r.last_key;
+				r.cdel(c, dup ? MDB_NODUPDATA : 0);
+			} else if (way == 1) {  // a fresh cursor's search past the last key
+				r.cget(c, MDB_SET_RANGE, "z");
+			} else if (way == 2) {  // a positioned cursor's search past the last key
+				r.cget(c, MDB_FIRST);
+				r.cget(c, MDB_SET_KEY, "z");
+			} else {  // GET_BOTH past the last key
+				if (!dup) {
+					r.a.mdb_cursor_close(c);
+					continue;
+				}
+				r.cget(c, MDB_LAST);
+				r.cget(c, MDB_GET_BOTH, "zz", "zzzz");
+			}
+			r.cget(c, MDB_GET_CURRENT);
+			if (r.ours) {
+				for (const char *v : {"qqqq", "qq", "qqqqqqqqqqqq"}) {
+					MDB_val kv{1, const_cast<char *>("c")}, vv{std::strlen(v), const_cast<char *>(v)};
+					int rc = r.a.mdb_cursor_put(c, &kv, &vv, MDB_CURRENT);
+					r.ours_expect(rc == MDB_NOTFOUND, "MDB_CURRENT on no item (way " + std::to_string(way) +
+					                                      ", db flags " + std::to_string(dbflags) + ", " +
+					                                      std::to_string(vv.mv_size) + " bytes): MDB_NOTFOUND, got " +
+					                                      code(rc));
+				}
+				if (dup) {
+					size_t n = 0;
+					int rc = r.a.mdb_cursor_count(c, &n);
+					r.ours_expect(rc == MDB_NOTFOUND, "count on no item (way " + std::to_string(way) +
+					                                      "): MDB_NOTFOUND, got " + code(rc));
+				}
+			}
+			r.dump(d);
+			r.a.mdb_cursor_close(c);
+			if (!gone.empty()) r.put(d, gone, "vvvv");
+		}
+		r.commit();
+	}
+}
+
+// MDB_CURRENT together with NOOVERWRITE, NODUPDATA, APPEND or MULTIPLE on a
+// DUPSORT cursor, the data being the current item's own bytes.  Since
+// 0.9.28 (ITS#8662) upstream takes these as MDB_CURRENT (0.9.24 searched
+// the key: MDB_KEYEXIST); but it grows the key's sub-page to take a new
+// item (a non-DUPFIXED sub-page always, a DUPFIXED one when it is full),
+// moves the node and then replaces through the sub-cursor left on the old
+// place: a crash (0.9.32), or a wrong item overwritten.  Ours replaces the
+// current item as MDB_CURRENT alone does (here: nothing changes).  Where
+// upstream keeps the sub-page (a single item, a DUPFIXED sub-page with room,
+// a sub-db) the answers are compared with 0.9.28 and later.
+void current_with_flags(Run &r) {
+	r.open_env();
+	const unsigned combos[] = {MDB_CURRENT | MDB_NOOVERWRITE, MDB_CURRENT | MDB_NODUPDATA, MDB_CURRENT | MDB_APPEND,
+	                           MDB_CURRENT | MDB_NODUPDATA | MDB_APPEND, MDB_CURRENT | MDB_MULTIPLE};
+	for (unsigned dbflags : {unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED)}) {
+		const bool fixed = dbflags & MDB_DUPFIXED;
+		for (unsigned items : {1u, 3u, 4u, 8u, 30u, 700u}) {
+			r.begin();
+			MDB_dbi d = r.dbi(fixed ? "fixed" : "dups", MDB_CREATE | dbflags);
+			char buf[8];
+			for (unsigned i = 0; i < items; i++) {
+				std::snprintf(buf, sizeof buf, "%04u", 10 + 2 * i);
+				r.put(d, "k", buf);
+			}
+			r.put(d, "m", "0001");
+			r.stat(d);
+			// A DUPFIXED sub-page of 4-byte items is full at 4, 8, 12, ...
+			// items; 700 items make a sub-db.
+			const bool subpage = items > 1 && items != 700;
+			const bool upstream_grows = subpage && (!fixed || items % 4 == 0);
+			for (unsigned flags : combos) {
+				if ((flags & MDB_MULTIPLE) && !fixed) continue;
+				MDB_cursor *c = r.cursor(d);
+				std::snprintf(buf, sizeof buf, "%04u", 10 + 2 * (items / 2));
+				r.cget(c, MDB_GET_BOTH, "k", buf);
+				MDB_val kv{1, const_cast<char *>("k")};
+				MDB_val dv[2] = {{4, buf}, {1, nullptr}};
+				const std::string what = "cput CURRENT|" + std::to_string(flags & ~unsigned(MDB_CURRENT)) + " on item " +
+				                         buf + " of " + std::to_string(items);
+				if (!upstream_grows && !r.oracle_before(28)) {
+					r.rc(what, r.a.mdb_cursor_put(c, &kv, dv, flags));
+				} else if (r.ours) {
+					int rc = r.a.mdb_cursor_put(c, &kv, dv, flags);
+					// (On a single item NODUPDATA refuses the same bytes, as upstream.)
+					const bool refused = items == 1 && (flags & MDB_NODUPDATA) && rc == MDB_KEYEXIST;
+					r.ours_expect(rc == 0 || refused, what + ": 0 (the item replaced by itself), got " + code(rc));
+				}
+				r.cget(c, MDB_GET_CURRENT);
+				r.count(c);
+				r.a.mdb_cursor_close(c);
+			}
+			r.stat(d);
+			r.dump(d);
+			r.commit();
+			r.begin();
+			r.a.mdb_drop(r.txn, d, 1);
+			r.commit();
+		}
+	}
+}
+
+}  // namespace
+
+void add_boundary_cases(std::vector<Case> &out) {
+	out.push_back({"current_not_on_item", current_not_on_item});
+	out.push_back({"current_with_flags", current_with_flags});
+}
+
+}  // namespace compat::edges

@@ -750,6 +750,11 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (flags & MDB_CURRENT) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		if (dup_main && (flags & MDB_RESERVE)) return EINVAL;
+		// On no item (it deleted the last one, or a search ended past the
+		// last key): nothing to replace.  Upstream takes the page's slot
+		// past the last node, a stale offset, and overwrites whatever node
+		// is there now.
+		if (!mc->snum || mc->ki[mc->top] >= numkeys(mc->pg[mc->top])) return MDB_NOTFOUND;
 		rc = MDB_SUCCESS;
 		// (MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key.)
 		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub) && !(flags & MDB_APPENDDUP)) {

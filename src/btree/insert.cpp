@@ -921,7 +921,12 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 			} else {
 				fp = static_cast<Page *>(olddata.mv_data);
 				bool reuse = false;
-				if (flags == MDB_CURRENT) {
+				// Replacing the current item (MDB_CURRENT, with any flag but
+				// APPENDDUP, which adds one) needs no room: the sub-page stays
+				// where it is, the sub-cursor on it.  (Upstream grows and moves
+				// it when other flags come along, then writes through the
+				// sub-cursor left on the old place.)
+				if ((flags & (MDB_CURRENT | MDB_APPENDDUP)) == MDB_CURRENT) {
 					reuse = true;
 				} else if (!(mc->db->flags & MDB_DUPFIXED)) {
 					offset = unsigned(even(kNodeHdr + sizeof(indx_t) + data->mv_size));

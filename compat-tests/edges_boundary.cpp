@@ -137,11 +137,70 @@ void current_with_flags(Run &r) {
 	}
 }
 
+// The same flags on a key with a single item, with other bytes: upstream
+// 0.9.28+ turns the item into a sub-page and then writes the old item
+// through the sub-cursor as MDB_CURRENT: EINVAL and a failed txn when the
+// sub-cursor is unset, or (MULTIPLE, the sub-cursor left from another key)
+// an item lost and ms_entries one too high.  0.9.24 searched the key
+// instead (NOOVERWRITE: MDB_KEYEXIST; NODUPDATA: a second item).  Ours
+// replaces the item, as MDB_CURRENT alone does.  Ours only (no answer of
+// upstream to compare).
+void current_with_flags_single(Run &r) {
+	r.open_env();
+	const unsigned combos[] = {MDB_CURRENT | MDB_NOOVERWRITE, MDB_CURRENT | MDB_NODUPDATA, MDB_CURRENT | MDB_APPEND,
+	                           MDB_CURRENT | MDB_NODUPDATA | MDB_APPEND, MDB_CURRENT | MDB_MULTIPLE,
+	                           MDB_CURRENT | MDB_MULTIPLE | MDB_NOOVERWRITE};
+	for (unsigned dbflags : {unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED)}) {
+		const bool fixed = dbflags & MDB_DUPFIXED;
+		for (unsigned flags : combos) {
+			if ((flags & MDB_MULTIPLE) && !fixed) continue;
+			for (const char *nv : {"0011", "0005", "00111"}) {
+				if ((flags & MDB_MULTIPLE) && std::strlen(nv) != 4) continue;
+				r.begin();
+				MDB_dbi d = r.dbi(fixed ? "fixed" : "dups", MDB_CREATE | dbflags);
+				r.put(d, "a", "0001");
+				r.put(d, "a", "0002");
+				r.put(d, "k", "0010");
+				r.put(d, "m", "0001");
+				MDB_cursor *c = r.cursor(d);
+				// Another key's items first, so that the sub-cursor is set.
+				r.cget(c, MDB_FIRST);
+				r.cget(c, MDB_SET, "k");
+				MDB_val kv{1, const_cast<char *>("k")};
+				MDB_val dv[2] = {{std::strlen(nv), const_cast<char *>(nv)}, {0, nullptr}};
+				const std::string what = "cput CURRENT|" + std::to_string(flags & ~unsigned(MDB_CURRENT)) + " of " + nv +
+				                         " on a single item (db flags " + std::to_string(dbflags) + ")";
+				int rc = r.a.mdb_cursor_put(c, &kv, dv, flags);
+				r.ours_expect(rc == 0, what + ": 0, got " + code(rc));
+				MDB_val k{1, const_cast<char *>("k")}, v;
+				rc = r.a.mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT);
+				r.ours_expect(rc == 0 && std::string(static_cast<char *>(v.mv_data), v.mv_size) == nv,
+				              what + ": the item replaced");
+				size_t n = 0;
+				rc = r.a.mdb_cursor_count(c, &n);
+				r.ours_expect(rc == 0 && n == 1, what + ": one item");
+				MDB_stat st{};
+				r.a.mdb_stat(r.txn, d, &st);
+				r.ours_expect(st.ms_entries == 4, what + ": 4 entries, got " + std::to_string(st.ms_entries));
+				unsigned walked = 0;
+				MDB_cursor *w = r.cursor(d);
+				while (r.a.mdb_cursor_get(w, &k, &v, MDB_NEXT) == 0) walked++;
+				r.ours_expect(walked == 4, what + ": 4 items walked, got " + std::to_string(walked));
+				r.ours_expect(r.commit() == 0, what + ": the txn commits");
+				r.begin();
+				r.a.mdb_drop(r.txn, d, 1);
+				r.commit();
+			}
+		}
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"current_not_on_item", current_not_on_item});
 	out.push_back({"current_with_flags", current_with_flags});
+	out.push_back({"current_with_flags_single", current_with_flags_single, false});
 }
 
 }  // namespace compat::edges

@@ -895,6 +895,11 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 					if (flags & (MDB_NODUPDATA | MDB_APPENDDUP)) return MDB_KEYEXIST;
 					goto current;
 				}
+				// MDB_CURRENT with other flags (but APPENDDUP, which adds an
+				// item) replaces the item too.  (Upstream makes a sub-page and
+				// writes the old item through an unset or stale sub-cursor:
+				// EINVAL and a failed txn, or an item lost.)
+				if ((flags & (MDB_CURRENT | MDB_APPENDDUP)) == MDB_CURRENT) goto current;
 				// A lone empty item cannot be a key of the sub-page: the new
 				// item replaces it (dkey stays empty), as upstream does, and
 				// the db's count stays (upstream counts one item too many).

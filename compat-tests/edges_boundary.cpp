@@ -13,7 +13,8 @@ namespace {
 
 // MDB_CURRENT through a cursor that stands on no item: after it deleted the
 // last key, after a failed search past the last key (fresh or positioned
-// cursor), after it deleted the last duplicate of the last key.  Upstream
+// cursor), after it deleted the last duplicate of a key (the sub-cursor
+// past the key's last item).  Upstream
 // reads the page's slot past the last node (a stale offset) and overwrites
 // whatever node is there now (another key's value: data corrupted), or
 // asserts in mdb_node_del when the size differs; mdb_cursor_count reads the
@@ -31,7 +32,7 @@ void current_not_on_item(Run &r) {
 		r.put(d, "a", "wwww");
 		r.put(d, "b", "xxxx");
 		if (dup) r.put(d, "b", "yyyy");
-		for (int way = 0; way < 4; way++) {
+		for (int way = 0; way < 5; way++) {
 			MDB_cursor *c = r.cursor(d);
 			std::string gone;
 			if (way == 0) {  // the cursor deletes the last key
@@ -43,13 +44,16 @@ void current_not_on_item(Run &r) {
 			} else if (way == 2) {  // a positioned cursor's search past the last key
 				r.cget(c, MDB_FIRST);
 				r.cget(c, MDB_SET_KEY, "z");
-			} else {  // GET_BOTH past the last key
-				if (!dup) {
-					r.a.mdb_cursor_close(c);
-					continue;
-				}
+			} else if (!dup) {
+				r.a.mdb_cursor_close(c);
+				continue;
+			} else if (way == 3) {  // GET_BOTH past the last key
 				r.cget(c, MDB_LAST);
 				r.cget(c, MDB_GET_BOTH, "zz", "zzzz");
+			} else {  // the cursor deletes the last duplicate of a key: on no duplicate
+				r.cget(c, MDB_GET_BOTH, "b", "yyyy");
+				r.cdel(c);
+				r.count(c);
 			}
 			r.cget(c, MDB_GET_CURRENT);
 			if (r.ours) {
@@ -61,7 +65,7 @@ void current_not_on_item(Run &r) {
 					                                      std::to_string(vv.mv_size) + " bytes): MDB_NOTFOUND, got " +
 					                                      code(rc));
 				}
-				if (dup) {
+				if (dup && way < 4) {
 					size_t n = 0;
 					int rc = r.a.mdb_cursor_count(c, &n);
 					r.ours_expect(rc == MDB_NOTFOUND, "count on no item (way " + std::to_string(way) +
@@ -71,6 +75,7 @@ void current_not_on_item(Run &r) {
 			r.dump(d);
 			r.a.mdb_cursor_close(c);
 			if (!gone.empty()) r.put(d, gone, "vvvv");
+			if (way == 4) r.put(d, "b", "yyyy");
 		}
 		r.commit();
 	}

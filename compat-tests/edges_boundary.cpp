@@ -200,12 +200,53 @@ void current_with_flags_single(Run &r) {
 	}
 }
 
+// MDB_MULTIPLE|MDB_RESERVE in a DUPFIXED db.  One item (or a count of 0)
+// onto a new key reserves it, as upstream does (compared).  More than one:
+// upstream reserves the first, then takes the reserved place in the page as
+// the next item to store and crashes; ours answers EINVAL before anything
+// changes, and the txn goes on.  On a db without DUPFIXED both answer
+// MDB_INCOMPATIBLE.
+void multiple_reserve(Run &r) {
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi("fixed", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+	MDB_dbi p = r.dbi("plain", MDB_CREATE);
+	MDB_cursor *c = r.cursor(d), *cp = r.cursor(p);
+	char items[32] = "aaaabbbbccccddddeeeeffffgggghhh";
+	auto reserve = [&](MDB_cursor *cur, const char *k, size_t count, bool compared) {
+		MDB_val kv{std::strlen(k), const_cast<char *>(k)};
+		MDB_val dv[2] = {{4, items}, {count, nullptr}};
+		const std::string what = "cput MULTIPLE|RESERVE " + std::string(k) + " count " + std::to_string(count);
+		int rc = r.a.mdb_cursor_put(cur, &kv, dv, MDB_MULTIPLE | MDB_RESERVE);
+		if (compared) {
+			r.rc(what + " stored " + std::to_string(dv[1].mv_size), rc);
+		} else {
+			r.ours_expect(rc == EINVAL && dv[1].mv_size == 0,
+			              what + ": EINVAL, none stored; got " + code(rc) + ", " + std::to_string(dv[1].mv_size));
+		}
+		if (rc == 0 && dv[0].mv_data != items) std::memset(dv[0].mv_data, 'R', 4);
+	};
+	reserve(c, "k1", 1, true);
+	reserve(c, "k0", 0, true);
+	reserve(cp, "p", 2, true);
+	if (r.ours) {
+		reserve(c, "k2", 2, false);
+		reserve(c, "k8", 8, false);
+		reserve(c, "k1", 3, false);
+	}
+	r.cput(c, "k9", "zzzz");
+	r.dump(d);
+	r.stat(d);
+	r.commit();
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"current_not_on_item", current_not_on_item});
 	out.push_back({"current_with_flags", current_with_flags});
 	out.push_back({"current_with_flags_single", current_with_flags_single, false});
+	out.push_back({"multiple_reserve", multiple_reserve});
 }
 
 }  // namespace compat::edges

@@ -726,6 +726,9 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 		dcount = unsigned(data[1].mv_size);
 		data[1].mv_size = 0;
 		if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;
+		// Reserving more than one item: the first reserved place would be
+		// read as the next item (upstream crashes there).
+		if ((flags & MDB_RESERVE) && dcount > 1) return EINVAL;
 	}
 	bool nospill = flags & kNoSpill;
 	flags &= ~kNoSpill;

@@ -1,6 +1,7 @@
 // Boundary cases found by differential fuzzing of the data API (cursor
 // states x put flags x sizes): MDB_CURRENT on a cursor that is on no item,
 // MDB_CURRENT combined with other put flags on sorted duplicates.
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -240,6 +241,60 @@ void multiple_reserve(Run &r) {
 	r.commit();
 }
 
+// A cursor opened early in a txn (on a named db: its root page read at
+// once) is not moved before a child txn changes the tree under it.  The
+// parent's puts split the root leaf; the child rewrites a page of it and
+// deletes until the tree collapses back onto that leaf, and commits.
+// Upstream's cursor still holds the parent's own copy of that page (same
+// page number as the new root), which the child's commit freed, and its
+// first move reads the old value from there (0.9.24 and 0.9.32: a read of
+// freed memory; later rounds happen to agree).  Ours reads the tree as it
+// is.  The moves are not compared; the dumps are.
+void parent_cursor_after_child_collapse(Run &r) {
+	auto ikey = [](uint64_t x) { return std::string(reinterpret_cast<const char *>(&x), sizeof x); };
+	r.open_env();
+	r.begin();
+	MDB_dbi d = r.dbi("ints", MDB_CREATE | MDB_INTEGERKEY);
+	r.commit();
+	r.begin();
+	r.put(d, ikey(0x102), std::string(12014, 'a'));
+	r.put(d, ikey(0x1), std::string(12017, 'b'));
+	r.commit();
+	for (MDB_cursor_op first_move : {MDB_NEXT_NODUP, MDB_FIRST, MDB_NEXT, MDB_LAST, MDB_PREV}) {
+		r.begin();
+		MDB_cursor *c = r.cursor(d);
+		r.put(d, ikey(0x506), std::string(2022, 'c'));
+		r.put(d, ikey(0x405), std::string(2022, 'd'));
+		r.stat(d);
+		MDB_txn *parent = r.txn;
+		MDB_txn *child = nullptr;
+		r.rc("child begin", r.a.mdb_txn_begin(r.env, parent, 0, &child));
+		r.txn = child;
+		r.put(d, ikey(0x1), std::string(8177, 'e'));
+		r.del(d, ikey(0x405));
+		r.stat(d);
+		r.rc("child commit", r.a.mdb_txn_commit(child));
+		r.txn = parent;
+		r.stat(d);
+		if (r.ours) {
+			MDB_val k, v;
+			int rc = r.a.mdb_cursor_get(c, &k, &v, first_move);
+			const bool back = first_move == MDB_LAST || first_move == MDB_PREV;
+			const uint64_t want_key = back ? 0x506 : 0x1;
+			const size_t want_size = back ? 2022 : 8177;
+			uint64_t got = 0;
+			if (rc == 0 && k.mv_size == sizeof got) std::memcpy(&got, k.mv_data, sizeof got);
+			r.ours_expect(rc == 0 && got == want_key && v.mv_size == want_size,
+			              "cursor op " + std::to_string(first_move) + " after the child's commit: key " +
+			                  std::to_string(want_key) + " with " + std::to_string(want_size) + " bytes; got rc " +
+			                  code(rc) + " key " + std::to_string(got) + " size " + std::to_string(rc ? 0 : v.mv_size));
+		}
+		r.a.mdb_cursor_close(c);
+		r.dump(d);
+		r.abort();
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -247,6 +302,7 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"current_with_flags", current_with_flags});
 	out.push_back({"current_with_flags_single", current_with_flags_single, false});
 	out.push_back({"multiple_reserve", multiple_reserve});
+	out.push_back({"parent_cursor_after_child_collapse", parent_cursor_after_child_collapse});
 }
 
 }  // namespace compat::edges

@@ -295,6 +295,60 @@ void parent_cursor_after_child_collapse(Run &r) {
 	}
 }
 
+// MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key (ITS#9500).
+// An item that cannot join the key's items (another size in a DUPFIXED db,
+// an empty one among others) is refused before any page is touched, as
+// through the other puts (docs/divergences.md: upstream stores it cut or
+// padded): MDB_BAD_VALSIZE, and the txn goes on.  Ours only.
+void current_appenddup_refused(Run &r) {
+	r.open_env();
+	for (unsigned dbflags : {unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED)}) {
+		const bool fixed = dbflags & MDB_DUPFIXED;
+		for (unsigned items : {1u, 3u, 700u}) {
+			for (unsigned flags : {unsigned(MDB_CURRENT | MDB_APPENDDUP),
+			                       unsigned(MDB_CURRENT | MDB_APPENDDUP | MDB_NOOVERWRITE)}) {
+				for (const char *bad : {"99999", ""}) {
+					if (!fixed && *bad) continue;  // any size joins non-fixed items
+					r.begin();
+					MDB_dbi d = r.dbi(fixed ? "fixed" : "dups", MDB_CREATE | dbflags);
+					char buf[8];
+					for (unsigned i = 0; i < items; i++) {
+						std::snprintf(buf, sizeof buf, "%04u", 10 + 2 * i);
+						r.put(d, "k", buf);
+					}
+					MDB_cursor *c = r.cursor(d);
+					r.cget(c, MDB_LAST);
+					MDB_val kv{1, const_cast<char *>("k")}, dv{std::strlen(bad), const_cast<char *>(bad)};
+					const std::string what = "cput CURRENT|APPENDDUP|" +
+					                         std::to_string(flags & ~unsigned(MDB_CURRENT | MDB_APPENDDUP)) + " of " +
+					                         std::to_string(dv.mv_size) + " bytes onto " + std::to_string(items) +
+					                         " items (db flags " + std::to_string(dbflags) + ")";
+					if (r.ours) {
+						int rc = r.a.mdb_cursor_put(c, &kv, &dv, flags);
+						r.ours_expect(rc == MDB_BAD_VALSIZE, what + ": MDB_BAD_VALSIZE, got " + code(rc));
+					}
+					r.cget(c, MDB_GET_CURRENT);
+					r.count(c);
+					// Then an item that fits (before 0.9.29 upstream took
+					// CURRENT|APPENDDUP otherwise: ours only there).
+					if (!r.oracle_before(29)) {
+						r.cput(c, "k", "9998", MDB_CURRENT | MDB_APPENDDUP);
+						r.count(c);
+					} else if (r.ours) {
+						MDB_val k2{1, const_cast<char *>("k")}, v2{4, const_cast<char *>("9998")};
+						int rc = r.a.mdb_cursor_put(c, &k2, &v2, MDB_CURRENT | MDB_APPENDDUP);
+						r.ours_expect(rc == 0, what + ", then an item that fits: 0, got " + code(rc));
+					}
+					r.ours_expect(r.commit() == 0, what + ": the txn commits");
+					r.begin();
+					r.a.mdb_drop(r.txn, d, 1);
+					r.commit();
+				}
+			}
+		}
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -303,6 +357,7 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"current_with_flags_single", current_with_flags_single, false});
 	out.push_back({"multiple_reserve", multiple_reserve});
 	out.push_back({"parent_cursor_after_child_collapse", parent_cursor_after_child_collapse});
+	out.push_back({"current_appenddup_refused", current_appenddup_refused});
 }
 
 }  // namespace compat::edges

@@ -758,6 +758,9 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 		// past the last node, a stale offset, and overwrites whatever node
 		// is there now.
 		if (!mc->snum || mc->ki[mc->top] >= numkeys(mc->pg[mc->top])) return MDB_NOTFOUND;
+		// MDB_CURRENT|MDB_APPENDDUP adds an item to the current key: the
+		// same checks as any new item, before a page is touched.
+		if (dup_main && (flags & MDB_APPENDDUP) && (rc2 = check_new_dup(mc, data, flags))) return rc2;
 		rc = MDB_SUCCESS;
 		// (MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key.)
 		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub) && !(flags & MDB_APPENDDUP)) {

@@ -349,6 +349,56 @@ void current_appenddup_refused(Run &r) {
 	}
 }
 
+// A MULTIPLE put onto a key whose only item is empty: the first item
+// replaces the empty one (docs/divergences.md: upstream counts the empty
+// item on), every further item is one more entry.  Ours only (upstream's
+// ms_entries is one too high).
+void multiple_onto_empty_item(Run &r) {
+	r.open_env();
+	for (unsigned size : {1u, 4u}) {
+		for (size_t count : {size_t(1), size_t(2), size_t(9), size_t(250)}) {
+			r.begin();
+			MDB_dbi d = r.dbi("fixed", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+			r.put(d, "k", "");
+			r.put(d, "m", std::string(size, 'm'));
+			std::string items;
+			for (size_t i = 0; i < count; i++) {
+				std::string it(size, char('a' + i % 26));
+				it[0] = char(1 + i % 255);
+				if (size > 1) it[1] = char(i / 255);
+				items += it;
+			}
+			MDB_cursor *c = r.cursor(d);
+			MDB_val kv{1, const_cast<char *>("k")};
+			MDB_val dv[2] = {{size, const_cast<char *>(items.data())}, {count, nullptr}};
+			const std::string what = "MULTIPLE of " + std::to_string(count) + " " + std::to_string(size) +
+			                         "-byte items onto an empty one";
+			if (r.ours) {
+				int rc = r.a.mdb_cursor_put(c, &kv, dv, MDB_MULTIPLE);
+				const size_t stored = dv[1].mv_size;
+				r.ours_expect(rc == 0, what + ": 0, got " + code(rc));
+				size_t n = 0;
+				rc = r.a.mdb_cursor_get(c, &kv, nullptr, MDB_SET);
+				r.a.mdb_cursor_count(c, &n);
+				MDB_stat st{};
+				r.a.mdb_stat(r.txn, d, &st);
+				unsigned walked = 0;
+				MDB_cursor *w = nullptr;
+				r.a.mdb_cursor_open(r.txn, d, &w);
+				MDB_val a, b;
+				while (r.a.mdb_cursor_get(w, &a, &b, MDB_NEXT) == 0) walked++;
+				r.a.mdb_cursor_close(w);
+				r.ours_expect(n == stored && st.ms_entries == stored + 1 && walked == stored + 1,
+				              what + ": " + std::to_string(stored) + " items and one of m; count " + std::to_string(n) +
+				                  ", ms_entries " + std::to_string(st.ms_entries) + ", walked " +
+				                  std::to_string(walked));
+			}
+			r.a.mdb_cursor_close(c);
+			r.abort();
+		}
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -358,6 +408,7 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"multiple_reserve", multiple_reserve});
 	out.push_back({"parent_cursor_after_child_collapse", parent_cursor_after_child_collapse});
 	out.push_back({"current_appenddup_refused", current_appenddup_refused});
+	out.push_back({"multiple_onto_empty_item", multiple_onto_empty_item});
 }
 
 }  // namespace compat::edges

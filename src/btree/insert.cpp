@@ -1137,6 +1137,7 @@ new_sub:
 				if (mcount < dcount) {
 					data[0].mv_data = static_cast<char *>(data[0].mv_data) + data[0].mv_size;
 					insert_key = insert_data = 0;
+					replaced_empty = false;  // (only the first item can replace a lone empty one)
 					goto more;
 				}
 			}

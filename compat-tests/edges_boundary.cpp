@@ -399,6 +399,62 @@ void multiple_onto_empty_item(Run &r) {
 	}
 }
 
+// A cursor parked on a key's single item while another cursor's MULTIPLE put
+// turns it into a sub-page, then a sub-db that splits (255-byte items: 16
+// to a leaf).  The parked cursor must stay on its item.  Upstream (0.9.24
+// and 0.9.32) keeps, through the rest of the MULTIPLE loop, the page that
+// started the sub-db as its root and copies it into the parked cursor after
+// the root split: its next move asserts (IS_BRANCH in mdb_cursor_sibling),
+// or its GET_CURRENT answers MDB_NOTFOUND.  Ours only.
+void multiple_under_parked_cursor(Run &r) {
+	r.open_env();
+	for (unsigned n : {5u, 15u, 16u, 17u, 18u, 30u, 60u, 150u, 300u}) {
+		for (bool largest : {true, false}) {
+			r.begin();
+			MDB_dbi d = r.dbi("fixed", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+			const std::string mine(255, largest ? char(0xfa) : char(0));
+			r.put(d, "k", mine);
+			r.put(d, "l", std::string(255, 'l'));
+			MDB_cursor *parked = r.cursor(d), *c = r.cursor(d);
+			r.cget(parked, largest ? MDB_SET : MDB_FIRST, "k");
+			std::string items;
+			for (unsigned i = 0; i < n; i++) {
+				std::string it(255, char('a' + i % 26));
+				it[0] = char(1 + i / 26);
+				it[1] = char(i);
+				items += it;
+			}
+			const std::string what = std::to_string(n) + " items put around a parked cursor's " +
+			                         (largest ? "largest" : "smallest") + " item";
+			if (r.ours) {
+				MDB_val kv{1, const_cast<char *>("k")};
+				MDB_val dv[2] = {{255, const_cast<char *>(items.data())}, {n, nullptr}};
+				int rc = r.a.mdb_cursor_put(c, &kv, dv, MDB_MULTIPLE);
+				r.ours_expect(rc == 0 && dv[1].mv_size == n, what + ": stored, got " + code(rc));
+				MDB_val k, v;
+				rc = r.a.mdb_cursor_get(parked, &k, &v, MDB_GET_CURRENT);
+				r.ours_expect(rc == 0 && std::string(static_cast<char *>(v.mv_data), v.mv_size) == mine,
+				              what + ": GET_CURRENT on it, got " + code(rc));
+				size_t cnt = 0;
+				rc = r.a.mdb_cursor_count(parked, &cnt);
+				r.ours_expect(rc == 0 && cnt == n + 1, what + ": count " + std::to_string(n + 1) + ", got " +
+				                                           code(rc) + " " + std::to_string(cnt));
+				rc = r.a.mdb_cursor_get(parked, &k, &v, MDB_NEXT);
+				const bool next_ok = largest ? rc == 0 && k.mv_size == 1 && *static_cast<char *>(k.mv_data) == 'l'
+				                             : rc == 0 && std::string(static_cast<char *>(v.mv_data), v.mv_size) ==
+				                                              items.substr(0, 255);
+				r.ours_expect(next_ok, what + ": NEXT after it, got " + code(rc));
+				rc = r.a.mdb_cursor_get(parked, &k, &v, MDB_PREV);
+				r.ours_expect(rc == 0 && std::string(static_cast<char *>(v.mv_data), v.mv_size) == mine,
+				              what + ": PREV back onto it, got " + code(rc));
+			}
+			r.a.mdb_cursor_close(parked);
+			r.a.mdb_cursor_close(c);
+			r.abort();
+		}
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -409,6 +465,7 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"parent_cursor_after_child_collapse", parent_cursor_after_child_collapse});
 	out.push_back({"current_appenddup_refused", current_appenddup_refused});
 	out.push_back({"multiple_onto_empty_item", multiple_onto_empty_item});
+	out.push_back({"multiple_under_parked_cursor", multiple_under_parked_cursor});
 }
 
 }  // namespace compat::edges

@@ -1138,6 +1138,11 @@ new_sub:
 					data[0].mv_data = static_cast<char *>(data[0].mv_data) + data[0].mv_size;
 					insert_key = insert_data = 0;
 					replaced_empty = false;  // (only the first item can replace a lone empty one)
+					// The sub-db this loop may have started is the sub-tree
+					// from now on: its first page is no longer its root once
+					// it splits (upstream keeps it as the root for the whole
+					// loop and hands it to the cursors parked on the key).
+					sub_root = nullptr;
 					goto more;
 				}
 			}

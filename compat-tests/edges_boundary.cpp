@@ -455,6 +455,79 @@ void multiple_under_parked_cursor(Run &r) {
 	}
 }
 
+// MDB_CURRENT with a key other than the cursor's (lmdb.h: it must match).
+// Where the item is replaced in place the key is not read, by upstream or
+// us.  Where the node must be rebuilt (a value of another size, a sub-page
+// that grows for MDB_CURRENT|MDB_APPENDDUP) upstream writes the node under
+// the caller's key: the key is renamed in place, out of order, or (a key of
+// another size) a node of a size the page cannot hold (MDB_CORRUPTED, the
+// txn failed).  Ours keeps the cursor's own key.  Ours only.
+void current_other_key(Run &r) {
+	r.open_env();
+	struct Step {
+		unsigned dbflags;
+		std::string value;  // the new value
+		unsigned flags;
+	};
+	const Step steps[] = {
+	    {0, "vvvv", MDB_CURRENT},                // same size: in place
+	    {0, "vvvvvvvv", MDB_CURRENT},            // another size: rebuilt
+	    {0, std::string(3000, 'B'), MDB_CURRENT},  // onto overflow pages
+	    {unsigned(MDB_DUPSORT), "5555", MDB_CURRENT | MDB_APPENDDUP},
+	    {unsigned(MDB_DUPSORT), std::string(300, '5'), MDB_CURRENT | MDB_APPENDDUP},
+	    {unsigned(MDB_DUPSORT), "2", MDB_CURRENT},  // another size among duplicates: delete, insert
+	};
+	const std::string others[] = {"zz", "a", std::string(511, 'q')};
+	for (const Step &s : steps) {
+		for (const std::string &okey : others) {
+			const std::string &value = s.value;
+			r.begin();
+			MDB_dbi d = r.dbi(s.dbflags ? "dups" : "plain", MDB_CREATE | s.dbflags);
+			r.put(d, "b", "1111");
+			if (s.dbflags) r.put(d, "b", "3333");
+			r.put(d, "m", "1111");
+			MDB_cursor *c = r.cursor(d);
+			r.cget(c, MDB_FIRST);
+			const std::string what = "CURRENT (flags " + std::to_string(s.flags) + ") of " +
+			                         std::to_string(value.size()) + " bytes with the key " + okey.substr(0, 4) + "[" +
+			                         std::to_string(okey.size()) + "]";
+			if (r.ours) {
+				MDB_val kv{okey.size(), const_cast<char *>(okey.data())};
+				MDB_val vv{value.size(), const_cast<char *>(value.data())};
+				int rc = r.a.mdb_cursor_put(c, &kv, &vv, s.flags);
+				r.ours_expect(rc == 0, what + ": 0, got " + code(rc));
+				MDB_val k, v;
+				std::string keys;
+				size_t n = 0;
+				MDB_cursor *w = nullptr;
+				r.a.mdb_cursor_open(r.txn, d, &w);
+				while (r.a.mdb_cursor_get(w, &k, &v, MDB_NEXT) == 0) {
+					keys += std::string(static_cast<char *>(k.mv_data), k.mv_size) + ",";
+					n++;
+				}
+				MDB_stat st{};
+				r.a.mdb_stat(r.txn, d, &st);
+				const size_t want = s.dbflags ? ((s.flags & MDB_APPENDDUP) ? 4 : 3) : 2;
+				const std::string want_keys = s.dbflags ? ((s.flags & MDB_APPENDDUP) ? "b,b,b,m," : "b,b,m,") : "b,m,";
+				r.ours_expect(keys == want_keys && n == want && st.ms_entries == want,
+				              what + ": keys " + want_keys + " got " + keys.substr(0, 40) + " entries " +
+				                  std::to_string(st.ms_entries));
+				MDB_val g{1, const_cast<char *>("b")};
+				rc = r.a.mdb_cursor_get(w, &g, &v, MDB_SET);
+				if (!s.dbflags)
+					r.ours_expect(rc == 0 && std::string(static_cast<char *>(v.mv_data), v.mv_size) == value,
+					              what + ": b holds the new value");
+				r.a.mdb_cursor_close(w);
+			}
+			r.a.mdb_cursor_close(c);
+			r.ours_expect(r.commit() == 0, what + ": the txn commits");
+			r.begin();
+			r.a.mdb_drop(r.txn, d, 1);
+			r.commit();
+		}
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -466,6 +539,7 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"current_appenddup_refused", current_appenddup_refused});
 	out.push_back({"multiple_onto_empty_item", multiple_onto_empty_item});
 	out.push_back({"multiple_under_parked_cursor", multiple_under_parked_cursor});
+	out.push_back({"current_other_key", current_other_key, true, false});  // ours alone writes more
 }
 
 }  // namespace compat::edges

@@ -719,6 +719,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	unsigned nflags;
 	MDB_val keyv = *key_in;
 	MDB_val *key = &keyv;
+	char kcur[kMaxKeySize];  // MDB_CURRENT: the current node's own key
 	unsigned offset = 0;  // growth of a (sub-)page being rebuilt
 	char *ptr;
 
@@ -758,6 +759,16 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 		// past the last node, a stale offset, and overwrites whatever node
 		// is there now.
 		if (!mc->snum || mc->ki[mc->top] >= numkeys(mc->pg[mc->top])) return MDB_NOTFOUND;
+		// The caller's key must be the current one (lmdb.h); where the node
+		// is rebuilt (another size, a growing sub-page) it is written under
+		// the key it has, never renamed to the caller's (upstream renames it:
+		// out of order, or a node of a size the page cannot hold).
+		if (!(mc->flags & kCursorSub) && !is_leaf2(mc->pg[mc->top])) {
+			if (!node_in_bounds(env, mc->pg[mc->top], mc->ki[mc->top])) return MDB_CORRUPTED;
+			const Node *cn = node_at(mc->pg[mc->top], mc->ki[mc->top]);
+			std::memcpy(kcur, node_key(cn), cn->ksize);
+			keyv = MDB_val{cn->ksize, kcur};
+		}
 		// MDB_CURRENT|MDB_APPENDDUP adds an item to the current key: the
 		// same checks as any new item, before a page is touched.
 		if (dup_main && (flags & MDB_APPENDDUP) && (rc2 = check_new_dup(mc, data, flags))) return rc2;

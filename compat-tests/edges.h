@@ -100,5 +100,6 @@ void add_layout_cases(std::vector<Case> &out);
 void add_nested_cases(std::vector<Case> &out);
 void add_shape_cases(std::vector<Case> &out);
 void add_env_cases(std::vector<Case> &out);
+void add_boundary_cases(std::vector<Case> &out);
 
 }  // namespace compat::edges

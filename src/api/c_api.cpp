@@ -273,9 +273,13 @@ LMDB_API int mdb_cursor_get(MDB_cursor *cursor, MDB_val *key, MDB_val *data, MDB
 }
 
 LMDB_API int mdb_cursor_put(MDB_cursor *cursor, MDB_val *key, MDB_val *data, unsigned int flags) {
-	if (!cursor || !key) return EINVAL;
+	if (!cursor || !key || !data) return EINVAL;
 	if (cursor->txn == kEndedTxn) return MDB_BAD_TXN;
-	return cursor_put(cursor, key, data, flags);
+	// F_DUPDATA is a node flag, not a put flag (its value is MDB_DUPSORT's):
+	// taken from the caller it would mark a new node as holding duplicates
+	// (upstream crashes on the next read of it).  Ignored, as upstream
+	// ignores it when the key exists.
+	return cursor_put(cursor, key, data, flags & ~unsigned(format::F_DUPDATA));
 }
 
 LMDB_API int mdb_cursor_del(MDB_cursor *cursor, unsigned int flags) {

@@ -719,6 +719,7 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	unsigned nflags;
 	MDB_val keyv = *key_in;
 	MDB_val *key = &keyv;
+	char kcur[kMaxKeySize];  // MDB_CURRENT: the current node's own key
 	unsigned offset = 0;  // growth of a (sub-)page being rebuilt
 	char *ptr;
 
@@ -726,6 +727,9 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 		dcount = unsigned(data[1].mv_size);
 		data[1].mv_size = 0;
 		if (!(mc->db->flags & MDB_DUPFIXED)) return MDB_INCOMPATIBLE;
+		// Reserving more than one item: the first reserved place would be
+		// read as the next item (upstream crashes there).
+		if ((flags & MDB_RESERVE) && dcount > 1) return EINVAL;
 	}
 	bool nospill = flags & kNoSpill;
 	flags &= ~kNoSpill;
@@ -750,6 +754,24 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 	if (flags & MDB_CURRENT) {
 		if (!(mc->flags & kCursorInitialized)) return EINVAL;
 		if (dup_main && (flags & MDB_RESERVE)) return EINVAL;
+		// On no item (it deleted the last one, or a search ended past the
+		// last key): nothing to replace.  Upstream takes the page's slot
+		// past the last node, a stale offset, and overwrites whatever node
+		// is there now.
+		if (!mc->snum || mc->ki[mc->top] >= numkeys(mc->pg[mc->top])) return MDB_NOTFOUND;
+		// The caller's key must be the current one (lmdb.h); where the node
+		// is rebuilt (another size, a growing sub-page) it is written under
+		// the key it has, never renamed to the caller's (upstream renames it:
+		// out of order, or a node of a size the page cannot hold).
+		if (!(mc->flags & kCursorSub) && !is_leaf2(mc->pg[mc->top])) {
+			if (!node_in_bounds(env, mc->pg[mc->top], mc->ki[mc->top])) return MDB_CORRUPTED;
+			const Node *cn = node_at(mc->pg[mc->top], mc->ki[mc->top]);
+			std::memcpy(kcur, node_key(cn), cn->ksize);
+			keyv = MDB_val{cn->ksize, kcur};
+		}
+		// MDB_CURRENT|MDB_APPENDDUP adds an item to the current key: the
+		// same checks as any new item, before a page is touched.
+		if (dup_main && (flags & MDB_APPENDDUP) && (rc2 = check_new_dup(mc, data, flags))) return rc2;
 		rc = MDB_SUCCESS;
 		// (MDB_CURRENT|MDB_APPENDDUP adds a duplicate to the current key.)
 		if ((mc->db->flags & MDB_DUPSORT) && !(mc->flags & kCursorSub) && !(flags & MDB_APPENDDUP)) {
@@ -890,6 +912,11 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 					if (flags & (MDB_NODUPDATA | MDB_APPENDDUP)) return MDB_KEYEXIST;
 					goto current;
 				}
+				// MDB_CURRENT with other flags (but APPENDDUP, which adds an
+				// item) replaces the item too.  (Upstream makes a sub-page and
+				// writes the old item through an unset or stale sub-cursor:
+				// EINVAL and a failed txn, or an item lost.)
+				if ((flags & (MDB_CURRENT | MDB_APPENDDUP)) == MDB_CURRENT) goto current;
 				// A lone empty item cannot be a key of the sub-page: the new
 				// item replaces it (dkey stays empty), as upstream does, and
 				// the db's count stays (upstream counts one item too many).
@@ -916,7 +943,12 @@ int cursor_put(MDB_cursor *mc, const MDB_val *key_in, MDB_val *data, unsigned fl
 			} else {
 				fp = static_cast<Page *>(olddata.mv_data);
 				bool reuse = false;
-				if (flags == MDB_CURRENT) {
+				// Replacing the current item (MDB_CURRENT, with any flag but
+				// APPENDDUP, which adds one) needs no room: the sub-page stays
+				// where it is, the sub-cursor on it.  (Upstream grows and moves
+				// it when other flags come along, then writes through the
+				// sub-cursor left on the old place.)
+				if ((flags & (MDB_CURRENT | MDB_APPENDDUP)) == MDB_CURRENT) {
 					reuse = true;
 				} else if (!(mc->db->flags & MDB_DUPFIXED)) {
 					offset = unsigned(even(kNodeHdr + sizeof(indx_t) + data->mv_size));
@@ -1116,6 +1148,12 @@ new_sub:
 				if (mcount < dcount) {
 					data[0].mv_data = static_cast<char *>(data[0].mv_data) + data[0].mv_size;
 					insert_key = insert_data = 0;
+					replaced_empty = false;  // (only the first item can replace a lone empty one)
+					// The sub-db this loop may have started is the sub-tree
+					// from now on: its first page is no longer its root once
+					// it splits (upstream keeps it as the root for the whole
+					// loop and hands it to the cursors parked on the key).
+					sub_root = nullptr;
 					goto more;
 				}
 			}

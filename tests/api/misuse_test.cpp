@@ -519,3 +519,51 @@ TEST_CASE("misuse: the same env opened twice in a process, and closing one keeps
 		      return 0;
 	      }) == "");
 }
+
+// mdb_cursor_put without a data argument (upstream dereferences it: a
+// crash), and with the duplicate flag of a node (F_DUPDATA, 0x04: the value
+// of MDB_DUPSORT, easily passed by mistake) onto a new key: upstream writes a
+// node marked as holding duplicates that it does not hold, and crashes or
+// asserts on the next read of it.  Here: EINVAL, and the bit is ignored (as
+// upstream ignores it on an existing key), for every db kind.
+TEST_CASE("misuse: mdb_cursor_put without data or with a node flag", "[misuse]") {
+	TempDir d;
+	CHECK(in_child([&] {
+		      MDB_env *env = open_env(d.path());
+		      if (!env) return 1;
+		      MDB_txn *t;
+		      EXPECT_RC(2, mdb_txn_begin(env, nullptr, 0, &t), 0);
+		      int n = 0;
+		      for (unsigned dbf : {0u, unsigned(MDB_DUPSORT), unsigned(MDB_DUPSORT | MDB_DUPFIXED),
+		                           unsigned(MDB_INTEGERKEY)}) {
+			      MDB_dbi dbi;
+			      std::string name = "db" + std::to_string(n++);
+			      EXPECT_RC(3, mdb_dbi_open(t, name.c_str(), MDB_CREATE | dbf, &dbi), 0);
+			      MDB_val k = val("aaaa"), v = val("1111");
+			      EXPECT_RC(4, mdb_put(t, dbi, &k, &v, 0), 0);
+			      MDB_cursor *c;
+			      EXPECT_RC(5, mdb_cursor_open(t, dbi, &c), 0);
+			      EXPECT_RC(6, mdb_cursor_put(c, &k, nullptr, 0), EINVAL);
+			      EXPECT_RC(7, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+			      EXPECT_RC(8, mdb_cursor_put(c, &k, nullptr, MDB_CURRENT), EINVAL);
+			      MDB_val k2 = val("bbbb"), v2 = val("2222");
+			      EXPECT_RC(9, mdb_cursor_put(c, &k2, &v2, 0x04), 0);
+			      MDB_val k3 = val("aaaa"), v3 = val("3333");
+			      EXPECT_RC(10, mdb_cursor_put(c, &k3, &v3, 0x04), 0);
+			      MDB_cursor *w;
+			      EXPECT_RC(11, mdb_cursor_open(t, dbi, &w), 0);
+			      MDB_val a, b;
+			      int items = 0, rc;
+			      while ((rc = mdb_cursor_get(w, &a, &b, MDB_NEXT)) == 0) items++;
+			      EXPECT_RC(12, rc, MDB_NOTFOUND);
+			      EXPECT_RC(13, items, (dbf & MDB_DUPSORT) ? 3 : 2);
+			      MDB_val g = val("bbbb");
+			      EXPECT_RC(14, mdb_get(t, dbi, &g, &b), 0);
+			      mdb_cursor_close(w);
+			      mdb_cursor_close(c);
+		      }
+		      EXPECT_RC(15, mdb_txn_commit(t), 0);
+		      mdb_env_close(env);
+		      return 0;
+	      }) == "");
+}

@@ -99,8 +99,15 @@ inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
 // page from the file becomes writable or is merged.
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
 // An unchecked page (kPageUnchecked) checked whole now and trusted from
-// here on; MDB_CORRUPTED (txn failed) if it is not sane.
-int page_check_deferred(MDB_cursor *mc, Page *p);
+// here on; MDB_CORRUPTED (txn failed) if it is not sane.  Map pages are
+// never ours to mark (page_get never takes P_DIRTY from the file), and
+// most pages touched are not unchecked: that test is inline.
+int page_check_unchecked(MDB_cursor *mc, Page *p);
+inline int page_check_deferred(MDB_cursor *mc, Page *p) {
+	if ((p->flags & (format::P_DIRTY | kPageUnchecked)) != (format::P_DIRTY | kPageUnchecked))
+		return MDB_SUCCESS;
+	return page_check_unchecked(mc, p);
+}
 // The same for a page (or, subpage true, a sub-page) of `size` bytes of a db
 // with flags `dbflags` (LEAF2 pages: see leaf2_sane).  `marks`: scratch for
 // the fast path (none: only the general check runs).

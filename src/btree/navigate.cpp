@@ -158,8 +158,7 @@ bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
 	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false, &mc->txn->env->node_marks);
 }
 
-int page_check_deferred(MDB_cursor *mc, Page *p) {
-	if (!is_dirty(p) || !is_unchecked(p)) return MDB_SUCCESS;  // map pages: never ours to mark
+int page_check_unchecked(MDB_cursor *mc, Page *p) {
 	if (!page_nodes_sane(mc, p)) {
 		mc->txn->flags |= kTxnError;
 		return MDB_CORRUPTED;

@@ -104,7 +104,7 @@ void *DirtyPages::erase(pgno_t pg) {
 	return found;
 }
 
-void DirtyPages::clear() {
+void DirtyPages::clear_table() {
 	// A large table: given back when this txn left it mostly empty or did
 	// not need it (a small txn after a big one).
 	const bool give_back = cap_ > kKeepCapacity && (!big_ || count_ * 8 < cap_);

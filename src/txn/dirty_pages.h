@@ -50,7 +50,15 @@ public:
 	void *erase(pgno_t pg);
 	// Empty it.  A large table left mostly empty by this txn, or not used by
 	// it at all, is given back (the next txn grows a new one as it needs).
-	void clear();
+	// (The small txn's case, entries in the array and no large table kept,
+	// is inline.)
+	void clear() {
+		if (!big_ && cap_ <= kKeepCapacity) {
+			count_ = 0;
+			return;
+		}
+		clear_table();
+	}
 	// Visit every entry (unordered).
 	template <class F> void for_each(F &&f) const {
 		if (!big_) {
@@ -66,6 +74,7 @@ private:
 	static constexpr size_t kInitialCapacity = 64;  // 1 KiB
 	static constexpr size_t kKeepCapacity = 4096;   // 64 KiB: cleared, not given back
 	static size_t hash(pgno_t pg) { return size_t(pg * 0x9E3779B97F4A7C15ull >> 20); }
+	void clear_table();
 	int grow();
 	int to_table();
 	void table_insert(pgno_t pg, void *page);

@@ -116,7 +116,14 @@ bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, Posi
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size);
 
 // ---- modification (btree/insert.cpp, btree/remove.cpp) -------------------
-int page_touch(MDB_cursor *mc);
+// Make the cursor's top page writable (a copy, for a page of the file).
+// A page this top-level txn already wrote, and checked, is writable as it
+// is: that test is inline (page_touch_general does the rest).
+int page_touch_general(MDB_cursor *mc);
+inline int page_touch(MDB_cursor *mc) {
+	if (is_trusted(mc->pg[mc->top]) && !mc->txn->parent) return MDB_SUCCESS;
+	return page_touch_general(mc);
+}
 int cursor_touch(MDB_cursor *mc);
 int page_new(MDB_cursor *mc, unsigned flags, unsigned num, Page **out);
 int node_add(MDB_cursor *mc, indx_t indx, const MDB_val *key, MDB_val *data, pgno_t pgno,

@@ -41,7 +41,7 @@ int DirtyPages::to_table() {
 	return 0;
 }
 
-int DirtyPages::insert(pgno_t pg, void *page) {
+int DirtyPages::insert_general(pgno_t pg, void *page) {
 	if (!big_) {
 		for (size_t i = 0; i < count_; i++) {
 			if (small_[i].pgno == pg) {

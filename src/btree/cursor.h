@@ -99,8 +99,15 @@ inline bool node_in_bounds(const MDB_env *env, const Page *p, unsigned i) {
 // page from the file becomes writable or is merged.
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p);
 // An unchecked page (kPageUnchecked) checked whole now and trusted from
-// here on; MDB_CORRUPTED (txn failed) if it is not sane.
-int page_check_deferred(MDB_cursor *mc, Page *p);
+// here on; MDB_CORRUPTED (txn failed) if it is not sane.  Map pages are
+// never ours to mark (page_get never takes P_DIRTY from the file), and
+// most pages touched are not unchecked: that test is inline.
+int page_check_unchecked(MDB_cursor *mc, Page *p);
+inline int page_check_deferred(MDB_cursor *mc, Page *p) {
+	if ((p->flags & (format::P_DIRTY | kPageUnchecked)) != (format::P_DIRTY | kPageUnchecked))
+		return MDB_SUCCESS;
+	return page_check_unchecked(mc, p);
+}
 // The same for a page (or, subpage true, a sub-page) of `size` bytes of a db
 // with flags `dbflags` (LEAF2 pages: see leaf2_sane).  `marks`: scratch for
 // the fast path (none: only the general check runs).
@@ -109,7 +116,14 @@ bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, Posi
 bool leaf2_sane(const MDB_cursor *mc, const Page *p, size_t size);
 
 // ---- modification (btree/insert.cpp, btree/remove.cpp) -------------------
-int page_touch(MDB_cursor *mc);
+// Make the cursor's top page writable (a copy, for a page of the file).
+// A page this top-level txn already wrote, and checked, is writable as it
+// is: that test is inline (page_touch_general does the rest).
+int page_touch_general(MDB_cursor *mc);
+inline int page_touch(MDB_cursor *mc) {
+	if (is_trusted(mc->pg[mc->top]) && !mc->txn->parent) return MDB_SUCCESS;
+	return page_touch_general(mc);
+}
 int cursor_touch(MDB_cursor *mc);
 int page_new(MDB_cursor *mc, unsigned flags, unsigned num, Page **out);
 int node_add(MDB_cursor *mc, indx_t indx, const MDB_val *key, MDB_val *data, pgno_t pgno,

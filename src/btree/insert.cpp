@@ -48,7 +48,7 @@ static bool may_defer_check(const MDB_cursor *mc, const Page *p) {
 	       (is_leaf(p) || is_branch(p)) && !is_leaf2(p);
 }
 
-int page_touch(MDB_cursor *mc) {
+int page_touch_general(MDB_cursor *mc) {
 	Page *mp = mc->pg[mc->top];
 	MDB_txn *txn = mc->txn;
 	Page *np;

@@ -86,13 +86,10 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 // otherwise each node's start must be in the node area and distinct, and
 // the nodes, visited in address order, each end (with its padding to an even
 // size) before the next one starts.  `flags_seen` collects the node flags.
-// Kept out of line so that its bitmap is off the stack again before
-// sub-pages are checked.
-[[gnu::noinline]] static bool nodes_placed(const Page *p, size_t size, PositionMarks *marks,
-                                           unsigned *flags_seen) {
-	if (size > format::kMaxPageSize) return false;
+// The general case is kept out of line so that its bitmap is off the stack
+// again before sub-pages are checked (and off the common path's frame).
+[[gnu::noinline]] static bool nodes_placed_general(const Page *p, size_t size, unsigned *flags_seen) {
 	const unsigned n = numkeys(p), upper = p->upper;
-	if (nodes_tile(p, size, n, marks, flags_seen)) return true;
 	const char *base = reinterpret_cast<const char *>(p);
 	OffsetSet starts(upper, size);
 	unsigned seen = 0;
@@ -110,6 +107,10 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 		free_from = off + node_span(reinterpret_cast<const Node *>(base + off), leaf);
 		return free_from <= size;
 	});
+}
+static inline bool nodes_placed(const Page *p, size_t size, PositionMarks *marks, unsigned *flags_seen) {
+	if (size > format::kMaxPageSize) return false;
+	return nodes_tile(p, size, numkeys(p), marks, flags_seen) || nodes_placed_general(p, size, flags_seen);
 }
 
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
@@ -158,8 +159,7 @@ bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
 	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false, &mc->txn->env->node_marks);
 }
 
-int page_check_deferred(MDB_cursor *mc, Page *p) {
-	if (!is_dirty(p) || !is_unchecked(p)) return MDB_SUCCESS;  // map pages: never ours to mark
+int page_check_unchecked(MDB_cursor *mc, Page *p) {
 	if (!page_nodes_sane(mc, p)) {
 		mc->txn->flags |= kTxnError;
 		return MDB_CORRUPTED;

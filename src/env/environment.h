@@ -124,9 +124,16 @@ inline format::Meta *pick_meta(const MDB_env *env) {
 enum class BufferFill : bool { kZero, kCallerFills };
 // Page buffers for dirty pages (size `npages` * psize), from the env's
 // PageBuffers (one page) or the C heap (a run of pages).
-Page *page_buffer_alloc(MDB_env *env, unsigned npages, BufferFill fill = BufferFill::kZero);
+Page *page_buffer_alloc_run(MDB_env *env, unsigned npages, BufferFill fill);
+inline Page *page_buffer_alloc(MDB_env *env, unsigned npages, BufferFill fill = BufferFill::kZero) {
+	if (npages != 1) return page_buffer_alloc_run(env, npages, fill);
+	using Zero = PageBuffers::Zero;
+	const bool meminit = !(env->flags & MDB_NOMEMINIT);
+	const Zero z = !meminit ? Zero::kNo : fill == BufferFill::kZero ? Zero::kAll : Zero::kForeign;
+	return static_cast<Page *>(env->page_buffers.take(env->psize, z));
+}
 // Gives one back, of either kind (told apart by address, not by its header).
-void page_buffer_release(MDB_env *env, Page *p);
+inline void page_buffer_release(MDB_env *env, Page *p) { env->page_buffers.give(p); }
 
 int env_sync(MDB_env *env, bool force);
 

@@ -41,7 +41,7 @@ int DirtyPages::to_table() {
 	return 0;
 }
 
-int DirtyPages::insert(pgno_t pg, void *page) {
+int DirtyPages::insert_general(pgno_t pg, void *page) {
 	if (!big_) {
 		for (size_t i = 0; i < count_; i++) {
 			if (small_[i].pgno == pg) {
@@ -104,7 +104,7 @@ void *DirtyPages::erase(pgno_t pg) {
 	return found;
 }
 
-void DirtyPages::clear() {
+void DirtyPages::clear_table() {
 	// A large table: given back when this txn left it mostly empty or did
 	// not need it (a small txn after a big one).
 	const bool give_back = cap_ > kKeepCapacity && (!big_ || count_ * 8 < cap_);

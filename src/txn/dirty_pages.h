@@ -44,13 +44,32 @@ public:
 			if (e.pgno == pg) return e.page;
 		}
 	}
-	// Insert or replace; ENOMEM on failure.
-	int insert(pgno_t pg, void *page);
+	// Insert or replace; ENOMEM on failure.  (Inline while the array has
+	// room: a small txn's case.)
+	int insert(pgno_t pg, void *page) {
+		if (big_ || count_ >= kSmall) return insert_general(pg, page);
+		for (size_t i = 0; i < count_; i++) {
+			if (small_[i].pgno == pg) {
+				small_[i].page = page;
+				return 0;
+			}
+		}
+		small_[count_++] = Entry{pg, page};
+		return 0;
+	}
 	// Remove pg if present; returns the page pointer that was stored.
 	void *erase(pgno_t pg);
 	// Empty it.  A large table left mostly empty by this txn, or not used by
 	// it at all, is given back (the next txn grows a new one as it needs).
-	void clear();
+	// (The small txn's case, entries in the array and no large table kept,
+	// is inline.)
+	void clear() {
+		if (!big_ && cap_ <= kKeepCapacity) {
+			count_ = 0;
+			return;
+		}
+		clear_table();
+	}
 	// Visit every entry (unordered).
 	template <class F> void for_each(F &&f) const {
 		if (!big_) {
@@ -66,6 +85,8 @@ private:
 	static constexpr size_t kInitialCapacity = 64;  // 1 KiB
 	static constexpr size_t kKeepCapacity = 4096;   // 64 KiB: cleared, not given back
 	static size_t hash(pgno_t pg) { return size_t(pg * 0x9E3779B97F4A7C15ull >> 20); }
+	int insert_general(pgno_t pg, void *page);
+	void clear_table();
 	int grow();
 	int to_table();
 	void table_insert(pgno_t pg, void *page);

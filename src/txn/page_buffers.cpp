@@ -140,7 +140,7 @@ void *PageBuffers::take_heap(size_t psize, Zero zero) {
 	return p;
 }
 
-void *PageBuffers::take(size_t psize, Zero zero) {
+void *PageBuffers::take_general(size_t psize, Zero zero) {
 	psize_ = psize;
 	if (free_) {
 		void *p = free_;
@@ -177,7 +177,7 @@ void *PageBuffers::take(size_t psize, Zero zero) {
 	return p;
 }
 
-void PageBuffers::give(void *p) {
+void PageBuffers::give_general(void *p) {
 	if (!p) return;
 	if (!owns(p)) {
 		// A run of pages is told by the size the C heap gave it, never by
@@ -217,14 +217,8 @@ void PageBuffers::txn_ended() {
 
 // ---- the environment's page buffers ---------------------------------------
 
-Page *page_buffer_alloc(MDB_env *env, unsigned npages, BufferFill fill) {
-	const bool meminit = !(env->flags & MDB_NOMEMINIT);
-	const bool zero = meminit && fill == BufferFill::kZero;
-	if (npages == 1) {
-		using Zero = PageBuffers::Zero;
-		const Zero z = zero ? Zero::kAll : meminit ? Zero::kForeign : Zero::kNo;
-		return static_cast<Page *>(env->page_buffers.take(env->psize, z));
-	}
+Page *page_buffer_alloc_run(MDB_env *env, unsigned npages, BufferFill fill) {
+	const bool zero = !(env->flags & MDB_NOMEMINIT) && fill == BufferFill::kZero;
 	const size_t psize = env->psize;
 	char *p = static_cast<char *>(env->page_buffers.take_run(psize, npages));
 	if (p && zero) {
@@ -236,7 +230,5 @@ Page *page_buffer_alloc(MDB_env *env, unsigned npages, BufferFill fill) {
 	}
 	return reinterpret_cast<Page *>(p);
 }
-
-void page_buffer_release(MDB_env *env, Page *p) { env->page_buffers.give(p); }
 
 }  // namespace lmdb

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace lmdb {
 
@@ -38,12 +39,34 @@ public:
 	enum class Zero { kNo, kForeign, kAll };
 	// One buffer of `psize` bytes, zeroed as `zero` says; nullptr when
 	// memory is short.  `psize` must stay the same for the object's life.
-	void *take(size_t psize, Zero zero);
+	// (Inline: a small txn's buffer, none of the region's given back and a
+	// kept heap buffer waiting, which holds bytes of earlier buffers only.)
+	void *take(size_t psize, Zero zero) {
+		if (!free_ && heap_free_ && zero != Zero::kAll) {
+			void *p = heap_free_;
+			std::memcpy(&heap_free_, p, sizeof heap_free_);
+			heap_kept_--;
+			heap_live_++;
+			psize_ = psize;
+			return p;
+		}
+		return take_general(psize, zero);
+	}
 	// C heap memory for a run of `npages` buffers (an overflow value), not
 	// zeroed; nullptr when memory is short.  Given back through `give`.
 	void *take_run(size_t psize, unsigned npages);
 	// Gives back a buffer `take` or `take_run` returned (a run is freed).
-	void give(void *p);
+	// (Inline: a heap buffer while no run is out, kept for reuse.)
+	void give(void *p) {
+		if (p && !owns(p) && !runs_live_ && heap_kept_ < kHeapKept) {
+			heap_live_--;
+			std::memcpy(p, &heap_free_, sizeof heap_free_);
+			heap_free_ = p;
+			heap_kept_++;
+			return;
+		}
+		give_general(p);
+	}
 	// The top-level write txn has ended: if no buffer is out, rewind.
 	void txn_ended();
 	// Buffers handed out and not given back, of both kinds (for tests).
@@ -75,6 +98,8 @@ private:
 		auto a = reinterpret_cast<uintptr_t>(p), b = reinterpret_cast<uintptr_t>(base_);
 		return base_ && a - b < reserved_;
 	}
+	void *take_general(size_t psize, Zero zero);
+	void give_general(void *p);
 	bool reserve(size_t psize);
 	bool extend(size_t psize);
 	bool room(size_t psize);  // makes the next buffer writable

@@ -46,7 +46,7 @@ void PageSet::erase(pgno_t pg) {
 	}
 }
 
-void PageSet::clear() {
+void PageSet::release() {
 	for (size_t c = 0; c < dir_size_; c++) std::free(dir_[c]);
 	std::free(dir_);
 	dir_ = nullptr;

@@ -37,7 +37,10 @@ public:
 	// Remove pg if present.
 	void erase(pgno_t pg);
 	// Empty it and give its memory back.
-	void clear();
+	void clear() {
+		if (dir_) return release();
+		dir_size_ = chunks_ = count_ = 0;  // (nothing held: most txns spill nothing)
+	}
 	// Visit every member in ascending order.
 	template <class F> void for_each(F &&f) const {
 		for (size_t c = 0; c < dir_size_; c++) {
@@ -54,6 +57,8 @@ public:
 	static constexpr size_t kWords = kChunkPages / 64;
 
 private:
+	void release();
+
 	uint64_t **dir_ = nullptr;  // chunk c, or nullptr while no page of it is in the set
 	size_t dir_size_ = 0;
 	size_t chunks_ = 0;

@@ -16,10 +16,7 @@ namespace lmdb {
 
 using namespace format;
 
-static std::atomic<size_t> g_dirty_limit{kDefaultDirtyLimit};
-
 void set_dirty_limit(size_t pages) { g_dirty_limit = pages ? pages : kDefaultDirtyLimit; }
-size_t dirty_limit() { return g_dirty_limit; }
 
 // Mark (or unmark) the pages in the stacks of every cursor of the txn, so
 // that pages a cursor points into are never spilled.
@@ -43,17 +40,13 @@ static void keep_cursor_pages(MDB_txn *txn, MDB_cursor *m0, bool set) {
 		for (MDB_cursor *mc = txn->cursors[i]; mc; mc = mc->next) mark(mc);
 }
 
-int spill_if_needed(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
+int spill_if_near_limit(MDB_cursor *mc, const MDB_val *key, const MDB_val *data) {
 	MDB_txn *txn = mc->txn;
-	if ((mc->flags & kCursorSub) || txn->parent || (txn->flags & kTxnWritemap)) return MDB_SUCCESS;
 	MDB_env *env = txn->env;
 	size_t need = mc->db->depth;
 	if (mc->dbi >= kCoreDbs) need += txn->dbs[kMainDbi].depth;
 	const size_t limit = dirty_limit();
 	const size_t bytes = key ? kNodeHdr + key->mv_size + (data ? data->mv_size : 0) + env->psize : 0;
-	// Far below the budget (a small txn's case): pages are at least 512
-	// bytes, so bytes >> 9 bounds the item's pages without a division.
-	if (txn->dirty.size() + 2 * (need + (bytes >> 9)) < limit) return MDB_SUCCESS;
 	need = 2 * (need + bytes / env->psize);
 	if (txn->dirty.size() + need < limit) return MDB_SUCCESS;
 

@@ -3,6 +3,7 @@
 // the map's size and last page, error strings and calls on unopened
 // environments (issue 13, groups 1 to 8).
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -439,6 +440,37 @@ void unopened_env_calls(Run &r) {
 	}
 }
 
+// A data file of 0 bytes (a program that made the file itself, as PHP's dba
+// does before the handler opens it).  Read-write it becomes a new
+// environment; read-only upstream takes it for a new one too and fails to
+// write its meta pages through the read-only descriptor: EBADF, which PHP
+// shows as "Bad file descriptor".  A few bytes are not an LMDB file.
+void empty_data_file(Run &r) {
+	for (unsigned sub : {0u, unsigned(MDB_NOSUBDIR)}) {
+		for (int len : {0, 100}) {
+			for (unsigned flags : {unsigned(MDB_RDONLY), unsigned(MDB_RDONLY | MDB_FIXEDMAP), 0u}) {
+				std::string path = sub ? r.dir + "/file.db" : r.dir;
+				std::string data = sub ? path : path + "/data.mdb";
+				std::string lock = sub ? path + "-lock" : path + "/lock.mdb";
+				unlink(lock.c_str());
+				if (FILE *f = std::fopen(data.c_str(), "w")) {
+					for (int i = 0; i < len; i++) std::fputc('x', f);
+					std::fclose(f);
+				}
+				MDB_env *env = nullptr;
+				r.a.mdb_env_create(&env);
+				std::string what = std::string(sub ? "nosubdir" : "subdir") + " len " + std::to_string(len) +
+				                   " flags " + std::to_string(flags);
+				r.rc(what, r.a.mdb_env_open(env, path.c_str(), sub | flags | MDB_NOSYNC, 0644));
+				r.a.mdb_env_close(env);
+				struct stat st;
+				r.note("size " + std::to_string(stat(data.c_str(), &st) == 0 ? long(st.st_size) : -1L));
+				unlink(data.c_str());
+			}
+		}
+	}
+}
+
 }  // namespace
 
 // MDB_MULTIPLE at the size boundaries: items of 1, 2, 8, 100 and 511 bytes,
@@ -495,6 +527,7 @@ void add_item_cases(std::vector<Case> &out) {
 	out.push_back({"error_strings", error_strings});
 	out.push_back({"unopened_env_calls", unopened_env_calls});
 	out.push_back({"multiple_sizes", multiple_sizes});
+	out.push_back({"empty_data_file", empty_data_file});
 }
 
 }  // namespace compat::edges

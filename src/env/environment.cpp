@@ -65,6 +65,10 @@ static int read_header(MDB_env *env, Meta *meta) {
 }
 
 static int write_initial_metas(MDB_env *env, const Meta &meta) {
+	// Read-only, the data file's descriptor is not open for writing:
+	// upstream's write fails with EBADF, which is its answer for an empty
+	// data file opened read-only (PHP's dba shows it); nothing is written.
+	if (env->flags & MDB_RDONLY) return EBADF;
 	unsigned psize = env->psize;
 	char *buf = static_cast<char *>(lmdb::os::sys_calloc(kNumMetas, psize));
 	if (!buf) return ENOMEM;
@@ -117,10 +121,8 @@ static int env_open2(MDB_env *env) {
 	bool newenv = false;
 	int rc = read_header(env, &meta);
 	if (rc) {
-		// An empty file opened read-only: upstream goes on to write the
-		// new meta pages through its read-only descriptor, which fails
-		// with EBADF; that is its answer.
-		if (rc == ENOENT && (env->flags & MDB_RDONLY)) return EBADF;
+		// An empty file is a new environment, read-only too: its meta
+		// pages cannot be written then (write_initial_metas), as upstream.
 		if (rc != ENOENT) return rc;
 		newenv = true;
 		env->psize = env->os_psize;

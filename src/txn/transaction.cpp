@@ -125,6 +125,10 @@ static inline MDB_txn *take_dead_ro(MDB_env *env) {
 	if (MDB_txn **head = own_dead_ro(env)) {
 		if (MDB_txn *t = *head) [[likely]] {
 			*head = t->next_dead;
+			if (t->ro_cursors) [[unlikely]] {
+				orphan_ro_cursors(t);
+				t->ro_cursors = nullptr;
+			}
 			return t;
 		}
 	}
@@ -138,10 +142,6 @@ static inline MDB_txn *take_dead_ro(MDB_env *env) {
 
 void txn_retire(MDB_txn *txn) {
 	MDB_env *env = txn->env;
-	if (txn->ro_cursors) [[unlikely]] {
-		orphan_ro_cursors(txn);
-		txn->ro_cursors = nullptr;
-	}
 	// The kind of block by its shape, not its flags (a read txn whose
 	// begin failed may not have its flags yet): nested txns have cursor
 	// lists, read txns do not.
@@ -161,9 +161,19 @@ void txn_retire(MDB_txn *txn) {
 	txn->txnid = 0;
 	txn->reader = nullptr;
 	if (MDB_txn **head = own_dead_ro(env)) [[likely]] {
+		// The cursors still open on it stay with it (answering
+		// MDB_BAD_TXN, the txn being finished) until a renew of the
+		// handle brings it back (txn_revive) or a new txn of this
+		// thread takes the block (take_dead_ro lets them go then).
 		txn->next_dead = *head;
 		*head = txn;
 		return;
+	}
+	// Other threads take blocks from the shared list: its cursors are let
+	// go now, by the thread that ends the txn.
+	if (txn->ro_cursors) [[unlikely]] {
+		orphan_ro_cursors(txn);
+		txn->ro_cursors = nullptr;
 	}
 	pthread_mutex_lock(&env->dead_lock);
 	txn->next_dead = env->dead_ro_shared.load(std::memory_order_relaxed);
@@ -199,6 +209,38 @@ void dead_txns_free(MDB_env *env) {
 	free_list(env->dead_ro_shared.exchange(nullptr));
 	free_list(env->dead_nested);
 	env->dead_nested = nullptr;
+}
+
+// Takes txn off the list *head if it is there.
+static bool dead_unlink(MDB_txn **head, MDB_txn *txn) {
+	for (MDB_txn **p = head; *p; p = &(*p)->next_dead) {
+		if (*p == txn) {
+			*p = txn->next_dead;
+			txn->next_dead = nullptr;
+			return true;
+		}
+	}
+	return false;
+}
+
+int txn_revive(MDB_txn *txn) {
+	MDB_env *env = txn->env;
+	bool found = false;
+	if (MDB_txn **head = own_dead_ro(env)) found = dead_unlink(head, txn);
+	if (!found && env->dead_ro_shared.load(std::memory_order_relaxed)) {
+		pthread_mutex_lock(&env->dead_lock);
+		MDB_txn *head = env->dead_ro_shared.load(std::memory_order_relaxed);
+		found = dead_unlink(&head, txn);
+		env->dead_ro_shared.store(head, std::memory_order_relaxed);
+		pthread_mutex_unlock(&env->dead_lock);
+	}
+	// Not kept by this thread (taken by a new txn, or another thread's).
+	if (!found) return EINVAL;
+	// As a reset txn: the snapshot and the db records are taken afresh.
+	txn->flags = kTxnRdonly | kTxnFinished;
+	int rc = read_txn_renew(txn);
+	if (rc) txn_retire(txn);
+	return rc;
 }
 
 MDB_txn *txn0_create(MDB_env *env) {

@@ -54,9 +54,21 @@ inline void txn_reset(MDB_txn *txn) {
 	if (!txn || (txn->flags & (kTxnRdonly | kTxnDead)) != kTxnRdonly) return;
 	read_txn_end(txn, kEndReset);
 }
+// A renew of a read txn that has ended (aborted or committed).  Upstream
+// frees the txn at its end, and a renew of the freed handle works there as
+// long as nothing has taken the memory since: PHP's dba relies on it (it
+// aborts its iteration's txn on a key it does not find, renews the handle
+// at the next dba_nextkey and goes on with the iteration's cursor).  Here
+// a retired block that the calling thread still keeps (no txn took it) is
+// renewed like a reset txn, its cursors with it; otherwise EINVAL.
+int txn_revive(MDB_txn *txn);
 inline int txn_renew(MDB_txn *txn) {
-	if (!txn || (txn->flags & (kTxnRdonly | kTxnFinished | kTxnDead)) != (kTxnRdonly | kTxnFinished)) return EINVAL;
-	return read_txn_renew(txn);
+	if (!txn) return EINVAL;
+	unsigned f = txn->flags & (kTxnRdonly | kTxnFinished | kTxnDead);
+	if (f == (kTxnRdonly | kTxnFinished)) [[likely]]
+		return read_txn_renew(txn);
+	if (f == (kTxnRdonly | kTxnFinished | kTxnDead)) return txn_revive(txn);
+	return EINVAL;
 }
 // Free a txn block (env close; blocks never handed out).
 void txn_free(MDB_txn *txn);

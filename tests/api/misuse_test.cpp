@@ -190,6 +190,124 @@ TEST_CASE("misuse: a cursor used after its read-only txn was aborted", "[misuse]
 	      }) == "");
 }
 
+// PHP's dba (Debian's php8.2-dba, and PHP's later versions too) iterates
+// with one read txn and a cursor: dba_firstkey opens them and resets the
+// txn, dba_nextkey renews it, moves the cursor and resets it again; a
+// dba_fetch or dba_exists in between renews it too, but on a key it does not
+// find it aborts the txn (upstream frees it) and the next dba_nextkey renews
+// the aborted handle.  Upstream's renew works on the freed block (nothing
+// took the memory) and the iteration goes on; its next abort of that txn
+// then crashes (the freed block's first words are the allocator's), and so
+// does PHP at the loop's end.  Here an ended read txn whose block nobody has
+// reused is renewed like a reset one, and the cursors opened on it go on;
+// its later end is an ordinary one.
+TEST_CASE("misuse: a read txn renewed after its abort, as PHP's dba iteration does", "[misuse]") {
+	TempDir d;
+	for (unsigned flags : {0u, unsigned(MDB_NOTLS), unsigned(MDB_NOLOCK)}) {
+		INFO("flags " << flags);
+		CHECK(in_child([&] {
+			      MDB_env *env = open_env(d.path(), flags);
+			      if (!env || put_some(env)) return 1;
+			      MDB_txn *t, *w;
+			      MDB_cursor *c;
+			      MDB_val k, v;
+			      auto key_is = [&](const char *want) { return k.mv_size == std::strlen(want) && !std::memcmp(k.mv_data, want, k.mv_size); };
+			      EXPECT_RC(2, mdb_txn_begin(env, nullptr, MDB_RDONLY, &t), 0);
+			      EXPECT_RC(3, mdb_cursor_open(t, 1, &c), 0);
+			      EXPECT_RC(4, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+			      mdb_txn_reset(t);
+			      EXPECT_RC(5, mdb_txn_renew(t), 0);
+			      MDB_val missing = val("nothere");
+			      EXPECT_RC(6, mdb_get(t, 1, &missing, &v), MDB_NOTFOUND);
+			      mdb_txn_abort(t);
+			      // Ended: as upstream, which reads the freed block.
+			      EXPECT_RC(7, mdb_cursor_get(c, &k, &v, MDB_NEXT), MDB_BAD_TXN);
+			      // With MDB_NOTLS or MDB_NOLOCK the block goes to a list that
+			      // other threads take blocks from: its cursors are let go at
+			      // once (MDB_BAD_TXN for good, mdb_cursor_txn NULL).
+			      bool kept = flags == 0;
+			      EXPECT_RC(8, mdb_cursor_put(c, &k, &v, 0), kept ? EACCES : MDB_BAD_TXN);
+			      EXPECT_RC(35, mdb_cursor_del(c, 0), kept ? EACCES : MDB_BAD_TXN);
+			      if (mdb_cursor_txn(c) != (kept ? t : nullptr)) return 9;
+			      // The renew upstream answers 0 to, and the iteration goes on.
+			      EXPECT_RC(10, mdb_txn_renew(t), 0);
+			      if (!kept) {
+				      EXPECT_RC(17, mdb_cursor_get(c, &k, &v, MDB_NEXT), MDB_BAD_TXN);
+				      EXPECT_RC(18, mdb_cursor_renew(t, c), 0);
+				      EXPECT_RC(19, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+			      }
+			      EXPECT_RC(11, mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
+			      if (!key_is("key1")) return 12;
+			      MDB_val k3 = val("key3");
+			      EXPECT_RC(13, mdb_get(t, 1, &k3, &v), 0);
+			      mdb_txn_reset(t);
+			      EXPECT_RC(14, mdb_txn_renew(t), 0);
+			      EXPECT_RC(15, mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
+			      if (!key_is("key2")) return 16;
+			      // (Upstream crashes from here on: its second abort of the
+			      // block frees it again.)  Aborted again, a commit in
+			      // between, renewed: the new snapshot.
+			      mdb_txn_abort(t);
+			      EXPECT_RC(20, mdb_txn_begin(env, nullptr, 0, &w), 0);
+			      MDB_val kn = val("key9x"), vn = val("new");
+			      EXPECT_RC(21, mdb_put(w, 1, &kn, &vn, 0), 0);
+			      EXPECT_RC(22, mdb_txn_commit(w), 0);
+			      EXPECT_RC(23, mdb_txn_renew(t), 0);
+			      if (!kept) EXPECT_RC(33, mdb_cursor_renew(t, c), 0);
+			      EXPECT_RC(24, mdb_get(t, 1, &kn, &v), 0);
+			      // (The cursor goes on as after a reset and renew: from the
+			      // pages it was on, as upstream.)
+			      EXPECT_RC(25, mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
+			      if (!key_is(kept ? "key3" : "key0")) return 26;  // (renewed: from the start)
+			      // Committed (a read txn's commit ends it as well), renewed.
+			      EXPECT_RC(27, mdb_txn_commit(t), 0);
+			      EXPECT_RC(28, mdb_txn_renew(t), 0);
+			      if (!kept) EXPECT_RC(34, mdb_cursor_renew(t, c), 0);
+			      EXPECT_RC(29, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+			      if (!key_is("key0")) return 30;
+			      mdb_cursor_close(c);
+			      mdb_txn_abort(t);
+			      // Once a new txn has the block, the old handle names it:
+			      // that txn is live, so a renew is refused.
+			      MDB_txn *x;
+			      EXPECT_RC(31, mdb_txn_begin(env, nullptr, MDB_RDONLY, &x), 0);
+			      if (x == t) EXPECT_RC(32, mdb_txn_renew(t), EINVAL);
+			      mdb_txn_abort(x);
+			      // Two ended txns: the older one, not first in the list of
+			      // kept blocks, is renewed too; a cursor left open on a block
+			      // that a new txn takes answers MDB_BAD_TXN.
+			      MDB_txn *t1, *t2;
+			      EXPECT_RC(40, mdb_txn_begin(env, nullptr, MDB_RDONLY, &t1), 0);
+			      EXPECT_RC(41, mdb_cursor_open(t1, 1, &c), 0);
+			      EXPECT_RC(42, mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+			      mdb_txn_abort(t1);
+			      if (!kept) {  // (a thread has one txn with a kept slot)
+				      EXPECT_RC(43, mdb_txn_begin(env, nullptr, MDB_RDONLY, &t2), 0);
+				      MDB_txn *t3;
+				      EXPECT_RC(44, mdb_txn_begin(env, nullptr, MDB_RDONLY, &t3), 0);
+				      mdb_txn_abort(t3);
+				      mdb_txn_abort(t2);
+				      EXPECT_RC(45, mdb_txn_renew(t1), 0);
+				      EXPECT_RC(46, mdb_cursor_get(c, &k, &v, MDB_NEXT), MDB_BAD_TXN);
+				      mdb_txn_abort(t1);
+			      }
+			      for (int i = 0; i < 3; i++) {
+				      if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &x)) return 48;
+				      mdb_txn_abort(x);
+			      }
+			      EXPECT_RC(49, mdb_cursor_get(c, &k, &v, MDB_NEXT), MDB_BAD_TXN);
+			      mdb_cursor_close(c);
+			      // A cursor still open when the env closes.
+			      EXPECT_RC(50, mdb_txn_begin(env, nullptr, MDB_RDONLY, &t), 0);
+			      EXPECT_RC(51, mdb_cursor_open(t, 1, &c), 0);
+			      mdb_txn_abort(t);
+			      mdb_env_close(env);
+			      mdb_cursor_close(c);
+			      return 0;
+		      }) == "");
+	}
+}
+
 // mdb_cursor_renew from every state of the txn it is given and of the
 // cursor's own txn.  (Upstream dereferences a NULL txn; we answer EINVAL.)
 TEST_CASE("misuse: mdb_cursor_renew into reset, write and live read txns", "[misuse]") {
@@ -328,7 +446,6 @@ int check_ended_read_txn(MDB_env *env, MDB_txn *r, int base) {
 	EXPECT_RC(base + 1, mdb_cursor_open(r, 1, &c), EINVAL);
 	EXPECT_RC(base + 2, mdb_stat(r, 1, &st), EINVAL);
 	EXPECT_RC(base + 3, mdb_dbi_open(r, nullptr, 0, &dbi), MDB_BAD_TXN);
-	EXPECT_RC(base + 4, mdb_txn_renew(r), EINVAL);
 	mdb_txn_reset(r);
 	EXPECT_RC(base + 5, mdb_txn_commit(r), MDB_BAD_TXN);
 	mdb_txn_abort(r);
@@ -336,6 +453,11 @@ int check_ended_read_txn(MDB_env *env, MDB_txn *r, int base) {
 	EXPECT_RC(base + 6, mdb_txn_id(r), 0u);
 	if (mdb_txn_env(r) != env) return base + 7;
 	EXPECT_RC(base + 8, mdb_txn_begin(env, r, 0, &t), EINVAL);
+	// Renewed, as upstream renews the freed block (see "renewed after its
+	// abort" below), then ended again.
+	EXPECT_RC(base + 4, mdb_txn_renew(r), 0);
+	EXPECT_RC(base + 9, mdb_get(r, 1, &k, &v), 0);
+	mdb_txn_abort(r);
 	return 0;
 }
 

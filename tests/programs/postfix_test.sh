@@ -71,6 +71,14 @@ scenario() { # scenario LIB DIR: writes the transcript on stdout
   # (YP_LAST_MODIFIED is the time postalias ran)
   pf $lib postalias $c -s lmdb:aliases | grep -v "^YP_LAST_MODIFIED" | sort | md5sum | sed 's/^/aliases /'
   echo "sizes: $(stat -c %s access.lmdb aliases.lmdb | tr '\n' ' ')"
+  # Tables that are not LMDB files: some text, and an empty file (opened
+  # read-only, upstream answers EBADF: "Bad file descriptor").
+  echo "not a table" >text.lmdb
+  : >empty.lmdb
+  for t in text empty; do
+    out=$(pf $lib postmap $c -q x lmdb:$t 2>&1)
+    echo "$t: rc=$? ${out#postmap: }"
+  done
 }
 
 for lib in ours upstream; do

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Opt-in (not in CI): other people's programs on upstream's liblmdb.so.0 and
+# on ours, their observable behaviour compared.
+#   scripts/clients_check.sh [BUILD_DIR]    (default build/release)
+# - Perl's LMDB_File (liblmdb-file-perl): its own test suite (t/*.t of the
+#   Debian source package, fetched with apt-get source when a deb-src entry
+#   is configured, or of LMDB_FILE_T=DIR, a copy of its t/ directory;
+#   skipped otherwise), test by test.
+# - PHP's dba with the lmdb handler (php8.2-dba): scripts/clients/dba_exercise.php,
+#   each case in its own process; the databases each side made are then read
+#   and updated by the other.
+# Installs the Debian packages it needs (root or sudo).  Prints one line per
+# comparison and ends with "N passed, N failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+ours=$(cd "${1:-$here/../build/release}" && pwd)
+up=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+[ -f "$ours/liblmdb.so.0" ] || { echo "no $ours/liblmdb.so.0: build first"; exit 2; }
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+need=()
+for p in liblmdb0 liblmdb-file-perl libtest-exception-perl php8.2-cli php8.2-dba; do
+  [ "$(dpkg-query -W -f='${Status}' $p 2>/dev/null)" = "install ok installed" ] || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null ||
+    { echo "cannot install ${need[*]}"; exit 2; }
+fi
+work=$(mktemp -d /tmp/clients_check.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL $*"; failed=$((failed + 1)); }
+lib() { if [ "$1" = ours ]; then echo "$ours"; else echo "$up"; fi; }
+
+# Perl: each test file's "ok N" / "not ok N" lines, compared.
+t=""
+if [ -n "${LMDB_FILE_T:-}" ]; then
+  t=$(cd "$LMDB_FILE_T" && pwd)
+elif (cd "$work" && apt-get source -qq liblmdb-file-perl >/dev/null 2>&1); then
+  t=$(ls -d "$work"/liblmdb-file-perl-*/t | head -n1)
+fi
+if [ -n "$t" ]; then
+  for side in upstream ours; do
+    for f in "$t"/*.t; do
+      (cd "$t/.." && LD_LIBRARY_PATH=$(lib $side) perl "$f" 2>/dev/null |
+        sed -n 's/^\(\(not \)\{0,1\}ok [0-9]*\).*/\1/p'; echo "exit ${PIPESTATUS[0]}") >"$work/perl.$side.$(basename "$f")"
+    done
+  done
+  for f in "$t"/*.t; do
+    n=$(basename "$f")
+    if cmp -s "$work/perl.upstream.$n" "$work/perl.ours.$n"; then
+      ok "perl $n: $(grep -c '^ok' "$work/perl.ours.$n") ok, $(grep -c '^not ok' "$work/perl.ours.$n") not ok on both"
+    else
+      bad "perl $n differs:"; diff "$work/perl.upstream.$n" "$work/perl.ours.$n" | head -n 10
+    fi
+  done
+else
+  echo "skip perl: no source package (a deb-src entry for apt-get source, or LMDB_FILE_T=DIR)"
+fi
+
+# PHP: every case on both libraries.
+cases="matrix standard edges mapfull iterwrite iterdelete nextfirst iterfetchmiss iterfetchmiss2 iterdone iterloop subdir perm twice persist many"
+for side in upstream ours; do
+  for c in $cases; do
+    d="$work/php/$side/$c"; mkdir -p "$d"
+    (cd "$d" && LD_LIBRARY_PATH=$(lib $side) timeout 120 php -n -d extension=dba "$here/clients/dba_exercise.php" "$c" "$d" 2>&1
+     echo "exit $?"
+     find . -type f | sort | while read -r f; do echo "$f $(stat -c '%s %a' "$f")"; done) 2>&1 |
+      sed '/line [0-9]*: *[0-9]* \(Segmentation fault\|Aborted\)/d' >"$work/php.$side.$c"
+  done
+done
+for c in $cases; do
+  u="$work/php.upstream.$c" o="$work/php.ours.$c"
+  if cmp -s "$u" "$o"; then
+    ok "php $c"
+  elif grep -Eq '^exit (134|139)$' "$u" && ! grep -Eq '^exit (134|139)$' "$o"; then
+    # Upstream crashed (a double free of a txn PHP ended twice): ours must
+    # answer the same up to that point.
+    n=$(($(grep -n '^exit' "$u" | cut -d: -f1) - 1))
+    if cmp -s <(head -n "$n" "$u") <(head -n "$n" "$o"); then
+      ok "php $c: upstream crashed after $n lines, ours the same up to there and went on"
+    else
+      bad "php $c differs before upstream's crash:"; diff <(head -n "$n" "$u") <(head -n "$n" "$o") | head -n 10
+    fi
+  else
+    bad "php $c differs:"; diff "$u" "$o" | head -n 10
+  fi
+done
+# Databases made by one side, read and updated by the other.
+for c in standard edges persist; do
+  for made in upstream ours; do
+    other=ours; [ $made = ours ] && other=upstream
+    f=$(cd "$work/php/$made/$c" && ls ./*.db | head -n1)
+    cp -r "$work/php/$made/$c" "$work/x.$made.$c" && rm -f "$work/x.$made.$c"/*-lock
+    LD_LIBRARY_PATH=$(lib $other) php -n -d extension=dba "$here/clients/dba_exercise.php" readback "$work/x.$made.$c" "$f" >"$work/x.$made.$c.out" 2>&1
+  done
+  if cmp -s "$work/x.upstream.$c.out" "$work/x.ours.$c.out" && grep -q '^walk' "$work/x.ours.$c.out"; then
+    ok "php $c: each side reads and updates the other's file alike"
+  else
+    bad "php $c: cross-reading differs"; diff "$work/x.upstream.$c.out" "$work/x.ours.$c.out" | head -n 10
+  fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -9,6 +9,18 @@
 # - PHP's dba with the lmdb handler (php8.2-dba): scripts/clients/dba_exercise.php,
 #   each case in its own process; the databases each side made are then read
 #   and updated by the other.
+# - Programs driven by scripts/clients/NAME.sh (CLIENTS="baloo dnsdist ..."
+#   picks some, perl and php included; default: perl php baloo dnsdist dnsjit
+#   icegrid mapcache asgen, plus fapolicyd and ds389 with CLIENTS_SYSTEM=1:
+#   these change /etc and /var/lib, and on a machine booted with systemd
+#   installing fapolicyd starts its daemon, which denies unknown programs):
+#   KDE Baloo, dnsdist's LMDB KVS, dnsjit's respdiff output, ZeroC IceGrid
+#   and IceStorm, MapCache's lmdb cache, appstream-generator, fapolicyd's
+#   trust database, 389-ds-base with its mdb backend.  Each runs phase 1 on a
+#   new state with each library, then phase 2 on each side's state with the
+#   same library and on a copy with the other one; transcripts (with the
+#   environments' mdb_stat -a and dumps) must equal upstream's.
+#   CLIENTS_KEEP=1 keeps the work directory (transcripts NAME/up.1 ...).
 # Installs the Debian packages it needs (root or sudo).  Prints one line per
 # comparison and ends with "N passed, N failed".
 set -uo pipefail
@@ -17,21 +29,35 @@ ours=$(cd "${1:-$here/../build/release}" && pwd)
 up=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 [ -f "$ours/liblmdb.so.0" ] || { echo "no $ours/liblmdb.so.0: build first"; exit 2; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+clients=${CLIENTS:-perl php baloo dnsdist dnsjit icegrid mapcache asgen${CLIENTS_SYSTEM:+ fapolicyd ds389}}
+pkgs="liblmdb0 lmdb-utils python3-lmdb liblmdb-file-perl libtest-exception-perl php8.2-cli php8.2-dba"
+has() { [[ " $clients " == *" $1 "* ]]; }
+for c in $clients; do
+  case $c in
+    perl|php) ;;
+    baloo) pkgs+=" baloo-kf5 dbus";; dnsdist) pkgs+=" dnsdist";; dnsjit) pkgs+=" dnsjit";;
+    icegrid) pkgs+=" zeroc-icegrid zeroc-ice-utils zeroc-icebox libzeroc-icestorm3.7";;
+    mapcache) pkgs+=" mapcache-tools";; asgen) pkgs+=" appstream-generator dpkg-dev xz-utils";;
+    fapolicyd) pkgs+=" fapolicyd";; ds389) pkgs+=" 389-ds-base ldap-utils";;
+    *) echo "unknown client $c"; exit 2;;
+  esac
+done
 need=()
-for p in liblmdb0 liblmdb-file-perl libtest-exception-perl php8.2-cli php8.2-dba; do
+for p in $pkgs; do
   [ "$(dpkg-query -W -f='${Status}' $p 2>/dev/null)" = "install ok installed" ] || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null ||
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
     { echo "cannot install ${need[*]}"; exit 2; }
 fi
 work=$(mktemp -d /tmp/clients_check.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${CLIENTS_KEEP:-}" ]; then echo "work directory: $work"; else trap 'rm -rf "$work"' EXIT; fi
 passed=0 failed=0
 ok() { echo "ok   $*"; passed=$((passed + 1)); }
 bad() { echo "FAIL $*"; failed=$((failed + 1)); }
 lib() { if [ "$1" = ours ]; then echo "$ours"; else echo "$up"; fi; }
 
+if has perl; then
 # Perl: each test file's "ok N" / "not ok N" lines, compared.
 t=""
 if [ -n "${LMDB_FILE_T:-}" ]; then
@@ -58,6 +84,8 @@ else
   echo "skip perl: no source package (a deb-src entry for apt-get source, or LMDB_FILE_T=DIR)"
 fi
 
+fi
+if has php; then
 # PHP: every case on both libraries.
 cases="matrix standard edges mapfull iterwrite iterdelete nextfirst iterfetchmiss iterfetchmiss2 iterdone iterloop subdir perm twice persist many"
 for side in upstream ours; do
@@ -99,6 +127,45 @@ for c in standard edges persist; do
   else
     bad "php $c: cross-reading differs"; diff "$work/x.upstream.$c.out" "$work/x.ours.$c.out" | head -n 10
   fi
+done
+fi
+# Programs of scripts/clients/NAME.sh: setup SHARED; run LIB STATE PHASE
+# SHARED (line 1 of its transcript names the liblmdb it loaded); between
+# SHARED (after phase 1); cleanup SHARED.  ds389 has no copies (its instances
+# live in /etc and /var/lib): phase 2 runs each side's instance with the
+# other library.
+for c in $clients; do
+  case $c in perl|php) continue;; esac
+  x="$here/clients/$c.sh" S="$work/$c/shared" W="$work/$c"; mkdir -p "$S"
+  $SUDO bash "$x" setup "$S" >"$W/setup.log" 2>&1
+  norm() { sed 1d "$1" | sed "s#$W/[a-z]*/$c-[a-z]*#STATE#g; s#$c-[a-z]*#STATE#g; s#$S#SHARED#g"; }
+  run() { $SUDO bash "$x" run "$(lib "$1")" "$W/$2/$c-$2" "$3" "$S" >"$W/$2.$3" 2>&1; }
+  loaded() {  # the transcript's first line must name the library it ran on
+    if [ "$1" = ours ]; then head -n1 "$2" | grep -q "$ours/liblmdb"; else head -n1 "$2" | grep -q liblmdb && ! head -n1 "$2" | grep -q "$ours"; fi; }
+  run upstream up 1; run ours ours 1
+  if [ "$c" != ds389 ]; then
+    mkdir -p "$W/upours" "$W/oursup"
+    cp -a "$W/up/$c-up" "$W/upours/$c-upours"; cp -a "$W/ours/$c-ours" "$W/oursup/$c-oursup"
+  fi
+  $SUDO bash "$x" between "$S" >>"$W/setup.log" 2>&1
+  if [ "$c" = ds389 ]; then
+    run ours up 2; cp "$W/up.2" "$W/upours.2"; run upstream ours 2; cp "$W/ours.2" "$W/oursup.2"
+    pairs="upours:ours oursup:upstream"; ref=upours.2
+  else
+    run upstream up 2; run ours ours 2; run ours upours 2; run upstream oursup 2
+    pairs="up:upstream ours:ours upours:ours oursup:upstream"; ref=up.2
+  fi
+  for f in up.1:upstream ours.1:ours $(for p in $pairs; do echo "${p%%:*}.2:${p#*:}"; done); do
+    loaded "${f#*:}" "$W/${f%%:*}" || bad "$c ${f%%:*}: not run on the expected library: $(head -n1 "$W/${f%%:*}")"
+  done
+  if cmp -s <(norm "$W/up.1") <(norm "$W/ours.1"); then ok "$c phase 1 ($(wc -l < "$W/up.1") lines)"; else
+    bad "$c phase 1 differs:"; diff <(norm "$W/up.1") <(norm "$W/ours.1") | head -n 10; fi
+  for p in $pairs; do
+    d=${p%%:*}; [ "$d.2" = "$ref" ] && continue
+    if cmp -s <(norm "$W/$ref") <(norm "$W/$d.2"); then ok "$c phase 2 $d (as $ref)"; else
+      bad "$c phase 2 $d differs from $ref:"; diff <(norm "$W/$ref") <(norm "$W/$d.2") | head -n 10; fi
+  done
+  $SUDO bash "$x" cleanup "$S" >>"$W/setup.log" 2>&1
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "edges.h"
@@ -115,10 +116,217 @@ void map_resized_elsewhere(Run &r) {
 	}
 }
 
+// The calls a txn can make, each as the first write of a txn on a map that
+// is full (no page left at its end, none left to reclaim).
+enum class Call {
+	Put, PutReserve, PutAppend, PutBig, PutNoOverwriteExisting, PutExistingSameSize, CursorPut, CursorPutCurrent,
+	Del, DelMissing, CursorDel, DropEmpty, DropDelete, DbiCreate, DbiOpenExisting, DupPut, DupPutSubDb, Multiple,
+	ChildPut, ChildCommit, CommitEmpty, CommitAfterDel, Count_
+};
+const char *const kCallNames[] = {"put", "put RESERVE", "put APPEND", "put 3-page value", "put NOOVERWRITE existing",
+                                  "put existing same size", "cursor_put", "cursor_put CURRENT", "del", "del missing",
+                                  "cursor_del", "drop(0)", "drop(1)", "dbi_open CREATE", "dbi_open existing",
+                                  "dupsort put", "dupsort put to a sub-db", "MULTIPLE", "child put",
+                                  "child commit after put", "commit of an empty txn", "commit after del"};
+static_assert(sizeof(kCallNames) / sizeof(kCallNames[0]) == size_t(Call::Count_));
+
+std::string big_value(size_t n, char c) { return std::string(n, c); }
+
+// Fill the map: one put per txn, each committed, until three txns in a row
+// fail (pages freed by earlier commits are reclaimed first).
+void fill_map(Run &r, MDB_dbi d, size_t vsize) {
+	unsigned stored = 0, failed = 0, i = 0;
+	std::string v = big_value(vsize, 'f');
+	while (failed < 3 && i < 100000) {
+		if (r.a.mdb_txn_begin(r.env, nullptr, 0, &r.txn)) break;
+		std::string k = "fill" + std::to_string(100000 + i++);
+		MDB_val kv{k.size(), k.data()}, vv{v.size(), v.data()};
+		int rc = r.a.mdb_put(r.txn, d, &kv, &vv, 0);
+		if (rc == 0) rc = r.a.mdb_txn_commit(r.txn);
+		else r.a.mdb_txn_abort(r.txn);
+		r.txn = nullptr;
+		if (rc == 0) {
+			stored++;
+			failed = 0;
+		} else {
+			failed++;
+		}
+	}
+	r.note("filled: " + std::to_string(stored) + " puts");
+	r.note(info_line(r));
+}
+
+// What a txn answers after a failed call, and what its end leaves.
+void probe_after(Run &r, MDB_dbi d, MDB_cursor *c) {
+	r.get(d, "a-key");
+	if (c) {
+		r.cget(c, MDB_FIRST);
+		r.cget(c, MDB_GET_CURRENT);
+		r.cget(c, MDB_NEXT);
+	}
+	r.stat(d);
+	unsigned flags = 0;
+	r.rc("dbi_flags", r.a.mdb_dbi_flags(r.txn, d, &flags));
+	MDB_cursor *c2 = nullptr;
+	int orc = r.rc("cursor_open after", r.a.mdb_cursor_open(r.txn, d, &c2));
+	if (!orc) {
+		r.cget(c2, MDB_LAST);
+		r.a.mdb_cursor_close(c2);
+	}
+	r.put(d, "z-small", "s");
+	r.a.mdb_txn_reset(r.txn);  // ignored on a write txn
+	r.rc("txn_renew (write txn)", r.a.mdb_txn_renew(r.txn));
+	r.rc("txn_id " + std::to_string(r.a.mdb_txn_id(r.txn)), 0);
+	MDB_txn *child = nullptr;
+	int crc = r.rc("child begin", r.a.mdb_txn_begin(r.env, r.txn, 0, &child));
+	if (!crc) r.a.mdb_txn_abort(child);
+	r.note(info_line(r));
+}
+
+void run_call(Run &r, Call call, unsigned env_flags, size_t mapsize, bool brim) {
+	r.note(std::string("== ") + kCallNames[int(call)] + ", map " + std::to_string(mapsize) + ", flags " +
+	       std::to_string(env_flags) + (brim ? ", filled to the brim" : ""));
+	if (r.open_env(env_flags, mapsize)) return;
+	// The dbs, with some content, before the map fills.
+	r.begin();
+	MDB_dbi main = r.dbi(nullptr, 0);
+	MDB_dbi plain = r.dbi("plain", MDB_CREATE);
+	MDB_dbi dup = r.dbi("dup", MDB_CREATE | MDB_DUPSORT);
+	MDB_dbi fixed = r.dbi("fixed", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED);
+	MDB_dbi empty = r.dbi("empty", MDB_CREATE);
+	for (int i = 0; i < 20; i++) r.put(plain, "a-key" + std::to_string(i), big_value(40, 'p'));
+	r.put(plain, "a-key", big_value(40, 'q'));
+	r.put(plain, "m-over", big_value(5000, 'o'));
+	for (int i = 0; i < 30; i++) r.put(dup, "d", "item" + std::to_string(100 + i));
+	r.put(dup, "e", "one");
+	for (int i = 0; i < 10; i++) r.put(fixed, "x", "fixed-item-" + std::to_string(10 + i));
+	r.commit();
+	fill_map(r, main, 300);
+	// To the brim: then 1-byte values into the db the calls use, until no
+	// page is left for even one of them.
+	if (brim) fill_map(r, plain, 1);
+	if (r.begin()) return;
+	MDB_cursor *c = nullptr;
+	int rc = 0;
+	switch (call) {
+		case Call::Put: rc = r.put(plain, "b-new", big_value(40, 'n')); break;
+		case Call::PutReserve: {
+			std::string k = "b-reserve";
+			MDB_val kv{k.size(), k.data()}, vv{2000, nullptr};
+			rc = r.rc("put RESERVE 2000", r.a.mdb_put(r.txn, plain, &kv, &vv, MDB_RESERVE));
+			if (!rc) std::memset(vv.mv_data, 'r', vv.mv_size);
+			break;
+		}
+		case Call::PutAppend: rc = r.put(plain, "zz-append", big_value(40, 'A'), MDB_APPEND); break;
+		case Call::PutBig: rc = r.put(plain, "b-big", big_value(3 * 4096 - 100, 'B')); break;
+		case Call::PutNoOverwriteExisting: rc = r.put(plain, "a-key", "x", MDB_NOOVERWRITE); break;
+		case Call::PutExistingSameSize: rc = r.put(plain, "a-key", big_value(40, 'S')); break;
+		case Call::CursorPut:
+			c = r.cursor(plain);
+			rc = r.cput(c, "b-cursor", "v");
+			break;
+		case Call::CursorPutCurrent:
+			c = r.cursor(plain);
+			r.cget(c, MDB_SET, "a-key");
+			rc = r.cput(c, "a-key", big_value(40, 'C'), MDB_CURRENT);
+			break;
+		case Call::Del: rc = r.del(plain, "a-key"); break;
+		case Call::DelMissing: rc = r.del(plain, "a-missing"); break;
+		case Call::CursorDel:
+			c = r.cursor(plain);
+			r.cget(c, MDB_SET, "m-over");
+			rc = r.cdel(c);
+			break;
+		case Call::DropEmpty: rc = r.rc("drop(0) plain", r.a.mdb_drop(r.txn, plain, 0)); break;
+		case Call::DropDelete: rc = r.rc("drop(1) empty", r.a.mdb_drop(r.txn, empty, 1)); break;
+		case Call::DbiCreate: {
+			MDB_dbi nd = 0;
+			rc = r.rc("dbi_open new CREATE", r.a.mdb_dbi_open(r.txn, "new", MDB_CREATE, &nd));
+			break;
+		}
+		case Call::DbiOpenExisting: {
+			MDB_dbi nd = 0;
+			rc = r.rc("dbi_open plain again", r.a.mdb_dbi_open(r.txn, "plain", 0, &nd));
+			break;
+		}
+		case Call::DupPut: rc = r.put(dup, "e", "two"); break;
+		case Call::DupPutSubDb:
+			// "d" holds a sub-page of 30 items; more items make it a sub-db.
+			for (int i = 0; i < 200 && !rc; i++) rc = r.put(dup, "d", "more-item-" + std::to_string(1000 + i));
+			break;
+		case Call::Multiple: {
+			c = r.cursor(fixed);
+			std::string items;
+			// 13-byte items, the size of the db's items.
+			for (int i = 0; i < 400; i++) items += "multi-" + std::to_string(1000000 + i);
+			rc = r.cput_multiple(c, "x", items, 13);
+			break;
+		}
+		case Call::ChildPut:
+		case Call::ChildCommit: {
+			MDB_txn *parent = r.txn;
+			if (r.rc("child begin", r.a.mdb_txn_begin(r.env, parent, 0, &r.txn))) {
+				r.txn = parent;
+				break;
+			}
+			rc = r.put(plain, "b-child", big_value(100, 'c'));
+			if (call == Call::ChildCommit) {
+				rc = r.rc("child commit", r.a.mdb_txn_commit(r.txn));
+			} else {
+				r.get(plain, "a-key");
+				r.a.mdb_txn_abort(r.txn);
+				r.note("child aborted");
+			}
+			r.txn = parent;
+			break;
+		}
+		case Call::CommitEmpty: break;
+		case Call::CommitAfterDel:
+			for (int i = 0; i < 20; i++) r.del(plain, "a-key" + std::to_string(i));
+			break;
+		case Call::Count_: break;
+	}
+	r.note("call rc " + code(rc));
+	if (call != Call::CommitEmpty) probe_after(r, plain, c);
+	r.rc("commit", r.a.mdb_txn_commit(r.txn));
+	r.txn = nullptr;
+	r.note(info_line(r));
+	// The file and the data after the txn's end, and after a reopen with a
+	// bigger map, where the same call succeeds.
+	r.begin(MDB_RDONLY);
+	r.stat(plain);
+	r.get(plain, "a-key");
+	r.abort();
+	r.note_page_layout();
+	if (r.open_env(env_flags, mapsize + (size_t(64) << 12))) return;
+	r.note(info_line(r));
+	r.begin();
+	plain = r.dbi("plain", 0);
+	r.put(plain, "b-after", big_value(3000, 'y'));
+	r.commit();
+	r.note(info_line(r));
+	r.close_env();
+	std::string rm = "rm -f '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+	if (std::system(rm.c_str())) r.note("rm failed");
+}
+
+// Each call as the first write of a txn on a full map, at map sizes of a
+// few pages (whole and not), with and without MDB_WRITEMAP (no child txns
+// there): its answer, what the txn answers afterwards (MDB_BAD_TXN), what
+// commit answers, the env info and the file's pages after its end.
+void map_full_every_call(Run &r) {
+	for (unsigned flags : {unsigned(MDB_NOSYNC), unsigned(MDB_NOSYNC | MDB_WRITEMAP)}) {
+		const size_t mapsize = (flags & MDB_WRITEMAP) ? (size_t(40) << 12) + 2000 : size_t(24) << 12;
+		for (bool brim : {false, true})
+			for (int call = 0; call < int(Call::Count_); call++) run_call(r, Call(call), flags, mapsize, brim);
+	}
+}
+
 }  // namespace
 
 void add_mapfull_cases(std::vector<Case> &out) {
 	out.push_back({"map_resized_elsewhere", map_resized_elsewhere});
+	out.push_back({"map_full_every_call", map_full_every_call});
 }
 
 }  // namespace compat::edges

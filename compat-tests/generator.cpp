@@ -448,7 +448,7 @@ Op Generator::data_op(const Model &m) {
   c.add(20, OpKind::Del);
   c.add(2, OpKind::Stat);
   c.add(1, OpKind::DbiFlags);
-  c.add(1, OpKind::Drop);
+  c.add(opt_.small_map ? 3 : 1, OpKind::Drop);  // small maps: drop(1) and re-creation meet a full map
   op.kind = c.pick(rng_);
   bool write = op.kind == OpKind::Put || op.kind == OpKind::Del || op.kind == OpKind::Drop;
   int txn = pick_active(m, write);
@@ -489,7 +489,7 @@ Op Generator::data_op(const Model &m) {
       break;
     case OpKind::Drop:
       // Dropping is drastic; keep it rare so trees grow deep.
-      if (!rng_.chance(opt_.dupsort ? 0.03 : 0.15) || db == 0) {
+      if (!rng_.chance(opt_.small_map ? 0.3 : opt_.dupsort ? 0.03 : 0.15) || db == 0) {
         op.kind = OpKind::Get;
         op.key = pick_key(m, db, false);
         break;

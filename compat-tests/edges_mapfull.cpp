@@ -322,9 +322,81 @@ void map_full_every_call(Run &r) {
 	}
 }
 
+// A parent's cursors across a child that meets a full map: the child's
+// puts (some splitting the pages under the parent's cursors) until
+// MDB_MAP_FULL, then the child aborted, or committed (MDB_BAD_TXN, which
+// marks the parent failed too), or left open while the parent commits
+// (the child's commit fails first).  Then the parent's cursors and calls.
+void parent_across_failed_child(Run &r) {
+	for (int end = 0; end < 3; end++)
+		for (unsigned before : {0u, 40u}) {
+			r.note("== end " + std::to_string(end) + ", child puts before the failing one " + std::to_string(before));
+			r.open_env(MDB_NOSYNC, size_t(48) << 12);
+			r.begin();
+			MDB_dbi d = r.dbi("t", MDB_CREATE);
+			MDB_dbi dd = r.dbi("dups", MDB_CREATE | MDB_DUPSORT);
+			for (int i = 0; i < 60; i++) r.put(d, "k" + std::to_string(100 + i), big_value(60, 'a'));
+			for (int i = 0; i < 20; i++) r.put(dd, "dk", "item" + std::to_string(100 + i));
+			r.commit();
+			r.begin();
+			MDB_cursor *c1 = r.cursor(d), *c2 = r.cursor(d), *c3 = r.cursor(dd);
+			r.cget(c1, MDB_SET, "k130");
+			r.cget(c2, MDB_LAST);
+			r.cget(c3, MDB_SET, "dk");
+			r.cget(c3, MDB_NEXT_DUP);
+			MDB_txn *parent = r.txn;
+			if (r.rc("child begin", r.a.mdb_txn_begin(r.env, parent, 0, &r.txn))) {
+				r.txn = parent;
+				r.abort();
+				continue;
+			}
+			for (unsigned i = 0; i < before; i++) r.put(d, "k130" + std::to_string(i), big_value(60, 'c'));
+			r.del(dd, "dk");
+			int rc = 0;
+			for (int i = 0; i < 200 && !rc; i++) rc = r.put(d, "big" + std::to_string(i), big_value(5000, 'B'));
+			r.get(d, "k130");
+			if (end == 0) {
+				r.a.mdb_txn_abort(r.txn);
+				r.note("child aborted");
+			} else if (end == 1) {
+				r.rc("child commit", r.a.mdb_txn_commit(r.txn));
+			}
+			MDB_txn *child = r.txn;
+			r.txn = parent;
+			if (end == 2) {
+				r.rc("parent commit with the child open", r.a.mdb_txn_commit(parent));
+				r.txn = nullptr;
+				(void)child;
+			} else {
+				for (MDB_cursor *c : {c1, c2, c3}) {
+					r.cget(c, MDB_GET_CURRENT);
+					r.cget(c, MDB_NEXT);
+					r.cget(c, MDB_PREV);
+				}
+				r.get(d, "k130");
+				r.get(dd, "dk");
+				r.put(d, "k-parent", "p");
+				r.stat(d);
+				r.rc("parent commit", r.a.mdb_txn_commit(parent));
+				r.txn = nullptr;
+			}
+			r.note(info_line(r));
+			r.begin(MDB_RDONLY);
+			r.stat(d);
+			r.get(d, "k-parent");
+			r.get(dd, "dk");
+			r.abort();
+			r.note_page_layout();
+			r.close_env();
+			std::string rm = "rm -f '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+			if (std::system(rm.c_str())) r.note("rm failed");
+		}
+}
+
 }  // namespace
 
 void add_mapfull_cases(std::vector<Case> &out) {
+	out.push_back({"parent_across_failed_child", parent_across_failed_child});
 	out.push_back({"map_resized_elsewhere", map_resized_elsewhere});
 	out.push_back({"map_full_every_call", map_full_every_call});
 }

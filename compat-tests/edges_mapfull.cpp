@@ -393,9 +393,49 @@ void parent_across_failed_child(Run &r) {
 		}
 }
 
+// Ours only (upstream 0.9.24 and 0.9.32 die of SIGBUS after it): growing
+// the map of an MDB_FIXEDMAP env with mdb_env_set_mapsize.  The kernel can
+// rarely give the bigger map the same address (the pages after the old map
+// are taken, here by the lock file's map): upstream unmaps, gets a map
+// elsewhere, answers EBUSY and goes on with pointers into the old one.
+// Ours answers EBUSY with the old map back (or 0 where the address was
+// free) and goes on at the size it has.
+void fixedmap_growth(Run &r) {
+	for (unsigned wm : {0u, unsigned(MDB_WRITEMAP)}) {
+		r.open_env(MDB_NOSYNC | MDB_FIXEDMAP | wm, size_t(64) << 12);
+		r.begin();
+		MDB_dbi d = r.dbi(nullptr, 0);
+		r.put(d, "before", big_value(3000, 'b'));
+		r.commit();
+		MDB_envinfo before{}, after{};
+		r.a.mdb_env_info(r.env, &before);
+		int rc = r.a.mdb_env_set_mapsize(r.env, size_t(256) << 12);
+		r.ours_expect(rc == 0 || rc == EBUSY, "FIXEDMAP growth: 0 or EBUSY, got " + code(rc));
+		r.ours_expect(r.a.mdb_env_info(r.env, &after) == 0 && after.me_mapaddr == before.me_mapaddr &&
+		                  after.me_mapsize == (rc ? before.me_mapsize : size_t(256) << 12),
+		              "FIXEDMAP growth: the map stays at its address, at the old size after EBUSY");
+		MDB_txn *t = nullptr;
+		int brc = r.a.mdb_txn_begin(r.env, nullptr, 0, &t);
+		r.ours_expect(brc == 0, "a write txn after the FIXEDMAP growth: " + code(brc));
+		if (brc == 0) {
+			MDB_val k{5, const_cast<char *>("after")}, v{3000, nullptr}, got{};
+			std::string val = big_value(3000, 'a');
+			v.mv_data = val.data();
+			r.ours_expect(r.a.mdb_put(t, d, &k, &v, 0) == 0, "put after the FIXEDMAP growth");
+			MDB_val k0{6, const_cast<char *>("before")};
+			r.ours_expect(r.a.mdb_get(t, d, &k0, &got) == 0 && got.mv_size == 3000, "the data before is there");
+			r.ours_expect(r.a.mdb_txn_commit(t) == 0, "commit after the FIXEDMAP growth");
+		}
+		r.close_env();
+		std::string rm = "rm -f '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+		if (std::system(rm.c_str())) r.note("rm failed");
+	}
+}
+
 }  // namespace
 
 void add_mapfull_cases(std::vector<Case> &out) {
+	out.push_back({"fixedmap_growth", fixedmap_growth, false, false});
 	out.push_back({"parent_across_failed_child", parent_across_failed_child});
 	out.push_back({"map_resized_elsewhere", map_resized_elsewhere});
 	out.push_back({"map_full_every_call", map_full_every_call});

@@ -432,9 +432,62 @@ void fixedmap_growth(Run &r) {
 	}
 }
 
+// Copies of a full map, plain and compacting, after the map size changed:
+// the map size and last page a copy records, seen by an open that sets no
+// map size, and by one that sets a smaller one.
+void copies_of_full_map(Run &r) {
+	for (unsigned wm : {0u, unsigned(MDB_WRITEMAP)}) {
+		r.open_env(MDB_NOSYNC | wm, (size_t(20) << 12) + 100);
+		r.begin();
+		MDB_dbi d = r.dbi(nullptr, 0);
+		r.commit();
+		fill_map(r, d, 300);
+		r.begin();
+		for (int i = 0; i < 30; i++) r.del(d, "fill" + std::to_string(100000 + 2 * i));
+		r.commit();
+		r.note(info_line(r));
+		for (size_t size : {(size_t(64) << 12) + 1234, size_t(0), size_t(8) << 12}) {
+			r.rc("set_mapsize " + std::to_string(size), r.a.mdb_env_set_mapsize(r.env, size));
+			r.note(info_line(r));
+			for (unsigned cp : {0u, unsigned(MDB_CP_COMPACT)}) {
+				std::string to = r.dir + "/copy" + std::to_string(cp) + "_" + std::to_string(size);
+				mkdir(to.c_str(), 0755);
+				r.rc("copy2 " + std::to_string(cp), r.a.mdb_env_copy2(r.env, to.c_str(), cp));
+				for (size_t open_size : {size_t(0), size_t(4) << 12}) {
+					MDB_env *e = nullptr;
+					r.a.mdb_env_create(&e);
+					if (open_size) r.a.mdb_env_set_mapsize(e, open_size);
+					if (r.rc("open copy", r.a.mdb_env_open(e, to.c_str(), MDB_NOSYNC | wm, 0644)) == 0) {
+						MDB_envinfo info{};
+						r.a.mdb_env_info(e, &info);
+						r.note("copy: mapsize " + std::to_string(info.me_mapsize) + " last_pgno " +
+						       std::to_string(info.me_last_pgno) + " txnid " + std::to_string(info.me_last_txnid));
+						MDB_txn *t = nullptr;
+						if (r.rc("copy: write txn", r.a.mdb_txn_begin(e, nullptr, 0, &t)) == 0) {
+							MDB_dbi cd = 0;
+							r.a.mdb_dbi_open(t, nullptr, 0, &cd);
+							std::string big = big_value(9000, 'c');
+							MDB_val k{3, const_cast<char *>("new")}, v{big.size(), big.data()};
+							r.rc("copy: put", r.a.mdb_put(t, cd, &k, &v, 0));
+							r.rc("copy: commit", r.a.mdb_txn_commit(t));
+						}
+					}
+					r.a.mdb_env_close(e);
+					std::string rm = "rm -f '" + to + "/lock.mdb'";
+					if (std::system(rm.c_str())) r.note("rm failed");
+				}
+			}
+		}
+		r.close_env();
+		std::string rm = "rm -rf '" + r.dir + "'/copy* '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+		if (std::system(rm.c_str())) r.note("rm failed");
+	}
+}
+
 }  // namespace
 
 void add_mapfull_cases(std::vector<Case> &out) {
+	out.push_back({"copies_of_full_map", copies_of_full_map});
 	out.push_back({"fixedmap_growth", fixedmap_growth, false, false});
 	out.push_back({"parent_across_failed_child", parent_across_failed_child});
 	out.push_back({"map_resized_elsewhere", map_resized_elsewhere});

@@ -174,6 +174,9 @@ void probe_after(Run &r, MDB_dbi d, MDB_cursor *c) {
 		r.a.mdb_cursor_close(c2);
 	}
 	r.put(d, "z-small", "s");
+	MDB_dbi again = 0;
+	r.rc("dbi_open main", r.a.mdb_dbi_open(r.txn, nullptr, 0, &again));
+	r.rc("dbi_open plain", r.a.mdb_dbi_open(r.txn, "plain", 0, &again));
 	r.a.mdb_txn_reset(r.txn);  // ignored on a write txn
 	r.rc("txn_renew (write txn)", r.a.mdb_txn_renew(r.txn));
 	r.rc("txn_id " + std::to_string(r.a.mdb_txn_id(r.txn)), 0);

@@ -64,6 +64,76 @@ int grow_in_child(Run &r, unsigned flags, size_t mapsize, unsigned first, unsign
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// In a child process: commit one 1500-byte value per txn (in a map of
+// 1 MiB) until the file's last page is at least `last`.  Returns the
+// child's exit status (0: reached).
+int grow_to_page_in_child(Run &r, unsigned flags, size_t last) {
+	std::fflush(stdout);
+	std::fflush(stderr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		MDB_env *env = nullptr;
+		int rc = r.a.mdb_env_create(&env);
+		if (!rc) rc = r.a.mdb_env_set_mapsize(env, size_t(1) << 20);
+		if (!rc) rc = r.a.mdb_env_open(env, r.dir.c_str(), flags, 0644);
+		std::string v(1500, 'h');
+		MDB_envinfo info{};
+		for (unsigned i = 0; !rc && i < 1000; i++) {
+			if ((rc = r.a.mdb_env_info(env, &info)) || info.me_last_pgno >= last) break;
+			MDB_txn *t = nullptr;
+			MDB_dbi d = 0;
+			if ((rc = r.a.mdb_txn_begin(env, nullptr, 0, &t))) break;
+			std::string k = "h" + std::to_string(10000 + i);
+			MDB_val kv{k.size(), k.data()}, vv{v.size(), v.data()};
+			rc = r.a.mdb_dbi_open(t, nullptr, 0, &d);
+			if (!rc) rc = r.a.mdb_put(t, d, &kv, &vv, 0);
+			if (!rc) rc = r.a.mdb_txn_commit(t);
+			else r.a.mdb_txn_abort(t);
+		}
+		if (env) r.a.mdb_env_close(env);
+		_exit(rc ? 1 : 0);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The data another process wrote reaches our map's last page exactly, or
+// one page past it: a txn may begin while the file's last page is the
+// map's last one (next_pgno == pages in the map), and its first page
+// allocation fails; one page more and begin answers MDB_MAP_RESIZED.
+void map_resized_boundary(Run &r) {
+	for (unsigned flags : {unsigned(MDB_NOSYNC), unsigned(MDB_NOSYNC | MDB_WRITEMAP)})
+		for (size_t extra : {size_t(0), size_t(3000)})
+			for (size_t past : {size_t(0), size_t(1), size_t(2)}) {
+				const size_t pages = 24;
+				r.note("== flags " + std::to_string(flags) + " map " + std::to_string(pages) + " pages + " +
+				       std::to_string(extra) + ", other process up to page " + std::to_string(pages - 1 + past));
+				r.open_env(flags, pages * 4096 + extra);
+				r.begin();
+				MDB_dbi d = r.dbi(nullptr, 0);
+				r.put(d, "a", "b");
+				r.commit();
+				r.note("child " + std::to_string(grow_to_page_in_child(r, flags, pages - 1 + past)));
+				r.note(info_line(r));
+				if (r.begin(MDB_RDONLY) == 0) {
+					r.get(d, "h10000");
+					r.stat(d);
+					r.abort();
+				}
+				if (r.begin() == 0) {
+					r.get(d, "h10000");
+					r.put(d, "new", "x");
+					r.rc("commit", r.a.mdb_txn_commit(r.txn));
+					r.txn = nullptr;
+				}
+				r.note(info_line(r));
+				r.close_env();
+				std::string rm = "rm -f '" + r.dir + "/data.mdb' '" + r.dir + "/lock.mdb'";
+				if (std::system(rm.c_str())) r.note("rm failed");
+			}
+}
+
 // Another process opens the environment with a bigger map and commits data
 // past the end of ours: our next txn_begin (read or write) answers
 // MDB_MAP_RESIZED until mdb_env_set_mapsize(env, 0) takes the size the
@@ -494,6 +564,7 @@ void add_mapfull_cases(std::vector<Case> &out) {
 	out.push_back({"fixedmap_growth", fixedmap_growth, false, false});
 	out.push_back({"parent_across_failed_child", parent_across_failed_child});
 	out.push_back({"map_resized_elsewhere", map_resized_elsewhere});
+	out.push_back({"map_resized_boundary", map_resized_boundary});
 	out.push_back({"map_full_every_call", map_full_every_call});
 }
 

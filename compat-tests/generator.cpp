@@ -336,7 +336,7 @@ Op Generator::failed_txn_op(const Model &m) {
   }
   Choice<int> c;
   enum { kGet, kPut, kDel, kCurGet, kCurPut, kCurDel, kCurOpen, kCurCount, kDbi, kStat, kFlags, kDrop, kReset,
-         kRenew, kId, kInfo, kCurRenew };
+         kRenew, kId, kInfo };
   std::vector<int> wc;
   for (int i = 0; i < kCursorSlots; i++)
     if (m.cursor_usable(i) && m.cursor(i).txn == kWriteSlot) wc.push_back(i);

@@ -101,5 +101,6 @@ void add_nested_cases(std::vector<Case> &out);
 void add_shape_cases(std::vector<Case> &out);
 void add_env_cases(std::vector<Case> &out);
 void add_boundary_cases(std::vector<Case> &out);
+void add_mapfull_cases(std::vector<Case> &out);
 
 }  // namespace compat::edges

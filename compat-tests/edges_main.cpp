@@ -260,6 +260,7 @@ int main(int argc, char **argv) {
 	add_shape_cases(cases);
 	add_env_cases(cases);
 	add_boundary_cases(cases);
+	add_mapfull_cases(cases);
 	char tmpl[] = "/tmp/lmdb-edges-XXXXXX";
 	if (!mkdtemp(tmpl)) return 2;
 	int failed = 0, ran = 0;

@@ -69,9 +69,24 @@ unsigned dup_item_size(const GenOptions &o, int db) {
   }
 }
 
-EnvConfig env_for_seed(uint64_t seed) {
+size_t small_map_size(Rng &r, size_t pages) {
+  size_t bytes = pages * 4096;
+  uint64_t x = r.below(10);
+  if (x < 2) bytes += 1 + r.below(4095);  // not a page multiple
+  else if (x < 3 && bytes >= 4096) bytes -= 1 + r.below(4095);
+  return bytes;
+}
+
+EnvConfig env_for_seed(uint64_t seed, bool small_map) {
   Rng r(seed ^ 0xE4E4ull);
   EnvConfig c;
+  if (small_map) {
+    Rng m(seed ^ 0x5A11A11Full);
+    uint64_t x = m.below(10);
+    size_t pages = x < 3 ? m.range(4, 40) : x < 7 ? m.range(40, 256) : m.range(256, 1024);
+    if (m.chance(0.05)) pages = m.range(0, 3);  // less than the two meta pages and a root
+    c.mapsize = small_map_size(m, pages);
+  }
   c.flags = MDB_NOSYNC;
   if (r.chance(0.7)) c.flags |= MDB_NOTLS;
   if (r.chance(0.25)) {
@@ -198,6 +213,10 @@ ValRef Generator::pick_val(int db) {
     return v;
   }
   uint64_t x = rng_.below(1000);
+  if (opt_.small_map && x < 40) {  // runs of overflow pages, up to 40 pages
+    v.len = static_cast<uint32_t>(rng_.range(8193, 40 * 4096));
+    return v;
+  }
   if (x < 600) v.len = static_cast<uint32_t>(rng_.range(0, 64));
   else if (x < 820) v.len = static_cast<uint32_t>(rng_.range(65, 1000));
   else if (x < 900) v.len = static_cast<uint32_t>(rng_.range(1001, 2000));
@@ -295,6 +314,132 @@ Op Generator::txn_end_op(const Model &m) {
   return op;
 }
 
+uint32_t Generator::next_mapsize(const Model &m) {
+  const size_t cur_pages = m.mapsize() / 4096;
+  uint64_t x = rng_.below(10);
+  size_t pages = x < 6 ? cur_pages + rng_.range(1, 8)                       // grow a little
+               : x < 8 ? cur_pages + rng_.range(8, 256)                     // grow more
+               : x < 9 ? (cur_pages > 8 ? cur_pages - rng_.range(1, 8) : 4)  // shrink (below the data: clamped)
+                       : 2;                                                   // far too small
+  if (pages > 2048) pages = 2048;
+  return static_cast<uint32_t>(small_map_size(rng_, pages));
+}
+
+// The write txn failed (MDB_MAP_FULL or the like): what do calls answer now?
+Op Generator::failed_txn_op(const Model &m) {
+  Op op;
+  op.txn = kWriteSlot;
+  if (rng_.chance(0.2)) {
+    uint64_t x = rng_.below(10);
+    op.kind = x < 5 ? OpKind::TxnCommit : OpKind::TxnAbort;
+    return op;
+  }
+  Choice<int> c;
+  enum { kGet, kPut, kDel, kCurGet, kCurPut, kCurDel, kCurOpen, kCurCount, kDbi, kStat, kFlags, kDrop, kReset,
+         kRenew, kId, kInfo };
+  std::vector<int> wc;
+  for (int i = 0; i < kCursorSlots; i++)
+    if (m.cursor_usable(i) && m.cursor(i).txn == kWriteSlot) wc.push_back(i);
+  std::vector<int> free_slots;
+  for (int i = 0; i < kCursorSlots; i++)
+    if (!m.cursor(i).open) free_slots.push_back(i);
+  c.add(10, kGet);
+  c.add(8, kPut);
+  c.add(5, kDel);
+  c.add(wc.empty() ? 0 : 10, kCurGet);
+  c.add(wc.empty() ? 0 : 5, kCurPut);
+  c.add(wc.empty() ? 0 : 4, kCurDel);
+  c.add(wc.empty() || !opt_.dupsort ? 0 : 2, kCurCount);
+  c.add(free_slots.empty() ? 0 : 4, kCurOpen);
+  c.add(4, kDbi);
+  c.add(3, kStat);
+  c.add(2, kFlags);
+  c.add(2, kDrop);
+  c.add(2, kReset);
+  c.add(2, kRenew);
+  c.add(2, kId);
+  c.add(3, kInfo);
+  int db = pick_db(m, kWriteSlot, false);
+  int what = c.pick(rng_);
+  if (db < 0 && what != kCurGet && what != kCurPut && what != kCurDel && what != kCurCount) what = kDbi;
+  if (db >= 0) op.db = static_cast<uint8_t>(db);
+  switch (what) {
+    case kGet:
+      op.kind = OpKind::Get;
+      op.key = pick_key(m, db, false);
+      return op;
+    case kPut:
+      op.kind = OpKind::Put;
+      op.key = pick_key(m, db, true);
+      op.val = pick_val(db);
+      if (is_dup(opt_, db) && rng_.chance(0.5)) op.flags = MDB_NODUPDATA;
+      else if (!is_dup(opt_, db) && rng_.chance(0.3)) op.flags = MDB_RESERVE;
+      return op;
+    case kDel:
+      op.kind = OpKind::Del;
+      op.key = pick_key(m, db, false);
+      return op;
+    case kCurOpen:
+      op.kind = OpKind::CursorOpen;
+      op.cur = static_cast<uint8_t>(free_slots[rng_.below(free_slots.size())]);
+      return op;
+    case kDbi:
+      return dbi_open_op(m, kWriteSlot);
+    case kStat:
+      op.kind = OpKind::Stat;
+      return op;
+    case kFlags:
+      op.kind = OpKind::DbiFlags;
+      return op;
+    case kDrop:
+      op.kind = OpKind::Drop;
+      op.arg = rng_.chance(0.3) ? 1 : 0;
+      return op;
+    case kReset:
+      op.kind = OpKind::TxnReset;
+      return op;
+    case kRenew:
+      op.kind = OpKind::TxnRenew;
+      return op;
+    case kId:
+      op.kind = OpKind::TxnId;
+      return op;
+    case kInfo:
+      op.kind = rng_.chance(0.5) ? OpKind::EnvInfo : OpKind::EnvStat;
+      return op;
+    default:
+      break;
+  }
+  op.cur = static_cast<uint8_t>(wc[rng_.below(wc.size())]);
+  const int cdb = m.cursor(op.cur).db;
+  switch (what) {
+    case kCurGet:
+      op.kind = OpKind::CursorGet;
+      op.arg = pick_cursor_get(cdb);
+      if (op.arg == MDB_GET_BOTH || op.arg == MDB_GET_BOTH_RANGE)
+        pick_pair(m, cdb, &op.key, &op.val);
+      else if (op.arg == MDB_SET || op.arg == MDB_SET_KEY || op.arg == MDB_SET_RANGE)
+        op.key = pick_key(m, cdb, false);
+      return op;
+    case kCurPut:
+      op.kind = OpKind::CursorPut;
+      if (is_dup(opt_, cdb)) {
+        dup_put_flags(m, cdb, &op, true);
+      } else {
+        op.val = pick_val(cdb);
+        op.flags = rng_.chance(0.4) ? MDB_CURRENT : 0;
+        if (!(op.flags & MDB_CURRENT)) op.key = pick_key(m, cdb, true);
+      }
+      return op;
+    case kCurDel:
+      op.kind = OpKind::CursorDel;
+      return op;
+    default:
+      op.kind = OpKind::CursorCount;
+      return op;
+  }
+}
+
 Op Generator::data_op(const Model &m) {
   Op op;
   Choice<OpKind> c;
@@ -303,7 +448,7 @@ Op Generator::data_op(const Model &m) {
   c.add(20, OpKind::Del);
   c.add(2, OpKind::Stat);
   c.add(1, OpKind::DbiFlags);
-  c.add(1, OpKind::Drop);
+  c.add(opt_.small_map ? 3 : 1, OpKind::Drop);  // small maps: drop(1) and re-creation meet a full map
   op.kind = c.pick(rng_);
   bool write = op.kind == OpKind::Put || op.kind == OpKind::Del || op.kind == OpKind::Drop;
   int txn = pick_active(m, write);
@@ -344,7 +489,7 @@ Op Generator::data_op(const Model &m) {
       break;
     case OpKind::Drop:
       // Dropping is drastic; keep it rare so trees grow deep.
-      if (!rng_.chance(opt_.dupsort ? 0.03 : 0.15) || db == 0) {
+      if (!rng_.chance(opt_.small_map ? 0.3 : opt_.dupsort ? 0.03 : 0.15) || db == 0) {
         op.kind = OpKind::Get;
         op.key = pick_key(m, db, false);
         break;
@@ -505,7 +650,7 @@ Op Generator::cursor_op(const Model &m) {
 
 Op Generator::when_idle(const Model &m) {
   Choice<int> c;
-  enum { kBeginW, kBeginR, kRenew, kAbortReset, kDbiClose, kEnv, kCursorClose, kReopen };
+  enum { kBeginW, kBeginR, kRenew, kAbortReset, kDbiClose, kEnv, kCursorClose, kReopen, kMapsize };
   bool have_reset = false, closable = false, detached = false;
   for (int s = 1; s <= kReadSlots; s++) have_reset |= m.txn(s).st == Model::TxnState::Reset;
   for (int d = 1; d < kDbCount; d++) closable |= m.handle(d).in_env && m.handle(d).pending_txn < 0;
@@ -517,8 +662,13 @@ Op Generator::when_idle(const Model &m) {
   c.add(closable ? 2 : 0, kDbiClose);
   c.add(3, kEnv);
   c.add(detached ? 3 : 0, kCursorClose);
+  c.add(opt_.small_map ? 15 : 0, kMapsize);
   Op op;
   switch (c.pick(rng_)) {
+    case kMapsize:
+      op.kind = OpKind::EnvSetMapsize;
+      op.arg = rng_.chance(0.1) ? 0 : next_mapsize(m);
+      return op;
     case kBeginW:
       op.kind = OpKind::TxnBegin;
       op.txn = kWriteSlot;
@@ -571,8 +721,9 @@ Op Generator::when_idle(const Model &m) {
 }
 
 Op Generator::when_active(const Model &m) {
+  if (opt_.small_map && m.txn(kWriteSlot).failed && rng_.chance(0.8)) return failed_txn_op(m);
   Choice<int> c;
-  enum { kBegin, kEnd, kDbiOpen, kData, kCursor, kMisc };
+  enum { kBegin, kEnd, kDbiOpen, kData, kCursor, kMisc, kMapsize };
   bool can_begin = false;
   for (int s = 0; s <= kReadSlots; s++)
     if (m.txn(s).st == Model::TxnState::None && m.applicable(Op{OpKind::TxnBegin, static_cast<uint8_t>(s)})) can_begin = true;
@@ -582,6 +733,7 @@ Op Generator::when_active(const Model &m) {
   c.add(560, kData);
   c.add(360, kCursor);
   c.add(12, kMisc);
+  c.add(opt_.small_map && m.active(kWriteSlot) ? 2 : 0, kMapsize);  // EINVAL while the write txn runs
   Op op;
   switch (c.pick(rng_)) {
     case kBegin: {
@@ -606,6 +758,10 @@ Op Generator::when_active(const Model &m) {
     }
     case kData:
       return data_op(m);
+    case kMapsize:
+      op.kind = OpKind::EnvSetMapsize;
+      op.arg = next_mapsize(m);
+      return op;
     case kCursor:
       return cursor_op(m);
     default: {
@@ -633,6 +789,13 @@ Op Generator::next(const Model &m) {
   if (!m.env_open() || step_ >= next_reopen_) {
     next_reopen_ = step_ + opt_.reopen_every / 2 + rng_.below(opt_.reopen_every);
     op.kind = OpKind::EnvReopen;
+    // With a small map: sometimes reopen with another map size (bigger, or
+    // smaller than the data: clamped to it).
+    if (opt_.small_map && rng_.chance(0.5)) {
+      op.arg = next_mapsize(m);
+      // The size the file's meta page records (0), or the library's default.
+      if (rng_.chance(0.15)) op.arg = rng_.chance(0.5) ? kReopenMapsizeZero : kReopenNoMapsize;
+    }
     return op;
   }
   if (step_ >= next_check_) {

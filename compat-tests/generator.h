@@ -18,6 +18,11 @@ struct GenOptions {
   bool intkey = false;      // db9 is MDB_INTEGERKEY (keys are native unsigned / size_t)
   bool append = false;      // sometimes MDB_APPEND on puts
   bool nested = false;      // nested write txns (not modelled yet; rejected)
+  // A map of a few pages up to 4 MiB (from the seed, not always a page
+  // multiple), grown and shrunk by mdb_env_set_mapsize and reopens, so that
+  // MDB_MAP_FULL happens at every kind of call; a txn that failed is probed
+  // (reads, writes, cursors, reset/renew, commit) before it ends.
+  bool small_map = false;
   uint32_t full_check_every = 2500;  // ops between full-content comparisons
   uint32_t reopen_every = 12000;     // mean ops between environment reopens
 };
@@ -30,7 +35,10 @@ unsigned db_profile_flags(const GenOptions &o, int db);
 unsigned dup_item_size(const GenOptions &o, int db);
 
 // Environment configuration for a seed (flags vary with the seed).
-EnvConfig env_for_seed(uint64_t seed);
+EnvConfig env_for_seed(uint64_t seed, bool small_map = false);
+// The small map sizes of --small-map: `pages` 4 KiB pages, plus sometimes a
+// part of one.
+size_t small_map_size(Rng &r, size_t pages);
 
 class Generator {
  public:
@@ -47,6 +55,8 @@ class Generator {
   Op data_op(const Model &m);
   Op cursor_op(const Model &m);
   Op txn_end_op(const Model &m);
+  Op failed_txn_op(const Model &m);
+  uint32_t next_mapsize(const Model &m);
   KeyRef pick_key(const Model &m, int db, bool for_write);
   ValRef pick_val(int db);
   ValRef ordered_val(int db, uint32_t count);  // values after all earlier ones

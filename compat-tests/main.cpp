@@ -60,6 +60,7 @@ void usage() {
           "options:\n"
           "  --ops N               ops per seed (--ctest default 40000; single run default 50000)\n"
           "  --dupsort --reversekey --intkey --append   enable generator hooks\n"
+          "  --small-map           maps of a few pages to 4 MiB: MDB_MAP_FULL at every kind of call\n"
           "  --shrink-time SECONDS time budget of --shrink (default 300)\n"
           "  --out FILE            where --shrink writes the reduced list\n"
           "  --keep                keep temporary directories\n"
@@ -98,6 +99,11 @@ bool parse(int argc, char **argv, Args *a) {
     else if (s == "--reversekey") a->gen.reversekey = true;
     else if (s == "--intkey") a->gen.intkey = true;
     else if (s == "--append") a->gen.append = true;
+    else if (s == "--small-map") {
+      a->gen.small_map = true;
+      a->gen.full_check_every = 300;
+      a->gen.reopen_every = 3000;
+    }
     else if (s == "--keep") a->keep = true;
     else if (s == "-v" || s == "--verbose") a->verbose = true;
     else if (s == "-h" || s == "--help") {
@@ -128,6 +134,7 @@ std::string gen_flags(const GenOptions &g) {
   if (g.reversekey) s += " --reversekey";
   if (g.intkey) s += " --intkey";
   if (g.append) s += " --append";
+  if (g.small_map) s += " --small-map";
   return s;
 }
 
@@ -155,7 +162,7 @@ uint64_t fresh_seed() {
 bool random_run(uint64_t seed, uint64_t nops, const Args &a, const std::vector<const LmdbApi *> &impls) {
   auto t0 = std::chrono::steady_clock::now();
   fprintf(stderr, "random: seed %s, %llu ops, env %s  (replay: %s)\n", hex(seed).c_str(),
-          static_cast<unsigned long long>(nops), format_env(env_for_seed(seed)).c_str(),
+          static_cast<unsigned long long>(nops), format_env(env_for_seed(seed, a.gen.small_map)).c_str(),
           replay_cmd(seed, nops, a.gen).c_str());
   RunOutcome o = run_random(seed, nops, a.gen, impls, false);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -114,8 +114,11 @@ bool Model::applicable(const Op &op) const {
     case OpKind::TxnAbort:
       return txns_[s].st != TxnState::None;
     case OpKind::TxnReset:
-      return is_read_slot && txns_[s].st == TxnState::Active;
+      // On the write txn: upstream ignores it (reset is for read-only txns).
+      return (is_read_slot || s == kWriteSlot) && txns_[s].st == TxnState::Active;
     case OpKind::TxnRenew:
+      // On the active write txn: EINVAL, nothing changes.
+      if (s == kWriteSlot) return txns_[s].st == TxnState::Active;
       return is_read_slot && txns_[s].st == TxnState::Reset && (notls() || active_count() == 0);
     case OpKind::TxnId:
       return txns_[s].st != TxnState::None;
@@ -163,6 +166,11 @@ bool Model::applicable(const Op &op) const {
       return cursor_usable(op.cur) && !cursors_[op.cur].tainted;
     case OpKind::FullCheck:
       return active(s);
+    case OpKind::EnvSetMapsize:
+      // lmdb.h: only while no txn of this process is active.  While the
+      // write txn is active upstream refuses it (EINVAL) before anything
+      // else, whatever read txns there are.
+      return active_count() == 0 || active(kWriteSlot);
     case OpKind::Count_:
       break;
   }
@@ -212,8 +220,20 @@ void Model::taint_cursors(int txn, int db, int except) {
 
 void Model::apply(const Op &op, int rc, const Result *r) {
   const int s = op.txn;
+  if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL || rc == MDB_PAGE_FULL || rc == MDB_BAD_TXN) {
+    // Which txn did the call belong to?
+    int t = -1;
+    if (op.kind == OpKind::CursorPut || op.kind == OpKind::CursorDel) t = cursors_[op.cur].txn;
+    else if (op.kind == OpKind::Put || op.kind == OpKind::Del || op.kind == OpKind::Drop || op.kind == OpKind::DbiOpen)
+      t = s;
+    if (t >= 0 && txns_[t].st == TxnState::Active) txns_[t].failed = true;
+  }
   switch (op.kind) {
+    case OpKind::EnvSetMapsize:
+      if (rc == 0 && op.arg) mapsize_ = op.arg;
+      break;
     case OpKind::EnvReopen:
+      mapsize_ = op.arg > kReopenNoMapsize ? op.arg : op.arg ? size_t(1) << 20 : cfg_.mapsize;
       for (auto &h : handles_) h = Handle{};
       for (auto &t : txns_) t = Txn{};
       for (auto &c : cursors_) c = Cursor{};
@@ -234,10 +254,10 @@ void Model::apply(const Op &op, int rc, const Result *r) {
       end_txn(s, false, false);
       break;
     case OpKind::TxnReset:
-      end_txn(s, false, true);
+      if (s != kWriteSlot) end_txn(s, false, true);
       break;
     case OpKind::TxnRenew:
-      if (rc == 0) {
+      if (rc == 0 && s != kWriteSlot) {
         txns_[s].st = TxnState::Active;
         snapshot_handles(s);
       }

@@ -29,6 +29,10 @@ class Model {
     uint64_t commits = 0;             // write commits seen when it began
     uint64_t usable[kDbCount] = {};   // handle generation usable in it
     bool did_dbi_open = false;
+    // A write op of this txn failed in a way that marks the txn as failed
+    // upstream (MDB_MAP_FULL and the like): later calls answer MDB_BAD_TXN.
+    // Only the generator looks at it (to probe the txn, then end it).
+    bool failed = false;
   };
   struct Cursor {
     bool open = false;
@@ -43,9 +47,11 @@ class Model {
     bool tainted = false;
   };
 
-  explicit Model(const EnvConfig &cfg) : cfg_(cfg) {}
+  explicit Model(const EnvConfig &cfg) : cfg_(cfg), mapsize_(cfg.mapsize) {}
 
   const EnvConfig &cfg() const { return cfg_; }
+  // The map size last asked for (config, reopen or mdb_env_set_mapsize).
+  size_t mapsize() const { return mapsize_; }
   bool env_open() const { return env_open_; }
   bool notls() const;
   const Txn &txn(int slot) const { return txns_[slot]; }
@@ -96,6 +102,7 @@ class Model {
   bool sizes_ok(int db, const Op &op) const;
 
   EnvConfig cfg_;
+  size_t mapsize_ = 0;
   bool env_open_ = false;
   uint64_t epoch_ = 1;
   uint64_t commits_ = 0;  // successful write commits so far

@@ -3,7 +3,11 @@
 // and top-level commit/abort, run in lock-step on our library and upstream's;
 // every return code and every returned byte must agree, and after each
 // top-level commit the data files' pages in use (page_layout.h).
-//   lmdb_compat_nested [--seed S] [--ops N]
+// With --small-map the map holds only a few pages up to 2 MiB (from the seed)
+// and values are often several pages long, so MDB_MAP_FULL happens in
+// children and parents alike: what the failed txn, its parent and the
+// commits answer afterwards, and the file after each top-level end.
+//   lmdb_compat_nested [--seed S] [--ops N] [--small-map] [--writemap]
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,13 +65,23 @@ int fail(uint64_t seed, long op, const char *what, const Outcome &u, const Outco
 int main(int argc, char **argv) {
 	uint64_t seed = 0x7e57ed;
 	long ops = 30000;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 0);
-		if (!std::strcmp(argv[i], "--ops")) ops = std::strtol(argv[i + 1], nullptr, 0);
+	bool small_map = false, writemap = false;
+	for (int i = 1; i < argc; i++) {
+		if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 0);
+		else if (!std::strcmp(argv[i], "--ops") && i + 1 < argc) ops = std::strtol(argv[++i], nullptr, 0);
+		else if (!std::strcmp(argv[i], "--small-map")) small_map = true;
+		else if (!std::strcmp(argv[i], "--writemap")) writemap = true;
+	}
+	size_t mapsize = size_t(256) << 20;
+	if (small_map) {
+		std::mt19937_64 m(seed ^ 0x5A11);
+		size_t pages = 6 + m() % (m() % 4 == 0 ? 500 : 120);
+		mapsize = pages * 4096 + (m() % 3 == 0 ? 1 + m() % 4095 : 0);
 	}
 	const compat::ApiPair &pair = compat::apis();
 	if (compat::is_placeholder(pair.ours)) return 77;
-	std::printf("nested: seed 0x%016" PRIx64 ", %ld ops\n", seed, ops);
+	std::printf("nested: seed 0x%016" PRIx64 ", %ld ops, map %zu bytes%s\n", seed, ops, mapsize,
+	            writemap ? ", MDB_WRITEMAP" : "");
 	char tmpl[] = "/tmp/lmdb-nested-XXXXXX";
 	if (!mkdtemp(tmpl)) return 2;
 	Side sides[2];
@@ -77,20 +92,27 @@ int main(int argc, char **argv) {
 		d.dir = std::string(tmpl) + (s ? "/ours" : "/up");
 		mkdir(d.dir.c_str(), 0755);
 		const LmdbApi &a = *d.api;
-		if (a.mdb_env_create(&d.env) || a.mdb_env_set_mapsize(d.env, 256 << 20) ||
-		    a.mdb_env_set_maxdbs(d.env, 4) || a.mdb_env_open(d.env, d.dir.c_str(), MDB_NOSYNC | MDB_NOTLS, 0644))
+		if (a.mdb_env_create(&d.env) || a.mdb_env_set_mapsize(d.env, mapsize) ||
+		    a.mdb_env_set_maxdbs(d.env, 4) ||
+		    a.mdb_env_open(d.env, d.dir.c_str(), MDB_NOSYNC | MDB_NOTLS | (writemap ? MDB_WRITEMAP : 0), 0644))
 			return 2;
 	}
 	std::mt19937_64 rng(seed);
 	int failures = 0;
+	std::map<std::string, long> seen;  // (call, rc) counts
 	long op;
 	for (op = 0; op < ops && !failures; op++) {
 		unsigned r = rng() % 100;
 		unsigned which_db = unsigned(rng() % 3);
 		std::string key = "k" + std::to_string(rng() % 400);
 		size_t vlen = (rng() % 40 == 0) ? 2000 + rng() % 9000 : rng() % 150;
+		if (small_map && rng() % 10 == 0) vlen = 4000 + rng() % 40000;
 		std::string value(vlen, char('a' + rng() % 26));
 		bool open_cursor_op = rng() % 8 == 0;
+		// --small-map: sometimes a commit or abort ends an outer txn while
+		// children are open (upstream commits the children first; a failed
+		// child fails the parent's commit too).
+		unsigned outer = small_map ? unsigned(rng() % 3) : 0;
 		Outcome out[2];
 		const char *what = "";
 		for (int s = 0; s < 2; s++) {
@@ -103,9 +125,10 @@ int main(int argc, char **argv) {
 				o.rc = a.mdb_txn_begin(d.env, nullptr, 0, &t);
 				if (!o.rc) {
 					d.stack.push_back(t);
-					a.mdb_dbi_open(t, nullptr, 0, &d.dbi[0]);
-					a.mdb_dbi_open(t, "one", MDB_CREATE, &d.dbi[1]);
-					a.mdb_dbi_open(t, "two", MDB_CREATE, &d.dbi[2]);
+					// (MDB_CREATE can meet a full map.)
+					o.b = std::to_string(a.mdb_dbi_open(t, nullptr, 0, &d.dbi[0])) + " " +
+					      std::to_string(a.mdb_dbi_open(t, "one", MDB_CREATE, &d.dbi[1])) + " " +
+					      std::to_string(a.mdb_dbi_open(t, "two", MDB_CREATE, &d.dbi[2]));
 				}
 				continue;
 			}
@@ -161,11 +184,19 @@ int main(int argc, char **argv) {
 					d.cur = nullptr;
 				}
 				if (d.stack.size() == 1) d.cur = nullptr;  // write-txn cursors are freed by its end
+				size_t level = d.stack.size() - 1;
+				if (outer == 1 && level > 0) level = (level * 7 + size_t(r)) % level;
+				if (level != d.stack.size() - 1) what = commit ? "commit outer" : "abort outer";
 				if (commit)
-					o.rc = a.mdb_txn_commit(t);
+					o.rc = a.mdb_txn_commit(d.stack[level]);
 				else
-					a.mdb_txn_abort(t);
-				d.stack.pop_back();
+					a.mdb_txn_abort(d.stack[level]);
+				d.stack.resize(level);
+				if (!d.stack.empty()) {  // the parent's state after its children ended
+					MDB_stat st;
+					int src = a.mdb_stat(d.stack.back(), d.dbi[1], &st);
+					o.a = "parent stat " + std::to_string(src) + " " + std::to_string(src ? 0 : st.ms_entries);
+				}
 				if (d.stack.empty()) {  // the pages a top-level txn left: the same pages in use
 					MDB_envinfo info{};
 					a.mdb_env_info(d.env, &info);
@@ -186,6 +217,7 @@ int main(int argc, char **argv) {
 			}
 		}
 		if (!(out[0] == out[1])) failures += fail(seed, op, what, out[0], out[1]);
+		if (out[0].rc) seen[std::string(what) + " " + std::to_string(out[0].rc)]++;
 	}
 	for (Side &d : sides) {
 		if (!d.stack.empty()) d.api->mdb_txn_abort(d.stack.front());
@@ -193,6 +225,9 @@ int main(int argc, char **argv) {
 	}
 	std::string cmd = std::string("rm -rf '") + tmpl + "'";
 	if (std::system(cmd.c_str()) != 0) std::printf("could not remove %s\n", tmpl);
+	std::string rcs;
+	for (const auto &[k, n] : seen) rcs += " [" + k + "]=" + std::to_string(n);
+	std::printf("nested: failed calls (call rc):%s\n", rcs.c_str());
 	std::printf("nested: %s after %ld ops\n", failures ? "FAILED" : "all agree", op);
 	return failures ? 1 : 0;
 }

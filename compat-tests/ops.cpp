@@ -14,7 +14,7 @@ const char *const kKindNames[] = {
     "env_reopen", "txn_begin",   "txn_commit",   "txn_abort",    "txn_reset",  "txn_renew",  "txn_id",
     "dbi_open",   "dbi_close",   "dbi_flags",    "stat",         "env_stat",   "env_info",   "drop",
     "get",        "put",         "del",          "cursor_open",  "cursor_close", "cursor_renew",
-    "cursor_get", "cursor_put",  "cursor_del",   "cursor_count", "full_check"};
+    "cursor_get", "cursor_put",  "cursor_del",   "cursor_count", "full_check", "env_set_mapsize"};
 static_assert(sizeof(kKindNames) / sizeof(kKindNames[0]) == static_cast<size_t>(OpKind::Count_));
 
 const char *const kCursorOps[] = {

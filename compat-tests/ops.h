@@ -27,6 +27,9 @@ inline constexpr int kDbCount = kNamedDbs + 1;
 
 enum class OpKind : uint8_t {
   EnvReopen,    // close everything (cursors, txns, env) and open the env again
+                //   (arg != 0: with that map size in bytes instead of the config's;
+                //   kReopenMapsizeZero: mdb_env_set_mapsize(env, 0) before the open,
+                //   kReopenNoMapsize: no mdb_env_set_mapsize call)
   TxnBegin,     // txn: slot (0 = write, else read-only); flags: extra txn flags
   TxnCommit,    // txn
   TxnAbort,     // txn
@@ -53,6 +56,7 @@ enum class OpKind : uint8_t {
   CursorDel,    // cur, flags
   CursorCount,  // cur
   FullCheck,    // txn: dump every database usable in txn and compare
+  EnvSetMapsize,  // arg: mdb_env_set_mapsize(env, arg) on the open env (no txn active)
   Count_
 };
 
@@ -63,6 +67,9 @@ inline constexpr uint32_t kCustomDupCmp = 0x80000000u;
 // cursor's current data, with its last byte changed if the database has the
 // custom duplicate order (so it still sorts into the same place).
 inline constexpr uint32_t kCurrentSameData = 1;
+// EnvReopen's arg values that are not sizes.
+inline constexpr uint32_t kReopenMapsizeZero = 1;
+inline constexpr uint32_t kReopenNoMapsize = 2;
 
 struct Op {
   OpKind kind = OpKind::EnvStat;

@@ -59,6 +59,7 @@ class Runner {
 
  private:
   bool full_check(const Op &op);
+  bool layout_check(const Op &op);  // the data files' pages in use
 
   Model model_;
   std::vector<std::unique_ptr<Side>> sides_;

@@ -102,7 +102,7 @@ OpList record_run(uint64_t seed, uint64_t nops, const GenOptions &gen, const std
                   bool *failed) {
   OpList out;
   out.seed = seed;
-  out.env = env_for_seed(seed);
+  out.env = env_for_seed(seed, gen.small_map);
   *failed = false;
   int fds[2];
   if (pipe(fds) != 0) {

@@ -1,5 +1,7 @@
 #include "side.h"
 
+#include <sys/stat.h>
+
 #include <cstring>
 
 namespace compat {
@@ -56,14 +58,28 @@ void Side::shutdown() {
   for (auto &c : custom_dcmp_) c = false;
 }
 
-int Side::open_env(Result &r) {
+void Side::env_facts(Result &r) {
+  MDB_envinfo info{};
+  int rc = api_.mdb_env_info(env_, &info);
+  r.num("info.rc", rc);
+  if (rc == 0) {
+    r.num("me_mapsize", static_cast<int64_t>(info.me_mapsize));
+    r.num("me_last_pgno", static_cast<int64_t>(info.me_last_pgno));
+    r.num("me_last_txnid", static_cast<int64_t>(info.me_last_txnid));
+  }
+  struct stat st {};
+  r.num("file_size", stat((dir_ + "/data.mdb").c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1);
+}
+
+int Side::open_env(Result &r, size_t mapsize) {
   int rc = api_.mdb_env_create(&env_);
   r.num("create.rc", rc);
   if (rc) {
     env_ = nullptr;
     return rc;
   }
-  if (!rc) rc = api_.mdb_env_set_mapsize(env_, cfg_.mapsize);
+  if (!rc && mapsize != kReopenNoMapsize)
+    rc = api_.mdb_env_set_mapsize(env_, mapsize == kReopenMapsizeZero ? 0 : mapsize);
   if (!rc) rc = api_.mdb_env_set_maxdbs(env_, cfg_.maxdbs);
   if (!rc) rc = api_.mdb_env_set_maxreaders(env_, cfg_.maxreaders);
   r.num("config.rc", rc);
@@ -120,7 +136,13 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
   switch (op.kind) {
     case OpKind::EnvReopen: {
       shutdown();
-      r.set_rc("rc", open_env(r));
+      r.set_rc("rc", open_env(r, op.arg ? op.arg : cfg_.mapsize));
+      if (r.rc == 0 && small_map()) env_facts(r);
+      break;
+    }
+    case OpKind::EnvSetMapsize: {
+      r.set_rc("rc", api_.mdb_env_set_mapsize(env_, op.arg));
+      env_facts(r);
       break;
     }
     case OpKind::TxnBegin: {
@@ -140,18 +162,21 @@ void Side::exec(const Op &op, const Material &m, Result &r) {
       int rc = api_.mdb_env_info(env_, &info);
       r.num("info.rc", rc);
       r.num("me_last_txnid", static_cast<int64_t>(info.me_last_txnid));
+      if (small_map()) env_facts(r);
       break;
     }
     case OpKind::TxnAbort:
       api_.mdb_txn_abort(txn_[s]);
       forget_txn(s, s == kWriteSlot);
       r.set_rc("rc", 0);
+      if (small_map() && s == kWriteSlot) env_facts(r);
       break;
     case OpKind::TxnReset:
       api_.mdb_txn_reset(txn_[s]);
-      // The txn object stays; its cursors need mdb_cursor_renew.
+      // The txn object stays; its cursors need mdb_cursor_renew.  (A write
+      // txn is not reset: upstream ignores the call.)
       for (int i = 0; i < kCursorSlots; i++)
-        if (cur_[i] && cur_txn_[i] == s) cur_txn_[i] = -1;
+        if (s != kWriteSlot && cur_[i] && cur_txn_[i] == s) cur_txn_[i] = -1;
       r.set_rc("rc", 0);
       r.num("txn_id", static_cast<int64_t>(api_.mdb_txn_id(txn_[s])));
       break;

@@ -44,7 +44,10 @@ class Side {
   void shutdown();
 
  private:
-  int open_env(Result &r);
+  int open_env(Result &r, size_t mapsize);
+  bool small_map() const { return cfg_.mapsize < (size_t(64) << 20); }
+  // mdb_env_info's map size, last page and txn id, and the data file's size.
+  void env_facts(Result &r);
   void after_write(int slot, int db, Result &r);
   void forget_txn(int slot, bool write);
   void add_item(Result &r, const char *kname, const MDB_val &k, const char *dname, const MDB_val &d);

@@ -2293,12 +2293,12 @@ class BoundaryGen {
     dbs_[ndb_++] = 0;
     const int named = 1 + static_cast<int>(r_.below(2));
     for (int i = 0; i < named; i++) dbs_[ndb_++] = 1 + static_cast<int>(r_.below(5));
-    nkeys_ = 2 + static_cast<int>(r_.below(5));
+    nkeys_ = 2 + static_cast<int>(r_.below(3));
     for (int i = 0; i < nkeys_; i++) {
       keys_[i][0] = static_cast<uint8_t>(r_.below(16));
       keys_[i][1] = static_cast<uint8_t>(r_.below(255));
     }
-    nvals_ = 2 + static_cast<int>(r_.below(4));
+    nvals_ = 1 + static_cast<int>(r_.below(3));
     for (int i = 0; i < nvals_; i++) {
       vals_[i][0] = val_size();
       vals_[i][1] = static_cast<uint8_t>(r_.below(256));
@@ -2317,7 +2317,16 @@ class BoundaryGen {
       op({O_COMMIT, 0});
       op({O_BEGIN_WRITE, 0});
     }
-    // Some content first: single puts and runs of keys or duplicates.
+    // Some content first: single puts and runs of keys or duplicates.  A
+    // small map is mostly filled with values of whole overflow pages, so
+    // that later writes meet its last page.
+    if ((h0 >> 6) == 1 || (h0 >> 6) == 2) {
+      const int runs = 1 + static_cast<int>(r_.below((h0 >> 6) == 1 ? 2 : 5));
+      for (int i = 0; i < runs; i++)
+        op({O_BULK_PUT, db(), static_cast<unsigned>(r_.range(5, 40)), static_cast<unsigned>(r_.below(16)),
+            static_cast<unsigned>(r_.below(255)), static_cast<unsigned>(19 + r_.below(9)),
+            static_cast<unsigned>(r_.below(256)), 0});
+    }
     const int fill = 1 + static_cast<int>(r_.below(4));
     for (int i = 0; i < fill; i++) r_.chance(0.5) ? bulk_put() : put();
     for (int s = 0; s < 2; s++) cur_open(s);
@@ -2360,7 +2369,7 @@ class BoundaryGen {
     *seed = keys_[i][1];
   }
   void val(uint8_t *sz, uint8_t *seed) {
-    if (r_.chance(0.3)) {
+    if (r_.chance(0.2)) {
       *sz = val_size_for_db();
       *seed = static_cast<uint8_t>(r_.below(256));
       return;
@@ -2484,8 +2493,16 @@ class BoundaryGen {
       }
       return cur_open(s);
     }
-    if (p < 880) {  // a nested txn
+    if (p < 880) {  // a nested txn (two slots left free for its cursors)
       if (depth_ < kMaxDepth) {
+        int used = 0;
+        for (int s = 0; s < 4; s++) used += open_[s];
+        for (int s = 3; s >= 0 && used > 2; s--)
+          if (open_[s] && open_depth_[s] == depth_) {
+            op({O_CUR_CLOSE, static_cast<unsigned>(s)});
+            open_[s] = false;
+            used--;
+          }
         op({O_BEGIN_CHILD, 0});
         depth_++;
       }

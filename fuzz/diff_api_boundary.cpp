@@ -281,6 +281,9 @@ int main(int argc, char **argv) {
         std::string sig = run_one(diff_api_boundary_input(s));
         pr->done++;
         pr->calls = base + diff_api_calls();
+        if (keep_going && pr->done % 20000 == 0)
+          fprintf(stderr, "%s: %" PRIu64 " seeds (up to %" PRIu64 "), %llu calls, %.0f s\n", g_prog, pr->done, s,
+                  pr->calls, elapsed());
         if (sig.empty()) continue;
         fprintf(stderr, "%s: seed %" PRIu64 " diverges: %s\n  replay: %s --seed %" PRIu64
                         " --count 1\n  shrink: %s --shrink --seed %" PRIu64 "\n",

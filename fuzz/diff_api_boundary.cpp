@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -49,6 +50,9 @@ namespace {
 const char *g_prog = "diff_api_boundary";
 volatile uint64_t g_cur_seed = 0;
 volatile int g_have_seed = 0;
+
+volatile sig_atomic_t g_stop = 0;
+void on_stop(int) { g_stop = 1; }
 
 void on_fatal(int sig) {
   char buf[200];
@@ -301,10 +305,23 @@ int main(int argc, char **argv) {
       break;
     }
     close(fds[1]);
+    // SIGINT/SIGTERM end a long run with its summary (the worker is stopped).
+    struct sigaction sa {};
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
     std::string text;
     char buf[4096];
     ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    while ((n = read(fds[0], buf, sizeof buf)) != 0) {
+      if (n > 0) {
+        text.append(buf, static_cast<size_t>(n));
+      } else if (errno != EINTR) {
+        break;
+      } else if (g_stop) {
+        kill(pid, SIGKILL);
+      }
+    }
     close(fds[0]);
     for (size_t p = 0, q; (q = text.find('\n', p)) != std::string::npos; p = q + 1) {
       const std::string line = text.substr(p, q - p);
@@ -313,7 +330,7 @@ int main(int argc, char **argv) {
     }
     int st = 0;
     waitpid(pid, &st, 0);
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) break;
+    if ((WIFEXITED(st) && WEXITSTATUS(st) == 0) || g_stop) break;
     const std::string what = WIFSIGNALED(st) ? "crash: signal " + std::to_string(WTERMSIG(st))
                                              : "worker exit " + std::to_string(WEXITSTATUS(st));
     found[what].push_back(pr->cur);

@@ -533,6 +533,51 @@ void current_other_key(Run &r) {
 	}
 }
 
+// Found by the boundary profile against 0.9.32: a cursor deletes a key's only
+// item (then a child txn begins and aborts, or not), the cursor puts the key
+// back with one item and mdb_put gives it two more duplicates.  The cursor,
+// placed while the key had no duplicates, has no place among them yet:
+// MDB_NEXT_MULTIPLE returns all the key's items, its own first (0.9.24 and
+// ours); 0.9.32 answers MDB_NOTFOUND (the items after it are not returned).
+void multiple_after_child_abort(Run &r) {
+	r.open_env();
+	for (unsigned dbflags : {unsigned(MDB_DUPSORT | MDB_DUPFIXED), unsigned(MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY)})
+		for (unsigned size : {1u, 2u})
+			for (bool child : {false, true}) {
+				r.begin();
+				MDB_dbi d = r.dbi(dbflags & MDB_INTEGERKEY ? "intkey" : "fixed", MDB_CREATE | dbflags);
+				const std::string key("\xfe\0\xfe\0\0\0\0\0", 8);
+				r.put(d, key, std::string(size, '\0'));
+				MDB_cursor *c = r.cursor(d);
+				r.cget(c, MDB_FIRST);
+				r.cdel(c);
+				MDB_txn *sub = nullptr;
+				if (child && r.rc("child begin", r.a.mdb_txn_begin(r.env, r.txn, 0, &sub)) == 0) {
+					r.a.mdb_txn_abort(sub);
+					r.note("child aborted");
+				}
+				r.cput(c, key, std::string(size, '\0'));
+				r.put(d, key, std::string(size, '\7'));
+				r.put(d, key, std::string(size, '\x14'));
+				if (r.oracle_before(32)) {
+					r.cget(c, MDB_NEXT_MULTIPLE);
+					r.cget(c, MDB_GET_CURRENT);
+				} else if (r.ours) {
+					MDB_val k{0, nullptr}, v{0, nullptr};
+					int rc = r.a.mdb_cursor_get(c, &k, &v, MDB_NEXT_MULTIPLE);
+					r.ours_expect(rc == 0 && v.mv_size == 3 * size,
+					              "MDB_NEXT_MULTIPLE returns the key's three items (as 0.9.24), got " + code(rc) +
+					                  " with " + std::to_string(v.mv_size) + " bytes");
+				}
+				r.dump(d);
+				r.a.mdb_cursor_close(c);
+				r.commit();
+				r.begin();
+				r.rc("drop", r.a.mdb_drop(r.txn, d, 0));
+				r.commit();
+			}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -545,6 +590,7 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"multiple_onto_empty_item", multiple_onto_empty_item});
 	out.push_back({"multiple_under_parked_cursor", multiple_under_parked_cursor});
 	out.push_back({"current_other_key", current_other_key, true, false});  // ours alone writes more
+	out.push_back({"multiple_after_child_abort", multiple_after_child_abort});
 }
 
 }  // namespace compat::edges

@@ -2325,6 +2325,7 @@ class BoundaryGen {
       if (r_.chance(0.03)) fb |= 128;          // not a database flag: EINVAL
       op({O_DBI_OPEN, 0, static_cast<uint8_t>(dbs_[i]), fb});
       if (fb & 2) dup_[dbs_[i]] = true;
+      dbflags_[dbs_[i]] = fb;
     }
     if (r_.chance(0.4)) {
       op({O_COMMIT, 0});
@@ -2476,6 +2477,22 @@ class BoundaryGen {
       depth_ = 1;
     }
   }
+  // The write txns end (committed or not), the environment is copied (plain
+  // or compacting: the copies' sizes are compared) and sometimes reopened,
+  // and a new write txn goes on (the named dbs opened again).
+  void interlude() {
+    while (depth_ > 1) end_level(r_.chance(0.5));
+    op({static_cast<unsigned>(r_.chance(0.8) ? O_COMMIT : O_ABORT), 0});
+    for (int s = 0; s < 4; s++) open_[s] = false;
+    op({O_ENV_COPY, static_cast<unsigned>(r_.below(16) & ~2u)});
+    const bool reopen = r_.chance(0.4);
+    if (reopen) op({O_REOPEN});
+    op({O_BEGIN_WRITE, 0});
+    depth_ = 1;
+    if (reopen)
+      for (int i = 1; i < ndb_; i++) op({O_DBI_OPEN, 0, static_cast<unsigned>(dbs_[i]), dbflags_[dbs_[i]]});
+  }
+
   void step() {
     const unsigned p = static_cast<unsigned>(r_.below(1000));
     uint8_t k, ks, v, vs;
@@ -2540,7 +2557,8 @@ class BoundaryGen {
       if (r_.chance(0.3)) return end_level(r_.chance(0.7));
       return;
     }
-    if (p < 950) return op({O_DROP, 0, db(), 0});  // emptied under the cursors
+    if (p < 945) return op({O_DROP, 0, db(), 0});  // emptied under the cursors
+    if (p < 950) return interlude();
     if (p < 965) return op({O_STAT, 0, db()});
     if (p < 980) {  // a read txn's cursor on the committed state
       op({O_BEGIN_READ, 0});
@@ -2555,6 +2573,7 @@ class BoundaryGen {
   int ops_ = 0, depth_ = 0, ndb_ = 0, nkeys_ = 0, nvals_ = 0;
   int dbs_[3] = {}, last_db_ = 0;
   bool dup_[kDbs] = {};
+  unsigned dbflags_[kDbs] = {};
   uint8_t keys_[8][2] = {}, vals_[8][2] = {};
   bool open_[4] = {};
   int open_db_[4] = {};

@@ -285,6 +285,9 @@ struct CurM {
   int db = 0;
   unsigned gen = 0;
   bool failed_set = false, tainted = false, count_suspect = false;
+  // Upstream's mdb_drop kept the cursor's "deleted" mark (ours clears it):
+  // see rule drop-keeps-del-mark.
+  bool drop_mark = false;
   bool sv_failed = false, sv_tainted = false, sv_count = false;  // before a child began
 };
 
@@ -1203,6 +1206,9 @@ void op_drop(Ctx &c, uint8_t a, uint8_t dbb, uint8_t del) {
   c.compare("drop", o, -1);
   if (o[0].rc != 0) return;
   changed(c, db, -1, true);
+  for (int i = 0; i < kCursors; i++)
+    if (c.cur[i].open && c.cur[i].db == db && c.s[0].c[i] && compat::peek_oracle_cursor(c.s[0].c[i]).del())
+      c.cur[i].drop_mark = true;
   if (d1) {
     c.h[db] = HandleM{};
     for (TxnM &t : c.wl) t.gen[db] = 0;
@@ -1374,7 +1380,7 @@ void op_cur_renew(Ctx &c, uint8_t cs, uint8_t a) {
   c.compare("cursor_renew", o, -1);
   if (o[0].rc == 0 && !k.write) {
     k.tag = tag;
-    k.failed_set = k.tainted = k.count_suspect = false;
+    k.failed_set = k.tainted = k.count_suspect = k.drop_mark = false;
   }
   guard_after(c, guard_op(compat::OpKind::CursorRenew, slot, 0, 0), o[0].rc);
 }
@@ -1395,6 +1401,12 @@ bool cursor_get(Ctx &c, int slot, unsigned op, uint8_t ks, uint8_t kseed, uint8_
   CurM &k = c.cur[slot];
   if (k.tainted && !positions(op)) {
     c.steer("model: no relative move of a cursor whose MDB_SET failed after the db changed (0.9.24 crash)");
+    return false;
+  }
+  if (k.drop_mark &&
+      (op == MDB_NEXT || op == MDB_NEXT_DUP || op == MDB_NEXT_NODUP || op == MDB_NEXT_MULTIPLE)) {
+    c.steer("rule drop-keeps-del-mark: upstream's mdb_drop keeps a cursor's deleted mark, NEXT* then repeats the "
+            "key a refused put placed it on (compat.edges del_mark_after_refused_put)");
     return false;
   }
   const compat::Op gop = guard_op(compat::OpKind::CursorGet, slot, op, 0);
@@ -1436,6 +1448,7 @@ bool cursor_get(Ctx &c, int slot, unsigned op, uint8_t ks, uint8_t kseed, uint8_
     c.emit_val("d", MDB_val{d0.size(), d0.data()});
   }
   c.record(o);
+  k.drop_mark = false;  // every mdb_cursor_get ends upstream's mark
   const bool multiple = op == MDB_GET_MULTIPLE || op == MDB_NEXT_MULTIPLE || op == MDB_PREV_MULTIPLE;
   c.compare("cursor_get", o, multiple ? K_MULTIPLE : -1);
   const int rc = o[0].rc;
@@ -1632,6 +1645,7 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
   if (o[0].rc == 0) {
     changed(c, db, slot, (fl & MDB_MULTIPLE) != 0);
     cm.failed_set = cm.tainted = false;
+    cm.drop_mark = false;
   }
   guard_after(c, pop, o[0].rc);
   if (o[0].rc == 0) post_stat(c, cm.tag, db);
@@ -1652,7 +1666,10 @@ void op_cur_del(Ctx &c, uint8_t cs, uint8_t fb) {
   c.emit("  rc = mdb_cursor_del(c[%d], %s); CHECK(rc, %d);", slot, fl ? "MDB_NODUPDATA" : "0", o[0].rc);
   c.record(o);
   c.compare("cursor_del", o, -1);
-  if (o[0].rc == 0) changed(c, cm.db, slot, true);
+  if (o[0].rc == 0) {
+    changed(c, cm.db, slot, true);
+    cm.drop_mark = false;
+  }
   guard_after(c, dop, o[0].rc);
   if (o[0].rc == 0) post_stat(c, cm.tag, cm.db);
 }

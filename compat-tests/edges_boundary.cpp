@@ -638,6 +638,42 @@ void del_mark_after_refused_put(Run &r) {
 			}
 }
 
+// Found by the boundary profile: MDB_CURRENT|MDB_RESERVE through a cursor
+// that MDB_LAST left at the end, then later keys (a split): 0.9.24 searches
+// the key for MDB_CURRENT with any other flag (before ITS#8662, 0.9.28),
+// which ends the cursor's end mark, so its NEXT returns the later key; 0.9.32
+// keeps the mark as for MDB_CURRENT alone (NEXT: MDB_NOTFOUND), and so do we
+// (docs/divergences.md section 5).  Compared from 0.9.28 on, asserted on
+// ours before.
+void current_reserve_at_last(Run &r) {
+	r.open_env();
+	for (unsigned fl : {unsigned(MDB_CURRENT), unsigned(MDB_CURRENT | MDB_RESERVE)}) {
+		r.begin();
+		MDB_dbi d = r.dbi("plain", MDB_CREATE);
+		r.put(d, std::string(255, 'f'), "");
+		MDB_cursor *c = r.cursor(d);
+		r.cget(c, MDB_LAST);
+		r.cput(c, std::string(255, 'f'), "", fl);
+		r.put(d, "ruxadgC", std::string(2023, 'v'));  // nodes of the largest size on a page
+		r.put(d, "a", std::string(2029, 'w'));
+		r.cget(c, MDB_GET_CURRENT);
+		if (fl == MDB_CURRENT || !r.oracle_before(28)) {
+			r.cget(c, MDB_NEXT);
+		} else {
+			if (r.ours) {
+				MDB_val k{0, nullptr}, v{0, nullptr};
+				const int rc = r.a.mdb_cursor_get(c, &k, &v, MDB_NEXT);
+				r.ours_expect(rc == MDB_NOTFOUND,
+				              "MDB_NEXT after MDB_LAST and MDB_CURRENT|MDB_RESERVE: MDB_NOTFOUND (as 0.9.28+), got " +
+				                  code(rc));
+			}
+			r.note("MDB_NEXT: asserted on ours (0.9.24 searched the key for MDB_CURRENT|MDB_RESERVE)");
+		}
+		r.a.mdb_cursor_close(c);
+		r.abort();
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -652,6 +688,7 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"current_other_key", current_other_key, true, false});  // ours alone writes more
 	out.push_back({"multiple_after_child_abort", multiple_after_child_abort});
 	out.push_back({"del_mark_after_refused_put", del_mark_after_refused_put});
+	out.push_back({"current_reserve_at_last", current_reserve_at_last});
 }
 
 }  // namespace compat::edges

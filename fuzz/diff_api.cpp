@@ -1512,6 +1512,9 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
   if ((fl & MDB_CURRENT) && (fl & ~(MDB_CURRENT | MDB_RESERVE)))
     return c.steer("rule current-combined: 0.9.24 applies NOOVERWRITE/NODUPDATA/APPEND* to a MDB_CURRENT put "
                    "(KEYEXIST); 0.9.33 replaces the current item");
+  if (fl == (MDB_CURRENT | MDB_RESERVE) && compat::peek_oracle_cursor(c.s[0].c[slot]).eof())
+    return c.steer("rule current-combined: 0.9.24 searches the key for MDB_CURRENT|MDB_RESERVE, which ends the "
+                   "end mark MDB_LAST left (0.9.28+ and ours keep it; compat.edges current_reserve_at_last)");
   if ((fl & MDB_CURRENT) && compat::peek_oracle_cursor(c.s[0].c[slot]).initialized()) {
     // A cursor on no item (its own or another cursor's delete took the last
     // item of a page or of a key's duplicates) answers MDB_NOTFOUND to

@@ -102,9 +102,13 @@ bool inject_fault_requested() {
 
 namespace {
 decltype(&::mdb_put) g_real_put = nullptr;
+// The values of which keys are damaged: 13 bytes (the random generator's
+// long keys), or 511 with LMDB_COMPAT_INJECT_FAULT=boundary (diff_api's
+// boundary profile has no 13-byte keys).
+size_t g_fault_key_size = 13;
 
 int faulty_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned flags) {
-  if (key && data && key->mv_size == 13 && data->mv_size > 100 && !(flags & MDB_RESERVE)) {
+  if (key && data && key->mv_size == g_fault_key_size && data->mv_size > 100 && !(flags & MDB_RESERVE)) {
     std::string copy(static_cast<const char *>(data->mv_data), data->mv_size);
     copy[copy.size() / 2] ^= 0x20;
     MDB_val d{copy.size(), copy.data()};
@@ -117,6 +121,8 @@ int faulty_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *data, unsigned 
 }  // namespace
 
 void inject_fault(LmdbApi &api) {
+  const char *v = getenv("LMDB_COMPAT_INJECT_FAULT");
+  if (v && strcmp(v, "boundary") == 0) g_fault_key_size = 511;
   g_real_put = api.mdb_put;
   api.mdb_put = faulty_put;
   api.name += "+fault";

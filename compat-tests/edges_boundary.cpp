@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <string>
 
 #include "edges.h"
 
@@ -33,13 +35,17 @@ void current_not_on_item(Run &r) {
 		r.put(d, "a", "wwww");
 		r.put(d, "b", "xxxx");
 		if (dup) r.put(d, "b", "yyyy");
-		for (int way = 0; way < 5; way++) {
+		for (int way = 0; way < 6; way++) {
 			MDB_cursor *c = r.cursor(d);
 			std::string gone;
-			if (way == 0) {  // the cursor deletes the last key
+			if (way == 0 || way == 5) {  // the cursor deletes the last key
 				r.cget(c, MDB_LAST);
 				gone = r.last_key;
 				r.cdel(c, dup ? MDB_NODUPDATA : 0);
+				// way 5: then a key after it takes the slot the cursor stood
+				// on (found by the boundary profile: upstream's MDB_CURRENT
+				// overwrites that key's node, or corrupts the heap)
+				if (way == 5) r.put(d, "d", "dddd");
 			} else if (way == 1) {  // a fresh cursor's search past the last key
 				r.cget(c, MDB_SET_RANGE, "z");
 			} else if (way == 2) {  // a positioned cursor's search past the last key
@@ -75,6 +81,7 @@ void current_not_on_item(Run &r) {
 			}
 			r.dump(d);
 			r.a.mdb_cursor_close(c);
+			if (way == 5) r.del(d, "d");
 			if (!gone.empty()) r.put(d, gone, "vvvv");
 			if (way == 4) r.put(d, "b", "yyyy");
 		}
@@ -528,6 +535,145 @@ void current_other_key(Run &r) {
 	}
 }
 
+// Found by the boundary profile against 0.9.32: a cursor deletes a key's only
+// item (then a child txn begins and aborts, or not), the cursor puts the key
+// back with one item and mdb_put gives it two more duplicates.  The cursor,
+// placed while the key had no duplicates, has no place among them yet:
+// MDB_NEXT_MULTIPLE returns all the key's items, its own first (0.9.24 and
+// ours); 0.9.32 answers MDB_NOTFOUND (the items after it are not returned).
+void multiple_after_child_abort(Run &r) {
+	r.open_env();
+	for (unsigned dbflags : {unsigned(MDB_DUPSORT | MDB_DUPFIXED), unsigned(MDB_DUPSORT | MDB_DUPFIXED | MDB_INTEGERKEY)})
+		for (unsigned size : {1u, 2u})
+			for (bool child : {false, true}) {
+				r.begin();
+				MDB_dbi d = r.dbi(dbflags & MDB_INTEGERKEY ? "intkey" : "fixed", MDB_CREATE | dbflags);
+				const std::string key("\xfe\0\xfe\0\0\0\0\0", 8);
+				r.put(d, key, std::string(size, '\0'));
+				MDB_cursor *c = r.cursor(d);
+				r.cget(c, MDB_FIRST);
+				r.cdel(c);
+				MDB_txn *sub = nullptr;
+				if (child && r.rc("child begin", r.a.mdb_txn_begin(r.env, r.txn, 0, &sub)) == 0) {
+					r.a.mdb_txn_abort(sub);
+					r.note("child aborted");
+				}
+				r.cput(c, key, std::string(size, '\0'));
+				r.put(d, key, std::string(size, '\7'));
+				r.put(d, key, std::string(size, '\x14'));
+				if (r.oracle_before(32)) {
+					r.cget(c, MDB_NEXT_MULTIPLE);
+					r.cget(c, MDB_GET_CURRENT);
+				} else if (r.ours) {
+					MDB_val k{0, nullptr}, v{0, nullptr};
+					int rc = r.a.mdb_cursor_get(c, &k, &v, MDB_NEXT_MULTIPLE);
+					r.ours_expect(rc == 0 && v.mv_size == 3 * size,
+					              "MDB_NEXT_MULTIPLE returns the key's three items (as 0.9.24), got " + code(rc) +
+					                  " with " + std::to_string(v.mv_size) + " bytes");
+				}
+				r.dump(d);
+				r.a.mdb_cursor_close(c);
+				r.commit();
+				r.begin();
+				r.rc("drop", r.a.mdb_drop(r.txn, d, 0));
+				r.commit();
+			}
+}
+
+// Found by the boundary profile: a cursor whose key another cursor deletes
+// carries a "deleted" mark.  Upstream's mdb_drop unsets the cursor but keeps
+// the mark; a put through the cursor that MDB_NOOVERWRITE refuses positions
+// it on the existing key and returns before the mark is cleared, so its next
+// MDB_NEXT/NEXT_NODUP returns the key it stands on again, MDB_NEXT_DUP answers
+// MDB_NOTFOUND (0.9.24 and 0.9.32).  Our mdb_drop leaves its cursors
+// unpositioned and unmarked (docs/divergences.md): after the refused put the
+// cursor moves as a fresh cursor placed there by the same put does (compared
+// with upstream here).  Without the drop both keep the mark (compared).
+void del_mark_after_refused_put(Run &r) {
+	r.open_env();
+	static const MDB_cursor_op moves[] = {MDB_NEXT, MDB_NEXT_NODUP, MDB_NEXT_DUP, MDB_PREV, MDB_GET_CURRENT};
+	for (unsigned dbflags : {0u, unsigned(MDB_DUPSORT)})
+		for (int way = 0; way < 4; way++)  // NOOVERWRITE / APPEND, without or with mdb_drop
+			for (MDB_cursor_op move : moves) {
+				const bool append = way & 1, drop = way & 2;
+				r.begin();
+				MDB_dbi d = r.dbi(dbflags ? "dups" : "plain", MDB_CREATE | dbflags);
+				r.put(d, "a", "1");
+				MDB_cursor *c = r.cursor(d), *other = r.cursor(d);
+				r.cget(c, MDB_FIRST);
+				r.cget(other, MDB_FIRST);
+				r.cdel(other);  // c's key goes: c carries the mark
+				if (drop) r.rc("drop", r.a.mdb_drop(r.txn, d, 0));
+				r.put(d, "b", "2");
+				r.put(d, "c", "3");
+				if (dbflags) r.put(d, "c", "4");
+				r.put(d, "d", "5");
+				const char *k = append ? "a" : "b";
+				const unsigned fl = append ? MDB_APPEND : MDB_NOOVERWRITE;
+				r.cput(c, k, "9", fl);
+				if (drop && !append) {
+					// The baseline: a fresh cursor placed by the same refused put.
+					MDB_cursor *fresh = r.cursor(d);
+					r.cput(fresh, k, "9", fl);
+					const int want = r.cget(fresh, move);
+					const std::string want_s = code(want) + (want ? "" : " " + r.last_key + "=" + r.last_data);
+					r.a.mdb_cursor_close(fresh);
+					if (r.ours) {
+						MDB_val kv{0, nullptr}, v{0, nullptr};
+						int rc = r.a.mdb_cursor_get(c, &kv, &v, move);
+						const std::string got =
+						    code(rc) + (rc ? "" : " " + std::string(static_cast<char *>(kv.mv_data), kv.mv_size) + "=" +
+						                              std::string(static_cast<char *>(v.mv_data), v.mv_size));
+						r.ours_expect(got == want_s, "op " + std::to_string(move) +
+						                                 " after mdb_drop and a refused NOOVERWRITE put: as a fresh cursor (" +
+						                                 want_s + "), got " + got);
+					}
+					r.note("the marked cursor's move: asserted on ours (upstream repeats the key it stands on)");
+				} else {
+					r.cget(c, move);
+				}
+				r.a.mdb_cursor_close(other);
+				r.a.mdb_cursor_close(c);
+				r.abort();
+			}
+}
+
+// Found by the boundary profile: MDB_CURRENT|MDB_RESERVE through a cursor
+// that MDB_LAST left at the end, then later keys (a split): 0.9.24 searches
+// the key for MDB_CURRENT with any other flag (before ITS#8662, 0.9.28),
+// which ends the cursor's end mark, so its NEXT returns the later key; 0.9.32
+// keeps the mark as for MDB_CURRENT alone (NEXT: MDB_NOTFOUND), and so do we
+// (docs/divergences.md section 5).  Compared from 0.9.28 on, asserted on
+// ours before.
+void current_reserve_at_last(Run &r) {
+	r.open_env();
+	for (unsigned fl : {unsigned(MDB_CURRENT), unsigned(MDB_CURRENT | MDB_RESERVE)}) {
+		r.begin();
+		MDB_dbi d = r.dbi("plain", MDB_CREATE);
+		r.put(d, std::string(255, 'f'), "");
+		MDB_cursor *c = r.cursor(d);
+		r.cget(c, MDB_LAST);
+		r.cput(c, std::string(255, 'f'), "", fl);
+		r.put(d, "ruxadgC", std::string(2023, 'v'));  // nodes of the largest size on a page
+		r.put(d, "a", std::string(2029, 'w'));
+		r.cget(c, MDB_GET_CURRENT);
+		if (fl == MDB_CURRENT || !r.oracle_before(28)) {
+			r.cget(c, MDB_NEXT);
+		} else {
+			if (r.ours) {
+				MDB_val k{0, nullptr}, v{0, nullptr};
+				const int rc = r.a.mdb_cursor_get(c, &k, &v, MDB_NEXT);
+				r.ours_expect(rc == MDB_NOTFOUND,
+				              "MDB_NEXT after MDB_LAST and MDB_CURRENT|MDB_RESERVE: MDB_NOTFOUND (as 0.9.28+), got " +
+				                  code(rc));
+			}
+			r.note("MDB_NEXT: asserted on ours (0.9.24 searched the key for MDB_CURRENT|MDB_RESERVE)");
+		}
+		r.a.mdb_cursor_close(c);
+		r.abort();
+	}
+}
+
 }  // namespace
 
 void add_boundary_cases(std::vector<Case> &out) {
@@ -540,6 +686,9 @@ void add_boundary_cases(std::vector<Case> &out) {
 	out.push_back({"multiple_onto_empty_item", multiple_onto_empty_item});
 	out.push_back({"multiple_under_parked_cursor", multiple_under_parked_cursor});
 	out.push_back({"current_other_key", current_other_key, true, false});  // ours alone writes more
+	out.push_back({"multiple_after_child_abort", multiple_after_child_abort});
+	out.push_back({"del_mark_after_refused_put", del_mark_after_refused_put});
+	out.push_back({"current_reserve_at_last", current_reserve_at_last});
 }
 
 }  // namespace compat::edges

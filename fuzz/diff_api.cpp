@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -43,6 +44,7 @@
 #include "diff_api_gen.h"
 #include "oracle_guard.h"
 #include "ops.h"
+#include "rng.h"
 
 namespace {
 
@@ -91,6 +93,12 @@ bool g_known[K_N];
 unsigned long g_known_hits[K_N];
 std::map<std::string, unsigned long> g_steered;
 bool g_emit_c = false, g_trace = false;
+bool g_boundary = false;  // DIFF_API_PROFILE=boundary: the tables of boundary sizes
+// Standalone driver (fuzz/diff_api_boundary.cpp): a divergence ends the input
+// (no abort), its signature is kept for the driver; g_quiet: print nothing.
+bool g_driver = false, g_quiet = false;
+std::string g_last_div;
+unsigned long long g_calls = 0;  // calls compared (both sides), all inputs
 
 void init_switches() {
   for (int i = 0; i < K_N; i++) {
@@ -108,6 +116,14 @@ void init_switches() {
   }
   g_emit_c = getenv("DIFF_API_EMIT_C") && *getenv("DIFF_API_EMIT_C") != '0';
   g_trace = getenv("DIFF_API_TRACE") && *getenv("DIFF_API_TRACE") != '0';
+  if (const char *p = getenv("DIFF_API_PROFILE")) {
+    if (strcmp(p, "boundary") == 0) {
+      g_boundary = true;
+    } else if (*p && strcmp(p, "default") != 0) {
+      fprintf(stderr, "diff_api: unknown DIFF_API_PROFILE '%s' (default, boundary)\n", p);
+      exit(2);
+    }
+  }
   if (getenv("DIFF_API_STATS"))
     atexit([] {
       for (int i = 0; i < K_N; i++)
@@ -125,12 +141,24 @@ constexpr uint32_t kThr = 0xFFFFFFF0u;
 const uint32_t kValSizes[32] = {0,   1,   2,   3,   7,       8,       9,       15,   16,   17,    31,
                                 64,  100, 250, 509, 510,     511,     512,     kThr, kThr + 1, kThr + 2,
                                 1000, 2040, 4080, 4095, 4096, 4097, 8192, 12289, 20000, 65536, 40};
+// The boundary profile (DIFF_API_PROFILE=boundary, fuzz/diff_api_boundary.cpp):
+// the same byte code over tables of boundary sizes only.  Keys: the integer
+// widths and one either side, 15..17, maxkeysize (511) and one either side.
+// Values: the same small sizes, maxkeysize +-1 (DUPSORT items), the overflow
+// threshold for the key +-1, values that fill 1, 2 and 3 overflow pages
+// exactly (n * 4096 - 16) and one byte either side.
+const uint32_t kKeySizesB[16] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 510, 511, 512, 255};
+const uint32_t kValSizesB[32] = {0,    1,    2,    3,    4,        5,        7,        8,    9,    15,   16,
+                                 17,   255,  510,  511,  512,      kThr,     kThr + 1, kThr + 2, 4079, 4080, 4081,
+                                 8175, 8176, 8177, 12271, 12272,   12273,    100,      1000, 2040, 65536};
 const unsigned kFixedSizes[20] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 24, 100, 511};
 const unsigned kMultiCounts[8] = {1, 2, 3, 4, 7, 16, 50, 200};
 const size_t kMapSizes[8] = {size_t(8) << 20, 64 * 4096, 40 * 4096, size_t(1) << 20,
                              (size_t(1) << 20) + 1000,  // not a page multiple (K_MAPSIZE)
                              0, size_t(32) << 20, 300 * 4096};
-const unsigned kTxnPutFlags[6] = {MDB_NOOVERWRITE, MDB_NODUPDATA, MDB_RESERVE, MDB_APPEND, MDB_APPENDDUP, MDB_CURRENT};
+// mdb_put's flag bits; CURRENT and MULTIPLE are not for mdb_put (EINVAL).
+const unsigned kTxnPutFlags[7] = {MDB_NOOVERWRITE, MDB_NODUPDATA, MDB_RESERVE, MDB_APPEND,
+                                  MDB_APPENDDUP,   MDB_CURRENT,   MDB_MULTIPLE};
 const int kErrCodes[] = {0,      MDB_KEYEXIST,   MDB_NOTFOUND,   MDB_PAGE_NOTFOUND, MDB_CORRUPTED,  MDB_PANIC,
                          MDB_VERSION_MISMATCH, MDB_INVALID, MDB_MAP_FULL, MDB_DBS_FULL, MDB_READERS_FULL,
                          MDB_TLS_FULL, MDB_TXN_FULL, MDB_CURSOR_FULL, MDB_PAGE_FULL, MDB_MAP_RESIZED,
@@ -257,6 +285,9 @@ struct CurM {
   int db = 0;
   unsigned gen = 0;
   bool failed_set = false, tainted = false, count_suspect = false;
+  // Upstream's mdb_drop kept the cursor's "deleted" mark (ours clears it):
+  // see rule drop-keeps-del-mark.
+  bool drop_mark = false;
   bool sv_failed = false, sv_tainted = false, sv_count = false;  // before a child began
 };
 
@@ -393,6 +424,7 @@ struct Ctx {
   [[noreturn]] void fail(const std::string &what, const Out *o);
   bool compare(const std::string &what, const Out *o, int known);
   void record(const Out *o) {
+    g_calls++;
     std::string line = "#" + std::to_string(opno) + " " + cur_desc + " -> " + rc_str(o[0].rc);
     if (g_trace) fprintf(stderr, "  %s\n", line.c_str());
     trace.push_back(std::move(line));
@@ -458,6 +490,17 @@ void Ctx::print_c(FILE *f) {
 }
 
 void Ctx::fail(const std::string &what, const Out *o) {
+  if (g_driver) {
+    g_last_div = what + " " + cur_desc.substr(0, cur_desc.find('(')) + " " + rc_str(o[0].rc) + "/" + rc_str(o[1].rc);
+    if (!g_quiet) {
+      fprintf(stderr, "\n==== DIFF_API DIVERGENCE ====\n%s\n", config_desc(cfg).c_str());
+      for (const std::string &l : trace) fprintf(stderr, "  %s\n", l.c_str());
+      fprintf(stderr, "  #%d %s  <-- %s\n    upstream: %s\n    ours:     %s\n", opno, cur_desc.c_str(),
+              what.c_str(), render(o[0]).c_str(), render(o[1]).c_str());
+    }
+    if (g_emit_c) emit("  /* <-- diverges here; ours: %s */", render(o[1]).c_str());
+    throw Stop{};
+  }
   // Long runs (DIFF_API_SAVE_DIR): save the first input of each kind of
   // divergence (the call's name and both return codes) and go on.
   if (const char *dir = getenv("DIFF_API_SAVE_DIR")) {
@@ -659,7 +702,8 @@ Spec key_spec(Ctx &c, int db, uint8_t szb, uint8_t seed, unsigned idx = 0) {
     k.kind = Spec::Int;
     k.size = c.cfg.keyint[db];
   } else {
-    k.size = kKeySizes[szb % 16];
+    const uint32_t *sizes = g_boundary ? kKeySizesB : kKeySizes;
+    k.size = sizes[szb & 15];
   }
   return k;
 }
@@ -678,10 +722,20 @@ Spec val_spec(Ctx &c, int db, unsigned ksize, uint8_t szb, uint8_t seed, unsigne
     if (c.flags(db) & MDB_INTEGERDUP) v.kind = Spec::Int;
     return v;
   }
-  uint32_t sz = kValSizes[szb % 32];
+  const uint32_t *sizes = g_boundary ? kValSizesB : kValSizes;
+  uint32_t sz = sizes[szb & 31];
   if (sz >= kThr) sz = (2030 - (ksize > 2030 ? 2030 : ksize)) + (sz - kThr) - 1;
   v.size = sz;
   return v;
+}
+
+// The oracle guard's reason not to compare a cursor call ("" to compare).
+// DIFF_API_NO_GUARD=1 compares them all (triage with a newer oracle, e.g.
+// 0.9.32 through LMDB_COMPAT_ORACLE, which lacks some of 0.9.24's defects;
+// 0.9.24 crashes there).
+std::string guard_check(Ctx &c, const compat::Op &op, MDB_cursor *oc) {
+  static const bool off = getenv("DIFF_API_NO_GUARD") && *getenv("DIFF_API_NO_GUARD") != '0';
+  return off ? std::string() : c.guard.check(op, oc);
 }
 
 // Which compat op describes a cursor call (for the oracle guard).
@@ -1152,6 +1206,9 @@ void op_drop(Ctx &c, uint8_t a, uint8_t dbb, uint8_t del) {
   c.compare("drop", o, -1);
   if (o[0].rc != 0) return;
   changed(c, db, -1, true);
+  for (int i = 0; i < kCursors; i++)
+    if (c.cur[i].open && c.cur[i].db == db && c.s[0].c[i] && compat::peek_oracle_cursor(c.s[0].c[i]).del())
+      c.cur[i].drop_mark = true;
   if (d1) {
     c.h[db] = HandleM{};
     for (TxnM &t : c.wl) t.gen[db] = 0;
@@ -1205,7 +1262,7 @@ void op_put(Ctx &c, uint8_t a, uint8_t dbb, uint8_t ks, uint8_t kseed, uint8_t v
   const int tag = c.target(a), db = dbb % kDbs;
   if (!c.usable(tag, db)) return;
   unsigned fl = 0;
-  for (int i = 0; i < 6; i++)
+  for (int i = 0; i < 7; i++)
     if (fb & (1u << i)) fl |= kTxnPutFlags[i];
   Spec ksp = key_spec(c, db, ks, kseed);
   Spec vsp = val_spec(c, db, ksp.size, vs, vseed);
@@ -1323,7 +1380,7 @@ void op_cur_renew(Ctx &c, uint8_t cs, uint8_t a) {
   c.compare("cursor_renew", o, -1);
   if (o[0].rc == 0 && !k.write) {
     k.tag = tag;
-    k.failed_set = k.tainted = k.count_suspect = false;
+    k.failed_set = k.tainted = k.count_suspect = k.drop_mark = false;
   }
   guard_after(c, guard_op(compat::OpKind::CursorRenew, slot, 0, 0), o[0].rc);
 }
@@ -1346,8 +1403,14 @@ bool cursor_get(Ctx &c, int slot, unsigned op, uint8_t ks, uint8_t kseed, uint8_
     c.steer("model: no relative move of a cursor whose MDB_SET failed after the db changed (0.9.24 crash)");
     return false;
   }
+  if (k.drop_mark &&
+      (op == MDB_NEXT || op == MDB_NEXT_DUP || op == MDB_NEXT_NODUP || op == MDB_NEXT_MULTIPLE)) {
+    c.steer("rule drop-keeps-del-mark: upstream's mdb_drop keeps a cursor's deleted mark, NEXT* then repeats the "
+            "key a refused put placed it on (compat.edges del_mark_after_refused_put)");
+    return false;
+  }
   const compat::Op gop = guard_op(compat::OpKind::CursorGet, slot, op, 0);
-  std::string why = c.guard.check(gop, c.s[0].c[slot]);
+  std::string why = guard_check(c, gop, c.s[0].c[slot]);
   if (!why.empty()) {
     c.steer(("oracle_guard: " + why).c_str());
     return false;
@@ -1385,6 +1448,7 @@ bool cursor_get(Ctx &c, int slot, unsigned op, uint8_t ks, uint8_t kseed, uint8_
     c.emit_val("d", MDB_val{d0.size(), d0.data()});
   }
   c.record(o);
+  k.drop_mark = false;  // every mdb_cursor_get ends upstream's mark
   const bool multiple = op == MDB_GET_MULTIPLE || op == MDB_NEXT_MULTIPLE || op == MDB_PREV_MULTIPLE;
   c.compare("cursor_get", o, multiple ? K_MULTIPLE : -1);
   const int rc = o[0].rc;
@@ -1434,7 +1498,7 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
   if ((fl & MDB_CURRENT) && cm.tainted)
     return c.steer("model: no MDB_CURRENT on a cursor whose MDB_SET failed after the db changed (0.9.24 crash)");
   const compat::Op pop = guard_op(compat::OpKind::CursorPut, slot, same_data ? compat::kCurrentSameData : 0, fl);
-  std::string why = c.guard.check(pop, c.s[0].c[slot]);
+  std::string why = guard_check(c, pop, c.s[0].c[slot]);
   if (!why.empty()) return c.steer(("oracle_guard: " + why).c_str());
   if ((fl & MDB_CURRENT) && fl != MDB_CURRENT && !compat::peek_oracle_cursor(c.s[0].c[slot]).initialized())
     return c.steer("rule current-unpositioned: 0.9.24 poisons the txn after MDB_CURRENT|other flags on an "
@@ -1448,6 +1512,34 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
   if ((fl & MDB_CURRENT) && (fl & ~(MDB_CURRENT | MDB_RESERVE)))
     return c.steer("rule current-combined: 0.9.24 applies NOOVERWRITE/NODUPDATA/APPEND* to a MDB_CURRENT put "
                    "(KEYEXIST); 0.9.33 replaces the current item");
+  if (fl == (MDB_CURRENT | MDB_RESERVE) && compat::peek_oracle_cursor(c.s[0].c[slot]).eof())
+    return c.steer("rule current-combined: 0.9.24 searches the key for MDB_CURRENT|MDB_RESERVE, which ends the "
+                   "end mark MDB_LAST left (0.9.28+ and ours keep it; compat.edges current_reserve_at_last)");
+  if ((fl & MDB_CURRENT) && compat::peek_oracle_cursor(c.s[0].c[slot]).initialized()) {
+    // A cursor on no item (its own or another cursor's delete took the last
+    // item of a page or of a key's duplicates) answers MDB_NOTFOUND to
+    // GET_CURRENT; upstream's MDB_CURRENT then overwrites a stale slot (or
+    // asserts in mdb_node_del), ours answers MDB_NOTFOUND (compat.edges
+    // current_not_on_item).  The probe is the GET_CURRENT the put makes anyway.
+    Out g[2];
+    const std::string save = c.cur_desc;
+    c.cur_desc = "mdb_cursor_get(c[" + std::to_string(slot) + "], -, -, MDB_GET_CURRENT) before a MDB_CURRENT put";
+    for (int i = 0; i < 2; i++) {
+      MDB_val ck{0, nullptr}, cd{0, nullptr};
+      g[i].rc = c.s[i].a->mdb_cursor_get(c.s[i].c[slot], &ck, &cd, MDB_GET_CURRENT);
+      if (g[i].rc == 0) {
+        g[i].bytes("key", ck);
+        g[i].bytes("data", cd);
+      }
+    }
+    c.emit("  rc = mdb_cursor_get(c[%d], &k, &d, MDB_GET_CURRENT); CHECK(rc, %d);", slot, g[0].rc);
+    c.record(g);
+    c.compare("cursor_get", g, -1);
+    c.cur_desc = save;
+    if (g[0].rc == MDB_NOTFOUND)
+      return c.steer("rule current-not-on-item: MDB_CURRENT where GET_CURRENT answers MDB_NOTFOUND (upstream "
+                     "overwrites a stale slot or asserts in mdb_node_del)");
+  }
   Spec ksp = key_spec(c, db, ks, kseed);
   Spec vsp = val_spec(c, db, ksp.size, vs, vseed);
   if (same_data ? (c.dupsort(db) && (fl & MDB_RESERVE) && (c.steer("known reservedup: no MDB_RESERVE on DUPSORT"), true))
@@ -1556,6 +1648,7 @@ void op_cur_put(Ctx &c, uint8_t cs, uint8_t fb, uint8_t ks, uint8_t kseed, uint8
   if (o[0].rc == 0) {
     changed(c, db, slot, (fl & MDB_MULTIPLE) != 0);
     cm.failed_set = cm.tainted = false;
+    cm.drop_mark = false;
   }
   guard_after(c, pop, o[0].rc);
   if (o[0].rc == 0) post_stat(c, cm.tag, db);
@@ -1568,7 +1661,7 @@ void op_cur_del(Ctx &c, uint8_t cs, uint8_t fb) {
   if (cm.tainted) return c.steer("model: no delete through a cursor whose MDB_SET failed after the db changed");
   const unsigned fl = (fb & 1) ? MDB_NODUPDATA : 0;
   const compat::Op dop = guard_op(compat::OpKind::CursorDel, slot, 0, fl);
-  std::string why = c.guard.check(dop, c.s[0].c[slot]);
+  std::string why = guard_check(c, dop, c.s[0].c[slot]);
   if (!why.empty()) return c.steer(("oracle_guard: " + why).c_str());
   Out o[2];
   c.cur_desc = "mdb_cursor_del(c[" + std::to_string(slot) + "], " + (fl ? "MDB_NODUPDATA" : "0") + ")";
@@ -1576,7 +1669,10 @@ void op_cur_del(Ctx &c, uint8_t cs, uint8_t fb) {
   c.emit("  rc = mdb_cursor_del(c[%d], %s); CHECK(rc, %d);", slot, fl ? "MDB_NODUPDATA" : "0", o[0].rc);
   c.record(o);
   c.compare("cursor_del", o, -1);
-  if (o[0].rc == 0) changed(c, cm.db, slot, true);
+  if (o[0].rc == 0) {
+    changed(c, cm.db, slot, true);
+    cm.drop_mark = false;
+  }
   guard_after(c, dop, o[0].rc);
   if (o[0].rc == 0) post_stat(c, cm.tag, cm.db);
 }
@@ -1587,7 +1683,7 @@ void op_cur_count(Ctx &c, uint8_t cs) {
   CurM &cm = c.cur[slot];
   if (cm.tainted) return c.steer("model: no count on a cursor whose MDB_SET failed after the db changed");
   const compat::Op cop = guard_op(compat::OpKind::CursorCount, slot, 0, 0);
-  std::string why = c.guard.check(cop, c.s[0].c[slot]);
+  std::string why = guard_check(c, cop, c.s[0].c[slot]);
   if (!why.empty()) return c.steer(("oracle_guard: " + why).c_str());
   Out o[2];
   c.cur_desc = "mdb_cursor_count(c[" + std::to_string(slot) + "])";
@@ -2187,6 +2283,323 @@ void setup_dirs() {
   });
 }
 
+// ---------------------------------------------------------------- boundary generator
+
+// Argument bytes of each opcode (as run() reads them), for splitting an input
+// into operations (the driver's shrinker).
+const uint8_t kOpArgs[O_COUNT_] = {
+    1, 1, 1, 1, 1, 1, 1, 1,  // begin write/child/read, commit, abort, reset, renew, txn id
+    3, 1, 2, 2, 3, 4, 7, 7,  // dbi open/close/flags, stat, drop, get, put, del
+    3, 1, 2, 6, 7, 2, 1, 1,  // cursor open/close/renew/get/put/del/count/info
+    7, 1, 2, 1, 0, 1, 1, 4,  // cmp, env stat/flags/copy, reopen, mapsize, readers, misc
+    2, 7, 5, 3, 2, 6};       // preenv, bulk put/del, walk, cursor get2, put2
+
+// A seeded input of the boundary profile: one write txn (and nested ones)
+// working on one to three databases with flags of any combination, keys and
+// values drawn from a small pool of boundary sizes so that searches hit,
+// duplicates pile up into sub-pages and sub-databases, and four cursors are
+// moved by every op from the states the other calls leave them in.
+class BoundaryGen {
+ public:
+  explicit BoundaryGen(uint64_t seed) : r_(seed * 0x9E3779B97F4A7C15ull + 0xB0DA) {}
+
+  std::vector<uint8_t> make() {
+    std::vector<uint8_t> in;
+    // Header: env flags (always NOSYNC in the harness), map size, limits,
+    // custom orders, DUPFIXED item sizes, integer widths.
+    // WRITEMAP (bit 0) in a fifth of the inputs: it rules out nested txns.
+    uint8_t h0 = static_cast<uint8_t>(r_.below(64) & ~1u);
+    if (r_.chance(0.2)) h0 |= 1;
+    const unsigned map = r_.below(100);
+    h0 |= static_cast<uint8_t>((map < 82 ? 0 : map < 90 ? 1 : map < 96 ? 2 : 3) << 6);
+    uint8_t h1 = r_.chance(0.15) ? 4 : 0;  // maxdbs 8; sometimes 2 readers
+    for (int b = 3; b <= 6; b++)
+      if (r_.chance(0.12)) h1 |= static_cast<uint8_t>(1u << b);
+    in.push_back(h0);
+    in.push_back(h1);
+    in.push_back(static_cast<uint8_t>(r_.below(256)));
+    in.push_back(static_cast<uint8_t>(r_.below(256)));
+    in.push_back(static_cast<uint8_t>(r_.below(256)));
+
+    // Databases: the main one and one or two named ones, any flags.
+    ndb_ = 0;
+    dbs_[ndb_++] = 0;
+    const int named = 1 + static_cast<int>(r_.below(2));
+    for (int i = 0; i < named; i++) dbs_[ndb_++] = 1 + static_cast<int>(r_.below(5));
+    nkeys_ = 2 + static_cast<int>(r_.below(3));
+    for (int i = 0; i < nkeys_; i++) {
+      keys_[i][0] = static_cast<uint8_t>(r_.below(16));
+      keys_[i][1] = static_cast<uint8_t>(r_.below(255));
+    }
+    nvals_ = 1 + static_cast<int>(r_.below(3));
+    for (int i = 0; i < nvals_; i++) {
+      vals_[i][0] = val_size();
+      vals_[i][1] = static_cast<uint8_t>(r_.below(256));
+    }
+
+    op({O_BEGIN_WRITE, 0});
+    depth_ = 1;
+    for (int i = 1; i < ndb_; i++) {
+      uint8_t fb = static_cast<uint8_t>(r_.below(64));
+      if (r_.chance(0.5)) fb |= 2;             // DUPSORT half the time or more
+      if (r_.chance(0.03)) fb |= 128;          // not a database flag: EINVAL
+      op({O_DBI_OPEN, 0, static_cast<uint8_t>(dbs_[i]), fb});
+      if (fb & 2) dup_[dbs_[i]] = true;
+      dbflags_[dbs_[i]] = fb;
+    }
+    if (r_.chance(0.4)) {
+      op({O_COMMIT, 0});
+      op({O_BEGIN_WRITE, 0});
+    }
+    // Some content first: single puts and runs of keys or duplicates.  A
+    // small map is mostly filled with values of whole overflow pages, so
+    // that later writes meet its last page.
+    if ((h0 >> 6) == 1 || (h0 >> 6) == 2) {
+      const int runs = 1 + static_cast<int>(r_.below((h0 >> 6) == 1 ? 2 : 5));
+      for (int i = 0; i < runs; i++)
+        op({O_BULK_PUT, db(), static_cast<unsigned>(r_.range(5, 40)), static_cast<unsigned>(r_.below(16)),
+            static_cast<unsigned>(r_.below(255)), static_cast<unsigned>(19 + r_.below(9)),
+            static_cast<unsigned>(r_.below(256)), 0});
+    }
+    const int fill = 1 + static_cast<int>(r_.below(4));
+    for (int i = 0; i < fill; i++) r_.chance(0.5) ? bulk_put() : put();
+    if (r_.chance(0.3)) {
+      // A deep tree: runs of 200-256 keys of 255-512 bytes (depth 3 with
+      // 510-byte keys) or of duplicates (a sub-db of several levels with
+      // big DUPFIXED items), later split, merged and walked under the cursors.
+      const int runs = 1 + static_cast<int>(r_.below(3));
+      for (int i = 0; i < runs; i++) {
+        const uint8_t d = db();
+        const unsigned ksz = r_.chance(0.5) ? 12 + static_cast<unsigned>(r_.below(4)) : r_.below(16);
+        const bool dups = dup_[d] && r_.chance(0.5);
+        op({O_BULK_PUT, d, static_cast<unsigned>(r_.range(199, 255)), ksz,
+            i == 0 ? keys_[0][1] : static_cast<unsigned>(r_.below(255)), val_size_for_db(),
+            static_cast<unsigned>(r_.below(256)), dups ? 1u : 0u});
+      }
+    }
+    for (int s = 0; s < 2; s++) cur_open(s);
+    while (ops_ < kMaxOps) step();
+    for (auto &o : out_) in.insert(in.end(), o.begin(), o.end());
+    return in;
+  }
+
+ private:
+  // Braces: the arguments are evaluated left to right (cur() may add an
+  // open first), the same on every compiler.
+  void op(std::initializer_list<unsigned> a) {
+    std::vector<uint8_t> o;
+    for (unsigned x : a) o.push_back(static_cast<uint8_t>(x));
+    out_.push_back(std::move(o));
+    ops_++;
+  }
+  // The main db a fifth of the time, else a named one (any flags).
+  uint8_t db() {
+    last_db_ = ndb_ == 1 || r_.chance(0.2) ? 0 : dbs_[1 + r_.below(static_cast<uint64_t>(ndb_ - 1))];
+    return static_cast<uint8_t>(last_db_);
+  }
+  uint8_t val_size() {
+    // Mostly the sizes a duplicate can have; sometimes the big ones.
+    return static_cast<uint8_t>(r_.chance(0.6) ? r_.below(16) : r_.below(32));
+  }
+  // A value size for the db last picked: up to 512 bytes in DUPSORT dbs
+  // (the rest would only meet MDB_BAD_VALSIZE).
+  uint8_t val_size_for_db() {
+    return static_cast<uint8_t>(dup_[last_db_] && r_.chance(0.9) ? r_.below(16) : val_size());
+  }
+  void key(uint8_t *sz, uint8_t *seed, bool miss_ok) {
+    if (miss_ok && r_.chance(0.15)) {
+      *sz = static_cast<uint8_t>(r_.below(16));
+      *seed = static_cast<uint8_t>(r_.below(255));
+      return;
+    }
+    const int i = static_cast<int>(r_.below(static_cast<uint64_t>(nkeys_)));
+    *sz = keys_[i][0];
+    *seed = keys_[i][1];
+  }
+  void val(uint8_t *sz, uint8_t *seed) {
+    if (r_.chance(0.2)) {
+      *sz = val_size_for_db();
+      *seed = static_cast<uint8_t>(r_.below(256));
+      return;
+    }
+    const int i = static_cast<int>(r_.below(static_cast<uint64_t>(nvals_)));
+    *sz = vals_[i][0];
+    *seed = vals_[i][1];
+  }
+  // Put flags: none, one, two or any mix (invalid ones included).
+  uint8_t put_flags(int bits) {
+    const unsigned p = r_.below(100);
+    if (p < 25) return 0;
+    if (p < 65) return static_cast<uint8_t>(1u << r_.below(static_cast<uint64_t>(bits)));
+    if (p < 85)
+      return static_cast<uint8_t>((1u << r_.below(static_cast<uint64_t>(bits))) |
+                                  (1u << r_.below(static_cast<uint64_t>(bits))));
+    return static_cast<uint8_t>(r_.below(1u << bits));
+  }
+  void put() {
+    uint8_t k, ks, v, vs;
+    const uint8_t d = db();
+    key(&k, &ks, false);
+    val(&v, &vs);
+    op({O_PUT, 0, d, k, ks, v, vs, put_flags(7)});
+  }
+  void bulk_put() {
+    static const uint8_t counts[10] = {0, 1, 2, 3, 6, 15, 40, 100, 200, 255};
+    uint8_t k, ks, v, vs;
+    const uint8_t d = db();
+    key(&k, &ks, false);
+    val(&v, &vs);
+    uint8_t mode = static_cast<uint8_t>(r_.chance(0.6) ? 1 : 0);  // duplicates of one key
+    if (r_.chance(0.2)) mode |= 2;                                 // APPEND / APPENDDUP
+    if (r_.chance(0.1)) mode |= static_cast<uint8_t>(4u << r_.below(2));
+    op({O_BULK_PUT, d, counts[r_.below(10)], k, ks, v, vs, mode});
+  }
+  void cur_open(int s) {
+    if (open_[s]) return;
+    open_db_[s] = db();
+    op({O_CUR_OPEN, static_cast<uint8_t>(s), 0, static_cast<unsigned>(open_db_[s])});
+    open_[s] = true;
+    open_depth_[s] = depth_;
+  }
+  // A cursor of the innermost write txn (opened there if there is none, or
+  // sometimes another one while a slot is free).
+  uint8_t cur() {
+    int here[4], n = 0, free_slot = -1;
+    for (int s = 0; s < 4; s++) {
+      if (open_[s] && open_depth_[s] == depth_) here[n++] = s;
+      if (!open_[s] && free_slot < 0) free_slot = s;
+    }
+    int s;
+    if (free_slot >= 0 && (n == 0 || r_.chance(0.05))) {
+      cur_open(free_slot);
+      s = free_slot;
+    } else {
+      s = n == 0 ? static_cast<int>(r_.below(4)) : here[r_.below(static_cast<uint64_t>(n))];
+    }
+    last_db_ = open_db_[s];
+    return static_cast<uint8_t>(s);
+  }
+  void cur_get() {
+    const uint8_t s = cur();
+    const uint8_t opc = static_cast<uint8_t>(r_.below(19));
+    uint8_t k, ks, v, vs;
+    key(&k, &ks, true);
+    val(&v, &vs);
+    op({O_CUR_GET, s, opc, k, ks, v, vs});
+  }
+  void end_level(bool commit) {
+    op({static_cast<unsigned>(commit ? O_COMMIT : O_ABORT), 0});
+    for (int s = 0; s < 4; s++)
+      if (open_[s] && open_depth_[s] == depth_) open_[s] = false;
+    depth_--;
+    if (depth_ == 0) {
+      op({O_BEGIN_WRITE, 0});
+      depth_ = 1;
+    }
+  }
+  // The write txns end (committed or not), the environment is copied (plain
+  // or compacting: the copies' sizes are compared) and sometimes reopened,
+  // and a new write txn goes on (the named dbs opened again).
+  void interlude() {
+    while (depth_ > 1) end_level(r_.chance(0.5));
+    op({static_cast<unsigned>(r_.chance(0.8) ? O_COMMIT : O_ABORT), 0});
+    for (int s = 0; s < 4; s++) open_[s] = false;
+    op({O_ENV_COPY, static_cast<unsigned>(r_.below(16) & ~2u)});
+    const bool reopen = r_.chance(0.4);
+    if (reopen) op({O_REOPEN});
+    op({O_BEGIN_WRITE, 0});
+    depth_ = 1;
+    if (reopen)
+      for (int i = 1; i < ndb_; i++) op({O_DBI_OPEN, 0, static_cast<unsigned>(dbs_[i]), dbflags_[dbs_[i]]});
+  }
+
+  void step() {
+    const unsigned p = static_cast<unsigned>(r_.below(1000));
+    uint8_t k, ks, v, vs;
+    if (p < 300) return cur_get();
+    if (p < 390) {  // cursor put: any flag combination, MULTIPLE counts, the current data
+      const uint8_t s = cur();
+      key(&k, &ks, true);
+      val(&v, &vs);
+      uint8_t fb = put_flags(7);
+      if ((fb & 32) && r_.chance(0.3)) fb |= 128;
+      op({O_CUR_PUT, s, fb, k, ks, v, vs, static_cast<uint8_t>(r_.below(8))});
+      return;
+    }
+    if (p < 500) return put();
+    if (p < 560) {  // mdb_del with and without data
+      const uint8_t d = db();
+      key(&k, &ks, true);
+      val(&v, &vs);
+      op({O_DEL, 0, d, k, ks, v, vs, static_cast<uint8_t>(r_.below(2))});
+      return;
+    }
+    if (p < 640) return op({O_CUR_DEL, cur(), static_cast<uint8_t>(r_.chance(0.3) ? 1 : 0)});
+    if (p < 690) return op({O_CUR_COUNT, cur()});
+    if (p < 710) {
+      key(&k, &ks, true);
+      return op({O_GET, 0, db(), k, ks});
+    }
+    if (p < 760) return bulk_put();
+    if (p < 775) {
+      key(&k, &ks, false);
+      return op({O_BULK_DEL, db(), static_cast<uint8_t>(r_.below(40)), k, ks, static_cast<uint8_t>(r_.below(4))});
+    }
+    if (p < 800) {
+      const uint8_t s = cur();
+      return op({O_CUR_WALK, s, static_cast<uint8_t>(r_.below(8)), static_cast<uint8_t>(r_.below(70))});
+    }
+    if (p < 830) {  // re-open a cursor (fresh, unpositioned), maybe on another db
+      const int s = static_cast<int>(r_.below(4));
+      if (open_[s]) {
+        op({O_CUR_CLOSE, static_cast<uint8_t>(s)});
+        open_[s] = false;
+      }
+      return cur_open(s);
+    }
+    if (p < 880) {  // a nested txn (two slots left free for its cursors)
+      if (depth_ < kMaxDepth) {
+        int used = 0;
+        for (int s = 0; s < 4; s++) used += open_[s];
+        for (int s = 3; s >= 0 && used > 2; s--)
+          if (open_[s] && open_depth_[s] == depth_) {
+            op({O_CUR_CLOSE, static_cast<unsigned>(s)});
+            open_[s] = false;
+            used--;
+          }
+        op({O_BEGIN_CHILD, 0});
+        depth_++;
+      }
+      return;
+    }
+    if (p < 935) {
+      if (depth_ > 1) return end_level(r_.chance(0.5));
+      if (r_.chance(0.3)) return end_level(r_.chance(0.7));
+      return;
+    }
+    if (p < 945) return op({O_DROP, 0, db(), 0});  // emptied under the cursors
+    if (p < 950) return interlude();
+    if (p < 965) return op({O_STAT, 0, db()});
+    if (p < 980) {  // a read txn's cursor on the committed state
+      op({O_BEGIN_READ, 0});
+      op({O_CUR_OPEN, 3, 1, db()});
+      return;
+    }
+    cur_get();
+  }
+
+  compat::Rng r_;
+  std::vector<std::vector<uint8_t>> out_;
+  int ops_ = 0, depth_ = 0, ndb_ = 0, nkeys_ = 0, nvals_ = 0;
+  int dbs_[3] = {}, last_db_ = 0;
+  bool dup_[kDbs] = {};
+  unsigned dbflags_[kDbs] = {};
+  uint8_t keys_[8][2] = {}, vals_[8][2] = {};
+  bool open_[4] = {};
+  int open_db_[4] = {};
+  int open_depth_[4] = {};
+};
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
@@ -2228,4 +2641,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fflush(stdout);
   }
   return 0;
+}
+
+// ---------------------------------------------------------------- standalone driver
+// fuzz/diff_api_boundary.cpp runs seeded inputs of the boundary profile
+// through LLVMFuzzerTestOneInput without libFuzzer (any compiler).
+
+std::vector<uint8_t> diff_api_boundary_input(uint64_t seed) { return BoundaryGen(seed).make(); }
+
+void diff_api_driver_mode(bool quiet) {
+  g_driver = true;
+  g_quiet = quiet;
+  g_boundary = true;
+}
+
+std::string diff_api_take_divergence() {
+  std::string s;
+  s.swap(g_last_div);
+  return s;
+}
+
+unsigned long long diff_api_calls() { return g_calls; }
+
+// Splits an input into its header (first entry) and operations.
+std::vector<std::vector<uint8_t>> diff_api_split(const std::vector<uint8_t> &in) {
+  std::vector<std::vector<uint8_t>> parts;
+  size_t pos = in.size() < 5 ? in.size() : 5;
+  parts.emplace_back(in.begin(), in.begin() + static_cast<long>(pos));
+  while (pos < in.size()) {
+    const size_t len = 1 + kOpArgs[in[pos] % O_COUNT_];
+    const size_t end = pos + len < in.size() ? pos + len : in.size();
+    parts.emplace_back(in.begin() + static_cast<long>(pos), in.begin() + static_cast<long>(end));
+    pos = end;
+  }
+  return parts;
 }

@@ -108,9 +108,33 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 		return free_from <= size;
 	});
 }
+// The layout of a page whose nodes were added in key order (a page filled
+// by appends, a split's or a merge's new page, the free db's leaves): node
+// n-1 starts at `upper`, each node ends where the one before it in the
+// pointer array starts, and node 0 ends at the page end.  One pass, no
+// marks: each start is known before its node is read, so the nodes tile
+// the page.  False for any other layout (nodes_tile, then the general
+// check, decide).
+static inline bool nodes_chained(const Page *p, size_t size, unsigned n, unsigned *flags_seen) {
+	const char *base = reinterpret_cast<const char *>(p);
+	const bool leaf = is_leaf(p);
+	size_t start = p->upper;
+	unsigned seen = 0;
+	for (unsigned i = n; i-- > 0;) {
+		if (ptrs(p)[i] != start || start + kNodeHdr > size) return false;
+		const Node *nd = reinterpret_cast<const Node *>(base + start);
+		seen |= nd->flags;
+		start += node_span(nd, leaf);
+	}
+	*flags_seen = seen;
+	return start == size;
+}
 static inline bool nodes_placed(const Page *p, size_t size, PositionMarks *marks, unsigned *flags_seen) {
 	if (size > format::kMaxPageSize) return false;
-	return nodes_tile(p, size, numkeys(p), marks, flags_seen) || nodes_placed_general(p, size, flags_seen);
+	const unsigned n = numkeys(p);
+	// (Without marks only the general check runs, as the tests ask.)
+	return (marks && nodes_chained(p, size, n, flags_seen)) || nodes_tile(p, size, n, marks, flags_seen) ||
+	       nodes_placed_general(p, size, flags_seen);
 }
 
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
@@ -154,6 +178,14 @@ bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, Posi
 }
 
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
+	// Nodes added in key order, none of them special: one pass (and no
+	// call into nodes_sane).
+	const size_t psize = mc->txn->env->psize;
+	unsigned seen;
+	if (!(p->flags & (P_LEAF2 | P_OVERFLOW)) && node_area_sane(p->lower, p->upper, psize) && numkeys(p) &&
+	    nodes_chained(p, psize, numkeys(p), &seen) &&
+	    (!is_leaf(p) || !(seen & (F_DUPDATA | F_SUBDATA | F_BIGDATA))))
+		return true;
 	if (is_overflow(p)) return true;
 	if (is_leaf2(p) && !leaf2_sane(mc, p, mc->txn->env->psize)) return false;
 	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false, &mc->txn->env->node_marks);

@@ -389,6 +389,18 @@ static inline bool tree_exceeds_cache(const MDB_cursor *mc) {
 	return (mc->db->leaf_pages + mc->db->branch_pages) * mc->txn->env->psize > kCachedBytes;
 }
 
+// The descent has reached mp, which must be a leaf at the db's depth.
+static inline int search_reached(MDB_cursor *mc, Page *mp) {
+	if (!is_leaf(mp) || mc->snum != mc->db->depth ||
+	    (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize))) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	mc->flags |= kCursorInitialized;
+	mc->flags &= ~kCursorEof;
+	return MDB_SUCCESS;
+}
+
 int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 	Page *mp = mc->pg[mc->top];
 	int rc;
@@ -455,14 +467,7 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			mp = mc->pg[mc->top];
 		}
 	}
-	if (!is_leaf(mp) || mc->snum != mc->db->depth ||
-	    (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize))) {
-		mc->txn->flags |= kTxnError;
-		return MDB_CORRUPTED;
-	}
-	mc->flags |= kCursorInitialized;
-	mc->flags &= ~kCursorEof;
-	return MDB_SUCCESS;
+	return search_reached(mc, mp);
 }
 
 int page_search_lowest(MDB_cursor *mc) {
@@ -516,6 +521,9 @@ int page_search(MDB_cursor *mc, const MDB_val *key, int flags) {
 		if ((rc = page_touch(mc))) return rc;
 	}
 	if (flags & kSearchRootOnly) return MDB_SUCCESS;
+	// A root that is not a branch page: no descent (a small db's, the
+	// free db's), without the call.
+	if (!is_branch(mc->pg[0])) return search_reached(mc, mc->pg[0]);
 	return page_search_root(mc, key, flags);
 }
 

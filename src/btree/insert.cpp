@@ -22,7 +22,7 @@ size_t branch_size(const MDB_env *, const MDB_val *key) {
 }
 
 // Adjust every other cursor of this db whose stack at `level` holds `from`.
-static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
+static void retarget_cursors_general(MDB_cursor *mc, Page *from, Page *to) {
 	unsigned lvl = mc->top;
 	for (MDB_cursor *m2 = mc->txn->cursors[mc->dbi]; m2; m2 = m2->next) {
 		MDB_cursor *m3 = peer_to_fix(mc, m2);
@@ -33,6 +33,13 @@ static void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
 			if (!(mc->flags & kCursorSub) && is_leaf(to)) xcursor_refresh(m3, lvl, to);
 		}
 	}
+}
+// (Inline: no walk when the cursor making the change is the only one
+// tracked, as in a lone mdb_put or the commit's free-list saving.)
+static inline void retarget_cursors(MDB_cursor *mc, Page *from, Page *to) {
+	const MDB_cursor *head = mc->txn->cursors[mc->dbi];
+	if (!head || (head == mc && !head->next)) return;
+	retarget_cursors_general(mc, from, to);
 }
 
 // A page copied for cursor_put may skip the whole-page check until a second

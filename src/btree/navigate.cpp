@@ -108,9 +108,33 @@ static bool nodes_tile(const Page *p, size_t size, unsigned n, PositionMarks *ma
 		return free_from <= size;
 	});
 }
+// The layout of a page whose nodes were added in key order (a page filled
+// by appends, a split's or a merge's new page, the free db's leaves): node
+// n-1 starts at `upper`, each node ends where the one before it in the
+// pointer array starts, and node 0 ends at the page end.  One pass, no
+// marks: each start is known before its node is read, so the nodes tile
+// the page.  False for any other layout (nodes_tile, then the general
+// check, decide).
+static inline bool nodes_chained(const Page *p, size_t size, unsigned n, unsigned *flags_seen) {
+	const char *base = reinterpret_cast<const char *>(p);
+	const bool leaf = is_leaf(p);
+	size_t start = p->upper;
+	unsigned seen = 0;
+	for (unsigned i = n; i-- > 0;) {
+		if (ptrs(p)[i] != start || start + kNodeHdr > size) return false;
+		const Node *nd = reinterpret_cast<const Node *>(base + start);
+		seen |= nd->flags;
+		start += node_span(nd, leaf);
+	}
+	*flags_seen = seen;
+	return start == size;
+}
 static inline bool nodes_placed(const Page *p, size_t size, PositionMarks *marks, unsigned *flags_seen) {
 	if (size > format::kMaxPageSize) return false;
-	return nodes_tile(p, size, numkeys(p), marks, flags_seen) || nodes_placed_general(p, size, flags_seen);
+	const unsigned n = numkeys(p);
+	// (Without marks only the general check runs, as the tests ask.)
+	return (marks && nodes_chained(p, size, n, flags_seen)) || nodes_tile(p, size, n, marks, flags_seen) ||
+	       nodes_placed_general(p, size, flags_seen);
 }
 
 // All nodes of a page (or of a sub-page of `size` bytes) inside it, not
@@ -154,6 +178,14 @@ bool nodes_sane(const Page *p, size_t size, unsigned dbflags, bool subpage, Posi
 }
 
 bool page_nodes_sane(const MDB_cursor *mc, const Page *p) {
+	// Nodes added in key order, none of them special: one pass (and no
+	// call into nodes_sane).
+	const size_t psize = mc->txn->env->psize;
+	unsigned seen;
+	if (!(p->flags & (P_LEAF2 | P_OVERFLOW)) && node_area_sane(p->lower, p->upper, psize) && numkeys(p) &&
+	    nodes_chained(p, psize, numkeys(p), &seen) &&
+	    (!is_leaf(p) || !(seen & (F_DUPDATA | F_SUBDATA | F_BIGDATA))))
+		return true;
 	if (is_overflow(p)) return true;
 	if (is_leaf2(p) && !leaf2_sane(mc, p, mc->txn->env->psize)) return false;
 	return nodes_sane(p, mc->txn->env->psize, mc->db->flags, false, &mc->txn->env->node_marks);
@@ -207,11 +239,35 @@ int page_get_general(MDB_txn *txn, pgno_t pg, Page **out) {
 // ---- search inside a page -----------------------------------------------
 
 // Byte-order comparison, inlined into the search loop for the default order.
+// Only its sign is used.  Up to 64 bytes are compared inline, 8 (then 4)
+// at a time, read as big-endian words (their order as numbers is the
+// bytes' order): for short keys the call into memcmp was a search's
+// biggest cost.  Longer ones go to memcmp, which compares them faster.
 struct MemnOrder {
 	static int compare(const MDB_val *a, const MDB_val *b) {
 		size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
-		int r = std::memcmp(a->mv_data, b->mv_data, n);
-		if (r) return r;
+		const unsigned char *pa = static_cast<const unsigned char *>(a->mv_data);
+		const unsigned char *pb = static_cast<const unsigned char *>(b->mv_data);
+		if (n > 64) [[unlikely]] {
+			if (int r = std::memcmp(pa, pb, n)) return r;
+			n = 0;
+		}
+		for (; n >= 8; n -= 8, pa += 8, pb += 8) {
+			uint64_t x, y;
+			std::memcpy(&x, pa, sizeof x);
+			std::memcpy(&y, pb, sizeof y);
+			if (x != y) return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
+		}
+		if (n >= 4) {
+			uint32_t x, y;
+			std::memcpy(&x, pa, sizeof x);
+			std::memcpy(&y, pb, sizeof y);
+			if (x != y) return __builtin_bswap32(x) < __builtin_bswap32(y) ? -1 : 1;
+			n -= 4, pa += 4, pb += 4;
+		}
+		for (; n; n--, pa++, pb++) {
+			if (*pa != *pb) return *pa < *pb ? -1 : 1;
+		}
 		return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
 	}
 };
@@ -357,6 +413,18 @@ static inline bool tree_exceeds_cache(const MDB_cursor *mc) {
 	return (mc->db->leaf_pages + mc->db->branch_pages) * mc->txn->env->psize > kCachedBytes;
 }
 
+// The descent has reached mp, which must be a leaf at the db's depth.
+static inline int search_reached(MDB_cursor *mc, Page *mp) {
+	if (!is_leaf(mp) || mc->snum != mc->db->depth ||
+	    (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize))) {
+		mc->txn->flags |= kTxnError;
+		return MDB_CORRUPTED;
+	}
+	mc->flags |= kCursorInitialized;
+	mc->flags &= ~kCursorEof;
+	return MDB_SUCCESS;
+}
+
 int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 	Page *mp = mc->pg[mc->top];
 	int rc;
@@ -423,14 +491,7 @@ int page_search_root(MDB_cursor *mc, const MDB_val *key, int flags) {
 			mp = mc->pg[mc->top];
 		}
 	}
-	if (!is_leaf(mp) || mc->snum != mc->db->depth ||
-	    (is_leaf2(mp) && !leaf2_sane(mc, mp, mc->txn->env->psize))) {
-		mc->txn->flags |= kTxnError;
-		return MDB_CORRUPTED;
-	}
-	mc->flags |= kCursorInitialized;
-	mc->flags &= ~kCursorEof;
-	return MDB_SUCCESS;
+	return search_reached(mc, mp);
 }
 
 int page_search_lowest(MDB_cursor *mc) {
@@ -484,6 +545,9 @@ int page_search(MDB_cursor *mc, const MDB_val *key, int flags) {
 		if ((rc = page_touch(mc))) return rc;
 	}
 	if (flags & kSearchRootOnly) return MDB_SUCCESS;
+	// A root that is not a branch page: no descent (a small db's, the
+	// free db's), without the call.
+	if (!is_branch(mc->pg[0])) return search_reached(mc, mc->pg[0]);
 	return page_search_root(mc, key, flags);
 }
 

@@ -77,12 +77,21 @@ namespace lmdb {
 // The page with number pg as seen by txn; MDB_PAGE_NOTFOUND / MDB_CORRUPTED.
 // (btree/navigate.cpp; page_get below is its inline fast path.)
 int page_get_general(MDB_txn *txn, pgno_t pg, Page **out);
-// The common case inline: a read-only txn, and a plain branch or leaf page
-// of the file (exactly that flag) with its node area inside it, or a run of
-// overflow pages inside the snapshot and the file.  Anything else takes the
-// general path, which makes the same checks and more.
+// The common case inline: a read-only txn, or a top-level write txn
+// without WRITEMAP (its own dirty copy first), and a plain branch or leaf
+// page of the file (exactly that flag) with its node area inside it, or a
+// run of overflow pages inside the snapshot and the file.  Anything else
+// takes the general path, which makes the same checks and more.
 inline int page_get(MDB_txn *txn, pgno_t pg, Page **out) {
-	if (txn->flags & kTxnRdonly) {
+	const unsigned tf = txn->flags;
+	if (!(tf & kTxnRdonly)) {
+		if ((tf & kTxnWritemap) || txn->parent) return page_get_general(txn, pg, out);
+		if (void *d = txn->dirty.find(pg)) {
+			*out = static_cast<Page *>(d);
+			return MDB_SUCCESS;
+		}
+	}
+	{
 		const MDB_env *env = txn->env;
 		const uint64_t file_pages = env->file_pages.load(std::memory_order_relaxed);
 		if (pg < txn->next_pgno && pg >= format::kNumMetas && pg < file_pages) {

@@ -121,8 +121,11 @@ TEST_CASE("nodes_sane: overlap and bounds agree with a pairwise check", "[btree]
 			offs[j] = offs[i];
 			spans[j] = spans[i];
 		}
-		// Pointers in key order, which is not the order of placement.
-		for (unsigned i = n; i > 1; i--) {
+		// Pointers in key order, which is not the order of placement; or,
+		// for half the pages, in the order of placement (keys added in
+		// order: the layout nodes_chained takes in one pass).
+		bool chained = rng() % 2;
+		for (unsigned i = n; i > 1 && !chained; i--) {
 			unsigned j = rng() % i;
 			std::swap(offs[i - 1], offs[j]);
 			std::swap(spans[i - 1], spans[j]);
@@ -154,7 +157,7 @@ TEST_CASE("nodes_sane: overlap and bounds agree with a pairwise check", "[btree]
 		bool want = expected_sane(p, leaf);
 		rounds++;
 		sane += want;
-		INFO("round " << round << " nodes " << n << " packed " << packed << " leaf " << leaf);
+		INFO("round " << round << " nodes " << n << " packed " << packed << " chained " << chained << " leaf " << leaf);
 		REQUIRE(nodes_sane(p, kSize, 0, false, &marks) == want);
 		REQUIRE(nodes_sane(p, kSize, 0, false, nullptr) == want);  // the general check alone
 	}
@@ -196,6 +199,19 @@ TEST_CASE("nodes_sane: nested and chained overlaps", "[btree]") {
 	PageBuf buf;
 	// Tiles the page: sane.
 	Page *p = page_with(buf, {{4000, 96}, {3900, 100}, {3800, 100}});
+	CHECK(nodes_sane(p, kSize, 0, false, &marks));
+	// In the order of placement (node n-1 at upper, each ending where the
+	// one before it starts): one node too long, over the next one's start.
+	p = page_with(buf, {{4000, 96}, {3900, 104}, {3800, 100}});
+	CHECK(expected_sane(p, true) == false);
+	CHECK_FALSE(nodes_sane(p, kSize, 0, false, &marks));
+	// The last one past the page end.
+	p = page_with(buf, {{4000, 98}, {3900, 100}, {3800, 100}});
+	CHECK(expected_sane(p, true) == false);
+	CHECK_FALSE(nodes_sane(p, kSize, 0, false, &marks));
+	// One too short: a gap before the next one's start.
+	p = page_with(buf, {{4000, 96}, {3900, 96}, {3800, 100}});
+	CHECK(expected_sane(p, true) == true);  // fine, but not tiled: the general check says so
 	CHECK(nodes_sane(p, kSize, 0, false, &marks));
 	// Two nodes ending at the page end, one inside the other.
 	p = page_with(buf, {{3900, 196}, {4000, 96}});

@@ -29,7 +29,7 @@ ours=$(cd "${1:-$here/../build/release}" && pwd)
 up=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 [ -f "$ours/liblmdb.so.0" ] || { echo "no $ours/liblmdb.so.0: build first"; exit 2; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-clients=${CLIENTS:-perl php baloo dnsdist dnsjit icegrid mapcache asgen${CLIENTS_SYSTEM:+ fapolicyd ds389}}
+clients=${CLIENTS:-perl php baloo dnsdist dnsjit icegrid mapcache asgen blast cfengine${CLIENTS_SYSTEM:+ fapolicyd ds389}}
 pkgs="liblmdb0 lmdb-utils python3-lmdb liblmdb-file-perl libtest-exception-perl php8.2-cli php8.2-dba"
 has() { [[ " $clients " == *" $1 "* ]]; }
 for c in $clients; do
@@ -37,7 +37,7 @@ for c in $clients; do
     perl|php) ;;
     baloo) pkgs+=" baloo-kf5 dbus";; dnsdist) pkgs+=" dnsdist";; dnsjit) pkgs+=" dnsjit";;
     icegrid) pkgs+=" zeroc-icegrid zeroc-ice-utils zeroc-icebox libzeroc-icestorm3.7";;
-    mapcache) pkgs+=" mapcache-tools";; asgen) pkgs+=" appstream-generator dpkg-dev xz-utils";;
+    mapcache) pkgs+=" mapcache-tools";; blast) pkgs+=" ncbi-blast+";; cfengine) pkgs+=" cfengine3";; asgen) pkgs+=" appstream-generator dpkg-dev xz-utils";;
     fapolicyd) pkgs+=" fapolicyd";; ds389) pkgs+=" 389-ds-base ldap-utils";;
     *) echo "unknown client $c"; exit 2;;
   esac

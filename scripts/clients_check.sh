@@ -11,12 +11,14 @@
 #   and updated by the other.
 # - Programs driven by scripts/clients/NAME.sh (CLIENTS="baloo dnsdist ..."
 #   picks some, perl and php included; default: perl php baloo dnsdist dnsjit
-#   icegrid mapcache asgen, plus fapolicyd and ds389 with CLIENTS_SYSTEM=1:
-#   these change /etc and /var/lib, and on a machine booted with systemd
-#   installing fapolicyd starts its daemon, which denies unknown programs):
-#   KDE Baloo, dnsdist's LMDB KVS, dnsjit's respdiff output, ZeroC IceGrid
-#   and IceStorm, MapCache's lmdb cache, appstream-generator, fapolicyd's
-#   trust database, 389-ds-base with its mdb backend.  Each runs phase 1 on a
+#   icegrid mapcache asgen blast cfengine, plus fapolicyd and ds389 with
+#   CLIENTS_SYSTEM=1: these change /etc and /var/lib, and on a machine booted
+#   with systemd installing fapolicyd starts its daemon, which denies unknown
+#   programs): KDE Baloo, dnsdist's LMDB KVS, dnsjit's respdiff output, ZeroC
+#   IceGrid and IceStorm, MapCache's lmdb cache, appstream-generator, NCBI
+#   BLAST+'s accession and taxonomy indexes, CFEngine's state databases
+#   (cfengine uses /var/tmp/clients-cfengine-workdir while it runs),
+#   fapolicyd's trust database, 389-ds-base with its mdb backend.  Each runs phase 1 on a
 #   new state with each library, then phase 2 on each side's state with the
 #   same library and on a copy with the other one; transcripts (with the
 #   environments' mdb_stat -a and dumps) must equal upstream's.

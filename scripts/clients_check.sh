@@ -11,12 +11,14 @@
 #   and updated by the other.
 # - Programs driven by scripts/clients/NAME.sh (CLIENTS="baloo dnsdist ..."
 #   picks some, perl and php included; default: perl php baloo dnsdist dnsjit
-#   icegrid mapcache asgen, plus fapolicyd and ds389 with CLIENTS_SYSTEM=1:
-#   these change /etc and /var/lib, and on a machine booted with systemd
-#   installing fapolicyd starts its daemon, which denies unknown programs):
-#   KDE Baloo, dnsdist's LMDB KVS, dnsjit's respdiff output, ZeroC IceGrid
-#   and IceStorm, MapCache's lmdb cache, appstream-generator, fapolicyd's
-#   trust database, 389-ds-base with its mdb backend.  Each runs phase 1 on a
+#   icegrid mapcache asgen blast cfengine, plus fapolicyd and ds389 with
+#   CLIENTS_SYSTEM=1: these change /etc and /var/lib, and on a machine booted
+#   with systemd installing fapolicyd starts its daemon, which denies unknown
+#   programs): KDE Baloo, dnsdist's LMDB KVS, dnsjit's respdiff output, ZeroC
+#   IceGrid and IceStorm, MapCache's lmdb cache, appstream-generator, NCBI
+#   BLAST+'s accession and taxonomy indexes, CFEngine's state databases
+#   (cfengine uses /var/tmp/clients-cfengine-workdir while it runs),
+#   fapolicyd's trust database, 389-ds-base with its mdb backend.  Each runs phase 1 on a
 #   new state with each library, then phase 2 on each side's state with the
 #   same library and on a copy with the other one; transcripts (with the
 #   environments' mdb_stat -a and dumps) must equal upstream's.
@@ -29,7 +31,7 @@ ours=$(cd "${1:-$here/../build/release}" && pwd)
 up=/usr/lib/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 [ -f "$ours/liblmdb.so.0" ] || { echo "no $ours/liblmdb.so.0: build first"; exit 2; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-clients=${CLIENTS:-perl php baloo dnsdist dnsjit icegrid mapcache asgen${CLIENTS_SYSTEM:+ fapolicyd ds389}}
+clients=${CLIENTS:-perl php baloo dnsdist dnsjit icegrid mapcache asgen blast cfengine${CLIENTS_SYSTEM:+ fapolicyd ds389}}
 pkgs="liblmdb0 lmdb-utils python3-lmdb liblmdb-file-perl libtest-exception-perl php8.2-cli php8.2-dba"
 has() { [[ " $clients " == *" $1 "* ]]; }
 for c in $clients; do
@@ -37,7 +39,7 @@ for c in $clients; do
     perl|php) ;;
     baloo) pkgs+=" baloo-kf5 dbus";; dnsdist) pkgs+=" dnsdist";; dnsjit) pkgs+=" dnsjit";;
     icegrid) pkgs+=" zeroc-icegrid zeroc-ice-utils zeroc-icebox libzeroc-icestorm3.7";;
-    mapcache) pkgs+=" mapcache-tools";; asgen) pkgs+=" appstream-generator dpkg-dev xz-utils";;
+    mapcache) pkgs+=" mapcache-tools";; blast) pkgs+=" ncbi-blast+";; cfengine) pkgs+=" cfengine3";; asgen) pkgs+=" appstream-generator dpkg-dev xz-utils";;
     fapolicyd) pkgs+=" fapolicyd";; ds389) pkgs+=" 389-ds-base ldap-utils";;
     *) echo "unknown client $c"; exit 2;;
   esac
